@@ -1,0 +1,18 @@
+"""The pure core of Maillage: no Django, no database, no network.
+
+Everything here takes and returns plain Python values and dataclasses, so that it can be
+tested alone, benchmarked, and used from a notebook. A test fails if any module of this
+package imports Django.
+
+Modules:
+
+- :mod:`maillage.core.errors`: the one error model (codes, messages, precise problems).
+- :mod:`maillage.core.i18n`: the translation hook that the Django layer plugs its gettext into.
+- :mod:`maillage.core.text`: accent- and case-insensitive normalisation for search and sorting.
+- :mod:`maillage.core.geo`: GeoJSON validation, simplification and SVG map rendering.
+- :mod:`maillage.core.territories`: reading and validating Montréal's reference territories.
+- :mod:`maillage.core.identifiers`: Québec NEQ and CRA business number checks.
+- :mod:`maillage.core.demo`: the seeded generator of fictional ecosystems.
+"""
+
+__all__: list[str] = []
