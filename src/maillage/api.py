@@ -1,0 +1,72 @@
+"""The REST API at /api/ (django-ninja): OpenAPI schema at /api/openapi.json, docs at /api/docs.
+
+Reads are open to everyone (private fields only to members and stewards, identified by
+their token); writes need a personal token (``Authorization: Bearer …``) created on the
+account page. Every error is JSON with a stable ``code``:
+``{"code": "territory_unknown", "message": "…", "problems": [{"field": …, "code": …, "message": …}]}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from maillage.accounts.api import router as accounts_router
+from maillage.core.errors import MaillageError, Problem
+from maillage.directory.api import router as directory_router
+
+api = NinjaAPI(
+    title="Maillage API",
+    version="1",
+    description=__doc__ or "",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("/", directory_router)
+api.add_router("/", accounts_router)
+
+STATUS_BY_CODE = {"not_found": 404, "conflict": 409}
+
+
+def error_response(request: HttpRequest, error: MaillageError, status: int | None = None) -> HttpResponse:
+    return api.create_response(request, error.as_dict(), status=status or STATUS_BY_CODE.get(error.code, 400))
+
+
+@api.exception_handler(MaillageError)
+def on_domain_error(request: HttpRequest, exc: MaillageError) -> HttpResponse:
+    return error_response(request, exc)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, MaillageError("forbidden", _("You are not allowed to do this.")), 403)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = _(
+        "A valid API token is required: send « Authorization: Bearer <token> » (create one on your account page)."
+    )
+    return error_response(request, MaillageError("unauthenticated", message), 401)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        problems.append(
+            Problem(str(error.get("type", "invalid")), str(error.get("msg", "")), field=".".join(location) or None)
+        )
+    error = MaillageError("invalid_request", _("The request is not valid: see the problems listed."), problems)
+    return error_response(request, error, 422)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes: dict[int, str] = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    return error_response(request, MaillageError(codes.get(exc.status_code, "error"), str(exc)), exc.status_code)

@@ -1,0 +1,40 @@
+"""The one place where Maillage reads its environment.
+
+Every setting that differs between machines comes from an environment variable read
+here, with a development default where one is safe. Settings modules import from this
+module; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+#: Where the embedded database, uploaded files and collected static files live.
+DATA_DIR = Path(os.environ.get("MAILLAGE_DATA_DIR", Path.cwd() / "var")).resolve()
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+
+SECRET_KEY = os.environ.get("MAILLAGE_SECRET_KEY", "")
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("MAILLAGE_ALLOWED_HOSTS", "").split(",") if h.strip()]
+
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("MAILLAGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+EMAIL_URL = os.environ.get("MAILLAGE_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("MAILLAGE_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("MAILLAGE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MAILLAGE_EMAIL_PASSWORD", "")
+DEFAULT_FROM_EMAIL = os.environ.get("MAILLAGE_FROM_EMAIL", "Maillage <noreply@localhost>")
+
+
+def require(name: str, value: str) -> str:
+    """Fail at start-up, with the variable's name, when production lacks a setting."""
+    if not value:
+        raise ImproperlyConfigured(f"Set the environment variable {name} (required in production).")
+    return value

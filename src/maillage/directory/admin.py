@@ -1,0 +1,116 @@
+"""The administration site for stewards: reference data and every directory record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from . import maps, services
+from .models import (
+    Initiative,
+    InitiativeCarrier,
+    Language,
+    OpenPeriod,
+    Organisation,
+    Population,
+    Relation,
+    Sector,
+    SupportOffer,
+    SupportType,
+    Territory,
+)
+
+admin.site.site_header = _("Maillage administration")
+admin.site.site_title = _("Maillage administration")
+admin.site.index_title = _("Reference data and directory")
+
+
+@admin.register(Sector, Population, SupportType, Language)
+class TermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name_fr", "name_en", "position")
+    list_editable = ("position",)
+    search_fields = ("code", "name_fr", "name_en")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"name_fr", "name_en"} & set(form.changed_data):
+            # Labels are part of the search text of every record filed under them.
+            for model in (Organisation, Initiative, SupportOffer):
+                services.reindex_all(model)
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name_fr", "kind", "table_name", "population_2021", "low_income_pct", "priority_zone_pct")
+    list_filter = ("kind",)
+    search_fields = ("slug", "name_fr", "name_en", "table_name")
+    exclude = ("geometry",)
+    readonly_fields = ("slug", "kind", "code")
+    filter_horizontal = ("within",)
+
+    def save_model(self, request: HttpRequest, obj: Territory, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        maps.clear_cache()
+        if change and {"name_fr", "name_en"} & set(form.changed_data):
+            for model in (Organisation, Initiative, SupportOffer):
+                services.reindex_all(model)
+
+
+class CarrierInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = InitiativeCarrier
+    extra = 0
+    autocomplete_fields = ("organisation",)
+
+
+class OpenPeriodInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = OpenPeriod
+    extra = 0
+
+
+class SearchIndexedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Keeps the normalised search text in step when a steward edits a record here."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services.reindex_saved(form.instance)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SearchIndexedAdmin):
+    list_display = ("name_fr", "kind", "is_field_actor", "is_support_actor", "is_policy_actor", "is_demo")
+    list_filter = ("kind", "is_field_actor", "is_support_actor", "is_policy_actor", "is_demo")
+    search_fields = ("slug", "name_fr", "name_en", "acronym", "neq", "cra_charity_number")
+    filter_horizontal = ("territories", "sectors", "populations")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(SearchIndexedAdmin):
+    list_display = ("name_fr", "stage", "sector", "is_demo")
+    list_filter = ("stage", "sector", "is_demo")
+    search_fields = ("slug", "name_fr", "name_en")
+    filter_horizontal = ("territories", "populations")
+    inlines = (CarrierInline,)
+
+
+@admin.register(SupportOffer)
+class SupportOfferAdmin(SearchIndexedAdmin):
+    list_display = ("name_fr", "support_type", "flexibility", "capacity", "is_demo")
+    list_filter = ("support_type", "flexibility", "is_multi_year", "is_demo")
+    search_fields = ("slug", "name_fr", "name_en")
+    filter_horizontal = ("providers", "territories", "sectors", "populations", "languages")
+    inlines = (OpenPeriodInline,)
+
+
+@admin.register(Relation)
+class RelationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("source", "kind", "target", "year", "amount", "is_demo")
+    list_filter = ("kind", "year", "is_demo")
+    autocomplete_fields = ("source", "target")
+    search_fields = ("source__name_fr", "target__name_fr")

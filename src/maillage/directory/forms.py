@@ -1,0 +1,263 @@
+"""Forms of the directory. They parse and display; services validate and write.
+
+``ServiceModelForm`` takes labels, widgets and choices from the model but skips the
+model validation of ``ModelForm`` (the service does it, once, with the database
+constraints), so that a form and the API report the same messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.errors import Problem
+
+from .models import Initiative, Organisation, Population, Sector, SupportOffer, SupportType, Territory
+from .selectors import ROLES, DirectoryFilters
+from .services import (
+    INITIATIVE_FIELDS,
+    INITIATIVE_M2M,
+    OFFER_FIELDS,
+    OFFER_M2M,
+    ORGANISATION_FIELDS,
+    ORGANISATION_M2M,
+)
+
+
+def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:  # type: ignore[type-arg]
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class ServiceModelForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        formfield_callback = _formfield
+
+    def _post_clean(self) -> None:
+        """Model validation happens in the service, not here."""
+
+
+class TermChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class TermMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+def territory_choices(queryset: QuerySet[Territory], *, blank: str | None) -> list[Any]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    labels = dict(Territory.Kind.choices)
+    order = [Territory.Kind.REGION, Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY, Territory.Kind.QUARTIER]
+    for territory in sorted(queryset, key=lambda t: (order.index(t.kind), t.name_fr)):
+        groups.setdefault(str(labels[territory.kind]), []).append((territory.slug, territory.name))
+    choices: list[Any] = [("", blank)] if blank is not None else []
+    choices += [(label, items) for label, items in groups.items()]
+    return choices
+
+
+class DirectoryFilterForm(forms.Form):
+    """The search box and filters shared by the directory's lists (GET, bookmarkable)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "placeholder": _("Name, activity, keyword…")}
+        ),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        required=False,
+        choices=[
+            ("", _("All roles")),
+            ("field", _("Field actors")),
+            ("support", _("Support actors")),
+            ("policy", _("Policy makers")),
+        ],
+    )
+    territory = forms.ChoiceField(label=_("Territory"), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    population = forms.ChoiceField(label=_("Population served"), required=False)
+    support_type = forms.ChoiceField(label=_("Support type"), required=False)
+
+    def __init__(self, *args: Any, fields: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territory"].choices = territory_choices(
+            Territory.objects.only("slug", "kind", "name_fr", "name_en"), blank=str(_("All territories"))
+        )
+        for name, model, blank in (
+            ("sector", Sector, _("All sectors")),
+            ("population", Population, _("All populations")),
+            ("support_type", SupportType, _("All support types")),
+        ):
+            self.fields[name].choices = [("", blank), *((t.code, t.name) for t in model.objects.all())]
+        if fields is not None:
+            for name in list(self.fields):
+                if name not in fields:
+                    del self.fields[name]
+
+    def filters(self) -> DirectoryFilters:
+        """The selector's filters; call after ``is_valid()``."""
+        data = self.cleaned_data if self.is_valid() else {}
+
+        def pick(model: Any, key: str) -> Any:
+            code = data.get(key) or ""
+            if not code:
+                return None
+            lookup = "slug" if model is Territory else "code"
+            return model.objects.filter(**{lookup: code}).first()
+
+        return DirectoryFilters(
+            query=data.get("q", ""),
+            role=data.get("role", "") if data.get("role", "") in ROLES else "",
+            territory=pick(Territory, "territory"),
+            sector=pick(Sector, "sector"),
+            population=pick(Population, "population"),
+            support_type=pick(SupportType, "support_type"),
+        )
+
+    def active_filters(self) -> int:
+        if not self.is_valid():
+            return 0
+        return sum(1 for name, value in self.cleaned_data.items() if name != "q" and value)
+
+
+def _terms(model: Any) -> TermMultipleChoiceField:
+    return TermMultipleChoiceField(queryset=model.objects.all(), required=False, widget=forms.CheckboxSelectMultiple)
+
+
+class TerritoryMultipleField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=Territory.objects.only("id", "slug", "kind", "name_fr", "name_en"), required=False, **kwargs
+        )
+        self.widget.attrs.update({"size": 10})
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.get_kind_display()})"
+
+
+class OrganisationForm(ServiceModelForm):
+    territories = TerritoryMultipleField(
+        label=_("Territories served"), help_text=_("Hold Ctrl (or ⌘) to choose several.")
+    )
+    sectors = _terms(Sector)
+    populations = _terms(Population)
+
+    class Meta(ServiceModelForm.Meta):
+        model = Organisation
+        fields = [*ORGANISATION_FIELDS, *ORGANISATION_M2M]
+        widgets = {
+            "description_fr": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "internal_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    PRIVATE = Organisation.PRIVATE_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("sectors", "populations"):
+            self.fields[name].label = Organisation._meta.get_field(name).verbose_name.capitalize()
+        self.fields["sectors"].queryset = Sector.objects.all()
+        self.fields["populations"].queryset = Population.objects.all()
+        for name in ("neq", "cra_charity_number"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric" if name == "neq" else "text"
+        self.fields["neq"].max_length = 20
+        self.fields["neq"].widget.attrs.pop("maxlength", None)
+        self.fields["cra_charity_number"].max_length = 25
+        self.fields["cra_charity_number"].widget.attrs.pop("maxlength", None)
+
+
+class InitiativeForm(ServiceModelForm):
+    sector = TermChoiceField(queryset=Sector.objects.all(), required=False, label=_("Sector"))
+    territories = TerritoryMultipleField(label=_("Territories"), help_text=_("Hold Ctrl (or ⌘) to choose several."))
+    populations = _terms(Population)
+
+    class Meta(ServiceModelForm.Meta):
+        model = Initiative
+        fields = [*INITIATIVE_FIELDS, *INITIATIVE_M2M]
+        widgets = {
+            "description_fr": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "internal_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    PRIVATE = Initiative.PRIVATE_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["populations"].label = _("Populations served")
+
+
+PERIODS = 3
+
+
+class OfferForm(ServiceModelForm):
+    support_type = TermChoiceField(queryset=SupportType.objects.all(), label=_("Support type"))
+    territories = TerritoryMultipleField(
+        label=_("Territories served"), help_text=_("Hold Ctrl (or ⌘) to choose several.")
+    )
+    sectors = _terms(Sector)
+    populations = _terms(Population)
+    languages = TermMultipleChoiceField(
+        queryset=SupportOffer.languages.field.related_model.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Languages"),
+    )
+
+    class Meta(ServiceModelForm.Meta):
+        model = SupportOffer
+        fields = [*OFFER_FIELDS, *OFFER_M2M]
+        widgets = {
+            "description_fr": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sectors"].label = _("Sectors")
+        self.fields["populations"].label = _("Populations served")
+        periods = list(self.instance.open_periods.all()) if self.instance.pk else []
+        for i in range(1, PERIODS + 1):
+            period = periods[i - 1] if i <= len(periods) else None
+            self.fields[f"period_{i}_opens"] = forms.DateField(
+                label=_("Period %(n)s opens on") % {"n": i},
+                required=False,
+                initial=period.opens_on if period else None,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+            self.fields[f"period_{i}_closes"] = forms.DateField(
+                label=_("Period %(n)s closes on") % {"n": i},
+                required=False,
+                initial=period.closes_on if period else None,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("period_")}
+        data["open_periods"] = [
+            (self.cleaned_data.get(f"period_{i}_opens"), self.cleaned_data.get(f"period_{i}_closes"))
+            for i in range(1, PERIODS + 1)
+        ]
+        return data
+
+    def field_for_problem(self, problem: Problem) -> str | None:
+        """Problems about open periods belong to the row of date fields they concern."""
+        if problem.field == "open_periods" and problem.row:
+            return f"period_{problem.row}_closes"
+        return problem.field
+
+    @property
+    def period_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"period_{i}_opens"], self[f"period_{i}_closes"]) for i in range(1, PERIODS + 1)]

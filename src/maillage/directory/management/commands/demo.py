@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from maillage.core.demo import DemoSpec
+from maillage.core.errors import MaillageError
+from maillage.directory import loaders
+from maillage.directory.models import Organisation
+
+
+class Command(BaseCommand):
+    help = (
+        "Load (or reload) the Montréal demo: the real territories and tables de quartier, plus a fictional "
+        "ecosystem of organisations, initiatives, offers and relations, all labelled as demo data."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--organisations", type=int, default=400, help="How many fictional organisations to generate (default 400)."
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (same seed, same ecosystem).")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if fictional organisations are already loaded."
+        )
+        parser.add_argument("--clear", action="store_true", help="Only remove the fictional records.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["organisations"] < 1:
+            raise CommandError("--organisations must be at least 1.")
+        if options["if_empty"] and Organisation.objects.filter(is_demo=True).exists():
+            self.stdout.write("The demo is already loaded (use `maillage demo` without --if-empty to reload it).")
+            return
+        started = time.perf_counter()
+        call_command("reference", verbosity=options["verbosity"], stdout=self.stdout)
+        if options["clear"]:
+            loaders.demo_clear()
+            self.stdout.write(self.style.SUCCESS("Fictional records removed."))
+            return
+        try:
+            summary = loaders.demo_load(
+                DemoSpec(organisations=options["organisations"], seed=options["seed"]),
+                progress=lambda m: self.stdout.write(f"  {m}"),
+            )
+        except MaillageError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.organisations} organisations, "
+                f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations "
+                "(all fictional, labelled « demo »)."
+            )
+        )

@@ -1,0 +1,154 @@
+"""Server-side SVG maps of Montréal's territories (no tile server, no script).
+
+The projected outlines are computed once per process and per version of the territory
+table, then reused by every page: a map costs string formatting only.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from maillage.core import geo
+from maillage.core.stats import class_of, quantile_breaks
+
+from .models import Territory
+
+MAP_WIDTH = 800
+
+# Number of classes of a choropleth; their colours are the CSS classes ``choropleth-0`` to ``-4``.
+CLASSES = 5
+
+
+@dataclass(frozen=True)
+class Outline:
+    slug: str
+    kind: str
+    name_fr: str
+    name_en: str
+    d: str
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True)
+class Shape:
+    outline: Outline
+    name: str
+    url: str
+    css: str
+    label: str
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    css: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Map:
+    width: float
+    height: float
+    base: list[Shape]
+    quartiers: list[Shape]
+    legend: list[LegendItem]
+    title: str
+
+
+def _signature() -> tuple[int, int]:
+    row = Territory.objects.aggregate(n=Count("id"), last=Max("id"))
+    return (row["n"] or 0, row["last"] or 0)
+
+
+@functools.lru_cache(maxsize=4)
+def _outlines(signature: tuple[int, int]) -> tuple[float, float, tuple[Outline, ...]]:
+    territories = list(
+        Territory.objects.exclude(kind=Territory.Kind.REGION).only(
+            "slug", "kind", "name_fr", "name_en", "map_geometry", "label_lon", "label_lat"
+        )
+    )
+    if not territories:
+        return (MAP_WIDTH, 0, ())
+    base = [t.map_geometry for t in territories if t.kind != Territory.Kind.QUARTIER]
+    projection = geo.Projection.fit(base or [t.map_geometry for t in territories], width=MAP_WIDTH, margin=8)
+    outlines = []
+    for t in territories:
+        x, y = projection.point(t.label_lon, t.label_lat)
+        outlines.append(Outline(t.slug, t.kind, t.name_fr, t.name_en, geo.svg_path(t.map_geometry, projection), x, y))
+    return (projection.width, projection.height, tuple(outlines))
+
+
+def clear_cache() -> None:
+    _outlines.cache_clear()
+
+
+def _name(outline: Outline, language: str) -> str:
+    return outline.name_en if language == "en" and outline.name_en else outline.name_fr
+
+
+def territory_map(
+    *,
+    highlight: Territory | None = None,
+    language: str = "fr",
+    value: Callable[[str], float | None] | None = None,
+    value_label: str = "",
+) -> Map:
+    """The agglomeration with its boroughs, linked cities and quartiers.
+
+    ``highlight`` marks one territory (and, for a borough, the quartiers within it);
+    ``value`` colours quartiers by an indicator in five quantile classes.
+    """
+    width, height, outlines = _outlines(_signature())
+    highlighted: set[str] = set()
+    if highlight is not None:
+        highlighted.add(highlight.slug)
+        if highlight.kind != Territory.Kind.QUARTIER:
+            highlighted |= set(highlight.contains.values_list("slug", flat=True))
+    breaks: list[float] = []
+    values: dict[str, float] = {}
+    if value is not None:
+        for outline in outlines:
+            v = value(outline.slug) if outline.kind == Territory.Kind.QUARTIER else None
+            if v is not None:
+                values[outline.slug] = v
+        breaks = quantile_breaks(list(values.values()), CLASSES)
+
+    base: list[Shape] = []
+    quartiers: list[Shape] = []
+    for outline in outlines:
+        name = _name(outline, language)
+        url = reverse("directory:territory", args=[outline.slug])
+        css = "is-highlighted" if outline.slug in highlighted else ""
+        label = name
+        if outline.slug in values:
+            css = f"{css} choropleth-{class_of(values[outline.slug], breaks)}".strip()
+            label = (
+                f"{name} : {number_format(values[outline.slug], 1)} %"
+                if language == "fr"
+                else f"{name}: {number_format(values[outline.slug], 1)}%"
+            )
+        shape = Shape(outline, name, url, css, label)
+        (quartiers if outline.kind == Territory.Kind.QUARTIER else base).append(shape)
+    legend = []
+    if breaks:
+        bounds = [min(values.values()), *breaks, max(values.values())]
+        for i in range(CLASSES):
+            if i + 1 < len(bounds):
+                legend.append(
+                    LegendItem(
+                        f"choropleth-{i}",
+                        _("%(low)s to %(high)s")
+                        % {"low": number_format(bounds[i], 1), "high": number_format(bounds[i + 1], 1)},
+                    )
+                )
+    title = value_label or (
+        _("Map of %(name)s") % {"name": highlight.name} if highlight else _("Map of Montréal's territories")
+    )
+    return Map(width, height, base, quartiers, legend, title)

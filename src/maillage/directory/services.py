@@ -1,0 +1,382 @@
+"""Writes to the directory. Each service is atomic, checks permissions, validates everything
+(database constraints included, with their messages) and raises ``MaillageError`` on bad input,
+changing nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from maillage.accounts.models import Membership, User
+from maillage.common.errors import from_validation_error
+from maillage.core.errors import MaillageError, Problem
+from maillage.core.identifiers import normalize_cra_charity_number, normalize_neq
+from maillage.core.text import search_document, sort_key
+
+from .models import Initiative, InitiativeCarrier, OpenPeriod, Organisation, Relation, SupportOffer
+
+ORGANISATION_FIELDS = (
+    "name_fr",
+    "name_en",
+    "acronym",
+    "kind",
+    "is_field_actor",
+    "is_support_actor",
+    "is_policy_actor",
+    "description_fr",
+    "description_en",
+    "legal_status",
+    "neq",
+    "cra_charity_number",
+    "founded_year",
+    "website",
+    "email",
+    "phone",
+    "address",
+    "annual_budget",
+    "staff_count",
+    "contact_name",
+    "contact_email",
+    "internal_notes",
+)
+ORGANISATION_M2M = ("territories", "sectors", "populations")
+
+INITIATIVE_FIELDS = (
+    "name_fr",
+    "name_en",
+    "description_fr",
+    "description_en",
+    "stage",
+    "sector",
+    "started_year",
+    "annual_budget",
+    "internal_notes",
+)
+INITIATIVE_M2M = ("territories", "populations")
+
+OFFER_FIELDS = (
+    "name_fr",
+    "name_en",
+    "description_fr",
+    "description_en",
+    "support_type",
+    "amount_min",
+    "amount_max",
+    "capacity",
+    "cycle",
+    "flexibility",
+    "is_multi_year",
+    "reporting_hours",
+    "application_hours",
+    "is_rolling",
+    "url",
+)
+OFFER_M2M = ("languages", "territories", "sectors", "populations")
+
+
+def _require(user: Any, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _assign(instance: Model, data: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise MaillageError(
+            "field_unknown",
+            _("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            [Problem("field_unknown", _("This field does not exist."), field=f) for f in sorted(unknown)],
+        )
+    for name, value in data.items():
+        setattr(instance, name, "" if value is None and _is_text(instance, name) else value)
+
+
+def _is_text(instance: Model, name: str) -> bool:
+    field = instance._meta.get_field(name)
+    return (
+        field.get_internal_type() in ("CharField", "TextField", "SlugField", "EmailField", "URLField")
+        and not field.null
+    )
+
+
+def _full_clean(instance: Model, *, exclude: Iterable[str] = ()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        raise from_validation_error(exc) from None
+
+
+def _unique_slug(model: type[Model], text: str, *, instance_pk: int | None = None, max_length: int = 100) -> str:
+    base = slugify(text)[:max_length] or "item"
+    candidates = itertools.chain([base], (f"{base[: max_length - 6]}-{n}" for n in itertools.count(2)))
+    for candidate in candidates:
+        clash = model._default_manager.filter(slug=candidate)
+        if instance_pk is not None:
+            clash = clash.exclude(pk=instance_pk)
+        if not clash.exists():
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _normalize_identifiers(data: dict[str, Any]) -> None:
+    problems: list[Problem] = []
+    for name, normalizer in (("neq", normalize_neq), ("cra_charity_number", normalize_cra_charity_number)):
+        if name not in data:
+            continue
+        value = (data[name] or "").strip()
+        if not value:
+            data[name] = None
+            continue
+        try:
+            data[name] = normalizer(value, field=name)
+        except MaillageError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise MaillageError("invalid", _("Some information is missing or not valid: see the messages below."), problems)
+
+
+def _set_m2m(instance: Model, data: Mapping[str, Any], names: Iterable[str]) -> None:
+    for name in names:
+        if name in data:
+            getattr(instance, name).set(data[name])
+
+
+# --- search documents -------------------------------------------------------------------------
+#
+# A record's search text holds its own names and descriptions plus the labels (in both
+# languages) of its sectors, populations, territories and support type, so that
+# « économie sociale » or « Verdun » find what is filed under them.
+
+
+def _labels(terms: Iterable[Any]) -> list[str]:
+    return [label for term in terms for label in (term.name_fr, term.name_en)]
+
+
+def organisation_document(org: Organisation, related: Iterable[Any] = ()) -> tuple[str, str]:
+    return (
+        search_document(
+            [org.name_fr, org.name_en, org.acronym, org.description_fr, org.description_en, *_labels(related)]
+        ),
+        sort_key(org.name_fr),
+    )
+
+
+def initiative_document(initiative: Initiative, related: Iterable[Any] = ()) -> tuple[str, str]:
+    return (
+        search_document(
+            [
+                initiative.name_fr,
+                initiative.name_en,
+                initiative.description_fr,
+                initiative.description_en,
+                *_labels(related),
+            ]
+        ),
+        sort_key(initiative.name_fr),
+    )
+
+
+def offer_document(offer: SupportOffer, related: Iterable[Any] = ()) -> tuple[str, str]:
+    return (
+        search_document([offer.name_fr, offer.name_en, offer.description_fr, offer.description_en, *_labels(related)]),
+        sort_key(offer.name_fr),
+    )
+
+
+def _related_terms(instance: Organisation | Initiative | SupportOffer) -> list[Any]:
+    if instance.pk is None:
+        return []
+    if isinstance(instance, Organisation):
+        return [*instance.sectors.all(), *instance.populations.all(), *instance.territories.all()]
+    if isinstance(instance, Initiative):
+        return [
+            *([instance.sector] if instance.sector else []),
+            *instance.populations.all(),
+            *instance.territories.all(),
+        ]
+    return [instance.support_type, *instance.sectors.all(), *instance.populations.all(), *instance.territories.all()]
+
+
+def reindex(instance: Organisation | Initiative | SupportOffer) -> None:
+    """Recompute the normalised search text and sort key of a saved record (not stored here)."""
+    documents = {Organisation: organisation_document, Initiative: initiative_document, SupportOffer: offer_document}
+    document = documents[type(instance)]
+    instance.search_text, instance.sort_key = document(instance, _related_terms(instance))  # type: ignore[operator]
+
+
+def reindex_saved(instance: Organisation | Initiative | SupportOffer) -> None:
+    """After many-to-many changes: recompute and store the search text."""
+    reindex(instance)
+    type(instance).objects.filter(pk=instance.pk).update(search_text=instance.search_text, sort_key=instance.sort_key)
+
+
+def reindex_all(model: type[Organisation] | type[Initiative] | type[SupportOffer], *, batch_size: int = 500) -> int:
+    """Recompute the search text of every record of a model (after a vocabulary is renamed)."""
+    count = 0
+    for instance in model.objects.all().iterator(chunk_size=batch_size):
+        reindex_saved(instance)
+        count += 1
+    return count
+
+
+# --- the shared write path ---------------------------------------------------------------------
+
+R = TypeVar("R", Organisation, Initiative, SupportOffer)
+
+
+def _write(
+    instance: R,
+    data: Mapping[str, Any],
+    *,
+    fields: Iterable[str],
+    m2m: Iterable[str],
+    slug_max_length: int = 0,
+    extra_problems: Iterable[Problem] = (),
+) -> R:
+    """Assign, validate (constraints included, every problem at once), save, link, index.
+
+    With ``slug_max_length`` the record is new and gets a unique slug from its French name.
+    """
+    data = dict(data)
+    links = {name: data.pop(name) for name in m2m if name in data}
+    _assign(instance, data, fields)
+    if slug_max_length:
+        instance.slug = _unique_slug(type(instance), instance.name_fr or "fiche", max_length=slug_max_length)
+    problems = list(extra_problems)
+    try:
+        _full_clean(instance)
+    except MaillageError as exc:
+        problems = exc.problems + problems
+    if problems:
+        raise MaillageError("invalid", _("Some information is missing or not valid: see the messages below."), problems)
+    instance.save()
+    _set_m2m(instance, links, m2m)
+    reindex_saved(instance)
+    return instance
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(*, actor: User, data: Mapping[str, Any]) -> Organisation:
+    """Create an organisation; its creator becomes its first administrator."""
+    _require(actor, "directory.create_organisation")
+    data = dict(data)
+    _normalize_identifiers(data)
+    org = _write(Organisation(), data, fields=ORGANISATION_FIELDS, m2m=ORGANISATION_M2M, slug_max_length=110)
+    Membership.objects.create(user=actor, organisation=org, role=Membership.Role.ADMIN)
+    actor.__dict__.pop("_maillage_memberships", None)
+    return org
+
+
+@transaction.atomic
+def organisation_update(*, actor: User, organisation: Organisation, data: Mapping[str, Any]) -> Organisation:
+    _require(actor, "directory.edit_organisation", organisation)
+    data = dict(data)
+    _normalize_identifiers(data)
+    _write(organisation, data, fields=ORGANISATION_FIELDS, m2m=ORGANISATION_M2M)
+    return organisation
+
+
+# --- initiatives ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def initiative_create(*, actor: User, organisation: Organisation, data: Mapping[str, Any]) -> Initiative:
+    """Create an initiative carried (and led) by ``organisation``."""
+    _require(actor, "directory.create_initiative_for", organisation)
+    initiative = Initiative()
+    _write(initiative, data, fields=INITIATIVE_FIELDS, m2m=INITIATIVE_M2M, slug_max_length=130)
+    InitiativeCarrier.objects.create(initiative=initiative, organisation=organisation, is_lead=True)
+    return initiative
+
+
+@transaction.atomic
+def initiative_update(*, actor: User, initiative: Initiative, data: Mapping[str, Any]) -> Initiative:
+    _require(actor, "directory.edit_initiative", initiative)
+    _write(initiative, data, fields=INITIATIVE_FIELDS, m2m=INITIATIVE_M2M)
+    return initiative
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+def _open_periods(periods: Iterable[tuple[Any, Any]]) -> tuple[list[OpenPeriod], list[Problem]]:
+    """The complete (opens, closes) pairs, and a problem for each incomplete or reversed one."""
+    result: list[OpenPeriod] = []
+    problems: list[Problem] = []
+    for row, (opens_on, closes_on) in enumerate(periods, start=1):
+        if opens_on and closes_on and str(closes_on) < str(opens_on):
+            message = _("A period cannot close before it opens.")
+            problems.append(Problem("period_order_invalid", message, field="open_periods", row=row))
+        elif opens_on and closes_on:
+            result.append(OpenPeriod(opens_on=opens_on, closes_on=closes_on))
+        elif opens_on or closes_on:
+            message = _("A period needs both an opening and a closing date.")
+            problems.append(Problem("period_incomplete", message, field="open_periods", row=row))
+    return result, problems
+
+
+def _replace_periods(offer: SupportOffer, periods: list[OpenPeriod]) -> None:
+    offer.open_periods.all().delete()
+    for period in periods:
+        period.offer = offer
+    OpenPeriod.objects.bulk_create(periods)
+
+
+@transaction.atomic
+def offer_create(*, actor: User, provider: Organisation, data: Mapping[str, Any]) -> SupportOffer:
+    """Create a support offer provided by ``provider`` (a support actor)."""
+    if not provider.is_support_actor and actor.has_perm("directory.create_initiative_for", provider):
+        raise MaillageError(
+            "provider_not_support_actor",
+            _("Only a support actor publishes offers: tick « support actor » in the organisation's profile first."),
+        )
+    _require(actor, "directory.create_offer_for", provider)
+    data = dict(data)
+    periods, period_problems = _open_periods(data.pop("open_periods", ()))
+    offer = SupportOffer()
+    _write(offer, data, fields=OFFER_FIELDS, m2m=OFFER_M2M, slug_max_length=130, extra_problems=period_problems)
+    offer.providers.add(provider)
+    _replace_periods(offer, periods)
+    return offer
+
+
+@transaction.atomic
+def offer_update(*, actor: User, offer: SupportOffer, data: Mapping[str, Any]) -> SupportOffer:
+    _require(actor, "directory.edit_offer", offer)
+    data = dict(data)
+    periods, period_problems = _open_periods(data.pop("open_periods")) if "open_periods" in data else (None, [])
+    _write(offer, data, fields=OFFER_FIELDS, m2m=OFFER_M2M, extra_problems=period_problems)
+    if periods is not None:
+        _replace_periods(offer, periods)
+    return offer
+
+
+# --- relations --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def relation_create(*, actor: User, source: Organisation, data: Mapping[str, Any]) -> Relation:
+    """Declare a relation from ``source`` (an organisation the actor administers) to another one."""
+    _require(actor, "directory.edit_organisation", source)
+    relation = Relation(source=source)
+    _assign(relation, data, ("target", "kind", "year", "amount", "is_multi_year", "is_flexible", "note"))
+    _full_clean(relation)
+    relation.save()
+    return relation
+
+
+@transaction.atomic
+def relation_delete(*, actor: User, relation: Relation) -> None:
+    _require(actor, "directory.edit_organisation", relation.source)
+    relation.delete()

@@ -1,0 +1,381 @@
+"""Pages of the directory. Thin: parse, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from maillage.common.errors import add_to_form
+from maillage.common.i18n import current_language
+from maillage.core.errors import MaillageError
+
+from . import maps, selectors, services
+from .forms import DirectoryFilterForm, InitiativeForm, OfferForm, OrganisationForm
+from .models import Initiative, Organisation, SupportOffer, Territory
+
+INDICATORS = {
+    "low_income_pct": Territory._meta.get_field("low_income_pct").verbose_name,
+    "material_deprivation_pct": Territory._meta.get_field("material_deprivation_pct").verbose_name,
+    "social_deprivation_pct": Territory._meta.get_field("social_deprivation_pct").verbose_name,
+    "priority_zone_pct": Territory._meta.get_field("priority_zone_pct").verbose_name,
+}
+
+
+def _get(loader: Callable[[str], Any], slug: str) -> Any:
+    try:
+        return loader(slug)
+    except MaillageError as exc:
+        raise Http404(exc.message) from None
+
+
+def _page(request: HttpRequest, qs: QuerySet[Any], per_page: int | None = None) -> Page[Any]:
+    paginator = Paginator(qs, per_page or settings.MAILLAGE_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- home and search ---------------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    indicator = "low_income_pct"
+    values = dict(Territory.objects.filter(kind=Territory.Kind.QUARTIER).values_list("slug", indicator))
+    return render(
+        request,
+        "directory/home.html",
+        {
+            "counts": selectors.directory_counts(),
+            "map": maps.territory_map(
+                language=current_language(), value=values.get, value_label=str(INDICATORS[indicator])
+            ),
+            "filter_form": DirectoryFilterForm(fields=("q",)),
+        },
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """One box, every kind of record: the first results of each, with links to see them all."""
+    form = DirectoryFilterForm(request.GET or None, fields=("q",))
+    filters = form.filters() if form.is_bound else selectors.DirectoryFilters()
+    sections = []
+    if filters.query:
+        for key, title, qs, url_name in (
+            ("organisations", _("Organisations"), selectors.organisation_search(filters), "directory:organisations"),
+            ("initiatives", _("Initiatives"), selectors.initiative_search(filters), "directory:initiatives"),
+            ("offers", _("Support offers"), selectors.offer_search(filters), "directory:offers"),
+        ):
+            sections.append(
+                {"key": key, "title": title, "count": qs.count(), "items": list(qs[:5]), "url_name": url_name}
+            )
+        territories = selectors.territory_search(filters.query)
+        sections.append(
+            {
+                "key": "territories",
+                "title": _("Territories"),
+                "count": len(territories),
+                "items": territories[:5],
+                "url_name": "directory:territories",
+            }
+        )
+    return render(
+        request,
+        "directory/search.html",
+        {"form": form, "sections": sections, "query": filters.query, "query_string": _query_without_page(request)},
+    )
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+LISTS: dict[str, dict[str, Any]] = {
+    "organisations": {
+        "selector": selectors.organisation_search,
+        "fields": ("q", "role", "territory", "sector", "population", "support_type"),
+        "prefetch": ("territories", "sectors"),
+    },
+    "initiatives": {
+        "selector": selectors.initiative_search,
+        "fields": ("q", "role", "territory", "sector", "population"),
+        "prefetch": ("territories", "carriers__organisation"),
+    },
+    "offers": {
+        "selector": selectors.offer_search,
+        "fields": ("q", "territory", "sector", "population", "support_type"),
+        "prefetch": ("providers", "territories"),
+    },
+}
+
+
+def directory_list(request: HttpRequest, kind: str) -> HttpResponse:
+    config = LISTS[kind]
+    form = DirectoryFilterForm(request.GET, fields=config["fields"])
+    qs = config["selector"](form.filters()).prefetch_related(*config["prefetch"])
+    page = _page(request, qs)
+    context = {
+        "kind": kind,
+        "form": form,
+        "page": page,
+        "query_string": _query_without_page(request),
+        "title": {"organisations": _("Organisations"), "initiatives": _("Initiatives"), "offers": _("Support offers")}[
+            kind
+        ],
+    }
+    template = "directory/_results.html" if request.htmx and request.htmx.target == "results" else "directory/list.html"
+    return render(request, template, context)
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    return directory_list(request, "organisations")
+
+
+def initiative_list(request: HttpRequest) -> HttpResponse:
+    return directory_list(request, "initiatives")
+
+
+def offer_list(request: HttpRequest) -> HttpResponse:
+    return directory_list(request, "offers")
+
+
+# --- detail pages ------------------------------------------------------------------------------
+
+
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    org: Organisation = _get(selectors.organisation_detail, slug)
+    user = request.user
+    return render(
+        request,
+        "directory/organisation_detail.html",
+        {
+            "org": org,
+            "initiatives": selectors.organisation_initiatives(org),
+            "offers": selectors.organisation_offers(org),
+            "relations": selectors.organisation_relations_grouped(org),
+            "relation_kinds": dict(org.relations_out.model.Kind.choices),
+            "can_view_private": user.has_perm("directory.view_organisation_private", org),
+            "can_edit": user.has_perm("directory.edit_organisation", org),
+            "can_manage_members": user.has_perm("directory.manage_organisation_members", org),
+            "can_add_initiative": user.has_perm("directory.create_initiative_for", org),
+            "can_add_offer": user.has_perm("directory.create_offer_for", org),
+            "table_territories": org.table_territories.all(),
+        },
+    )
+
+
+def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative: Initiative = _get(selectors.initiative_detail, slug)
+    return render(
+        request,
+        "directory/initiative_detail.html",
+        {
+            "initiative": initiative,
+            "can_view_private": request.user.has_perm("directory.view_initiative_private", initiative),
+            "can_edit": request.user.has_perm("directory.edit_initiative", initiative),
+        },
+    )
+
+
+def offer_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    offer: SupportOffer = _get(selectors.offer_detail, slug)
+    return render(
+        request,
+        "directory/offer_detail.html",
+        {
+            "offer": offer,
+            "can_edit": request.user.has_perm("directory.edit_offer", offer),
+        },
+    )
+
+
+def territory_list(request: HttpRequest) -> HttpResponse:
+    indicator = request.GET.get("indicator", "low_income_pct")
+    if indicator not in INDICATORS:
+        indicator = "low_income_pct"
+    territories = list(selectors.territory_list())
+    quartiers = [t for t in territories if t.kind == Territory.Kind.QUARTIER]
+    values = {t.slug: getattr(t, indicator) for t in quartiers}
+    return render(
+        request,
+        "directory/territory_list.html",
+        {
+            "map": maps.territory_map(
+                language=current_language(), value=values.get, value_label=str(INDICATORS[indicator])
+            ),
+            "indicator": indicator,
+            "indicators": INDICATORS,
+            "quartiers": sorted(quartiers, key=lambda t: t.name_fr),
+            "boroughs": [t for t in territories if t.kind == Territory.Kind.BOROUGH],
+            "linked_cities": [t for t in territories if t.kind == Territory.Kind.LINKED_CITY],
+        },
+    )
+
+
+def territory_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    territory: Territory = _get(selectors.territory_detail, slug)
+    actors = selectors.territory_actors(territory)
+    sections = []
+    for key, title, url_name in (
+        ("organisations", _("Organisations"), "directory:organisations"),
+        ("initiatives", _("Initiatives"), "directory:initiatives"),
+        ("offers", _("Support offers"), "directory:offers"),
+    ):
+        qs = actors[key]
+        sections.append({"key": key, "title": title, "count": qs.count(), "items": list(qs[:8]), "url_name": url_name})
+    contains = list(territory.contains.all().order_by("name_fr"))
+    return render(
+        request,
+        "directory/territory_detail.html",
+        {
+            "territory": territory,
+            "map": maps.territory_map(highlight=territory, language=current_language()),
+            "sections": sections,
+            "within": [t for t in territory.within.all() if t.kind != Territory.Kind.REGION],
+            "contains": contains,
+            "contains_quartiers": [t for t in contains if t.kind == Territory.Kind.QUARTIER],
+        },
+    )
+
+
+# --- editing -----------------------------------------------------------------------------------
+
+
+def _save(request: HttpRequest, form: Any, action: Callable[[], Any], success: str) -> Any:
+    """Run a service for a valid form; on a domain error, show it in the form and keep the input."""
+    if not form.is_valid():
+        return None
+    try:
+        result = action()
+    except MaillageError as exc:
+        add_to_form(form, exc)
+        return None
+    messages.success(request, success)
+    return result
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None, initial={"is_field_actor": True})
+    if request.method == "POST":
+        org = _save(
+            request,
+            form,
+            lambda: services.organisation_create(actor=request.user, data=form.cleaned_data),
+            _("The organisation is created; you are its administrator."),
+        )
+        if org is not None:
+            return redirect("directory:organisation", slug=org.slug)
+    return render(request, "directory/organisation_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    org: Organisation = _get(selectors.organisation_detail, slug)
+    if not request.user.has_perm("directory.edit_organisation", org):
+        raise PermissionDenied
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda: services.organisation_update(actor=request.user, organisation=org, data=form.cleaned_data),
+            _("Changes saved."),
+        )
+        if saved is not None:
+            return redirect("directory:organisation", slug=org.slug)
+    return render(request, "directory/organisation_form.html", {"form": form, "org": org})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_create(request: HttpRequest, slug: str) -> HttpResponse:
+    org: Organisation = _get(selectors.organisation_detail, slug)
+    if not request.user.has_perm("directory.create_initiative_for", org):
+        raise PermissionDenied
+    form = InitiativeForm(request.POST or None, initial={"territories": list(org.territories.all())})
+    if request.method == "POST":
+        initiative = _save(
+            request,
+            form,
+            lambda: services.initiative_create(actor=request.user, organisation=org, data=form.cleaned_data),
+            _("The initiative is created."),
+        )
+        if initiative is not None:
+            return redirect("directory:initiative", slug=initiative.slug)
+    return render(request, "directory/initiative_form.html", {"form": form, "org": org, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative: Initiative = _get(selectors.initiative_detail, slug)
+    if not request.user.has_perm("directory.edit_initiative", initiative):
+        raise PermissionDenied
+    form = InitiativeForm(request.POST or None, instance=initiative)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda: services.initiative_update(actor=request.user, initiative=initiative, data=form.cleaned_data),
+            _("Changes saved."),
+        )
+        if saved is not None:
+            return redirect("directory:initiative", slug=initiative.slug)
+    return render(request, "directory/initiative_form.html", {"form": form, "initiative": initiative})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
+    org: Organisation = _get(selectors.organisation_detail, slug)
+    if not request.user.has_perm("directory.create_offer_for", org):
+        raise PermissionDenied
+    form = OfferForm(request.POST or None, initial={"territories": list(org.territories.all())})
+    if request.method == "POST":
+        offer = _save(
+            request,
+            form,
+            lambda: services.offer_create(actor=request.user, provider=org, data=form.service_data()),
+            _("The offer is published."),
+        )
+        if offer is not None:
+            return redirect("directory:offer", slug=offer.slug)
+    return render(request, "directory/offer_form.html", {"form": form, "org": org, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    offer: SupportOffer = _get(selectors.offer_detail, slug)
+    if not request.user.has_perm("directory.edit_offer", offer):
+        raise PermissionDenied
+    form = OfferForm(request.POST or None, instance=offer)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda: services.offer_update(actor=request.user, offer=offer, data=form.service_data()),
+            _("Changes saved."),
+        )
+        if saved is not None:
+            return redirect("directory:offer", slug=offer.slug)
+    return render(request, "directory/offer_form.html", {"form": form, "offer": offer})
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "directory/about.html")
