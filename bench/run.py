@@ -1,0 +1,231 @@
+"""`make bench`: directory search and list rendering on a generated ecosystem of 100,000 organisations.
+
+Runs against the database that DATABASE_URL names (make bench starts a throwaway PostgreSQL 15).
+For each of 200 seeded queries (words, accent-free spellings, filters), it times:
+
+- Maillage's search (normalised tokens against the indexed search text; count + first page), and
+- a plain ``icontains`` baseline over the name and description fields (count + first page),
+
+then the rendering of the directory list page for both, and prints medians, 95th percentiles and
+the ratio baseline / Maillage measured in the same run. The target is a p95 under 50 ms for search.
+
+    python bench/run.py [--organisations 100000] [--queries 200] [--seed 2026] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maillage.config.settings.bench")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Q, QuerySet  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from maillage.core.demo import DemoSpec  # noqa: E402
+from maillage.directory import loaders, selectors, views  # noqa: E402
+from maillage.directory.models import Organisation, Territory  # noqa: E402
+
+WORDS = [
+    "cuisine",
+    "économie sociale",
+    "economie",
+    "solidaire",
+    "jardin collectif",
+    "atelier vélo",
+    "friperie",
+    "maison de quartier",
+    "fondation",
+    "réseau",
+    "incubateur",
+    "jeunes",
+    "aînés",
+    "aines",
+    "familles",
+    "immigrantes",
+    "logement",
+    "locataires",
+    "sécurité alimentaire",
+    "securite alimentaire",
+    "numérique",
+    "café",
+    "cafe des langues",
+    "coopérative",
+    "cooperative de travail",
+    "verdun",
+    "saint-michel",
+    "parc-extension",
+    "hochelaga",
+    "montréal-nord",
+    "brindille",
+    "colibri",
+    "tournesol",
+    "envol",
+    "racines",
+    "ressourcerie",
+    "halte-répit",
+    "aide aux devoirs",
+    "médiation",
+    "ruelles vertes",
+    "insertion",
+    "santé",
+    "sante bien-etre",
+    "culture",
+    "théâtre",
+    "soccer",
+    "mobilité",
+    "navette",
+    "zéro déchet",
+]
+
+
+def make_queries(count: int, seed: int) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    boroughs = list(Territory.objects.filter(kind="borough").values_list("slug", flat=True))
+    quartiers = list(Territory.objects.filter(kind="quartier").values_list("slug", flat=True))
+    queries = []
+    for _ in range(count):
+        query: dict[str, str] = {"q": rng.choice(WORDS)}
+        roll = rng.random()
+        if roll < 0.15:
+            query["territory"] = rng.choice(boroughs)
+        elif roll < 0.30:
+            query["territory"] = rng.choice(quartiers)
+        if rng.random() < 0.2:
+            query["role"] = rng.choice(["field", "support"])
+        queries.append(query)
+    return queries
+
+
+def filters_of(query: dict[str, str]) -> selectors.DirectoryFilters:
+    territory = Territory.objects.get(slug=query["territory"]) if "territory" in query else None
+    return selectors.DirectoryFilters(query=query.get("q", ""), role=query.get("role", ""), territory=territory)
+
+
+def icontains_search(filters: selectors.DirectoryFilters) -> QuerySet[Organisation]:
+    """The baseline: what a first version would do, field by field, with ``icontains``."""
+    qs = Organisation.objects.all()
+    for word in filters.query.split():
+        qs = qs.filter(
+            Q(name_fr__icontains=word)
+            | Q(name_en__icontains=word)
+            | Q(description_fr__icontains=word)
+            | Q(description_en__icontains=word)
+        )
+    if filters.role == "field":
+        qs = qs.filter(is_field_actor=True)
+    elif filters.role == "support":
+        qs = qs.filter(is_support_actor=True)
+    if filters.territory is not None:
+        qs = qs.filter(territories__in=selectors.territory_scope_ids(filters.territory)).distinct()
+    return qs.order_by("name_fr", "id")
+
+
+def time_search(
+    search: Callable[[selectors.DirectoryFilters], QuerySet[Organisation]], queries: list[dict[str, str]]
+) -> tuple[list[float], list[int]]:
+    timings, counts = [], []
+    for query in queries:
+        filters = filters_of(query)
+        started = time.perf_counter()
+        qs = search(filters)
+        counts.append(qs.count())
+        list(qs[:25])
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, counts
+
+
+def time_pages(queries: list[dict[str, str]], *, baseline: bool) -> list[float]:
+    client = Client()
+    original = views.LISTS["organisations"]["selector"]
+    if baseline:
+        views.LISTS["organisations"]["selector"] = icontains_search
+    try:
+        timings = []
+        for query in queries:
+            started = time.perf_counter()
+            response = client.get("/organisations/", query)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+    finally:
+        views.LISTS["organisations"]["selector"] = original
+    return timings
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+def row(label: str, ours: list[float], base: list[float]) -> str:
+    return (
+        f"{label:<34} {statistics.median(ours):>9.1f} {p95(ours):>9.1f}   {statistics.median(base):>9.1f} "
+        f"{p95(base):>9.1f}   {statistics.median(base) / statistics.median(ours):>6.1f}x {p95(base) / p95(ours):>6.1f}x"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--organisations", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--pages", type=int, default=50, help="how many of the queries also render the page")
+    args = parser.parse_args(argv)
+
+    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    loaders.reference_load()
+    if Organisation.objects.filter(is_demo=True).count() != args.organisations:
+        loaders.demo_load(DemoSpec(organisations=args.organisations, seed=args.seed), batch_size=5000)
+    load_seconds = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    counts: dict[str, Any] = {m.__name__: m.objects.count() for m in (Organisation,)}
+    print(f"Ecosystem: {counts['Organisation']:,} organisations (generated and loaded in {load_seconds:.0f} s)")
+
+    queries = make_queries(args.queries, args.seed)
+    time_search(selectors.organisation_search, queries[:20])  # warm caches and connections
+    time_search(icontains_search, queries[:20])
+    ours, our_counts = time_search(selectors.organisation_search, queries)
+    base, base_counts = time_search(icontains_search, queries)
+    with override_settings(DEBUG=False):
+        time_pages(queries[:5], baseline=False)  # compile templates, fill caches
+        time_pages(queries[:5], baseline=True)
+        page_ours = time_pages(queries[: args.pages], baseline=False)
+        page_base = time_pages(queries[: args.pages], baseline=True)
+
+    print()
+    print(f"{args.queries} search queries, {args.pages} page renders; times in ms")
+    print(f"{'':<34} {'Maillage':>19}   {'icontains baseline':>19}   {'baseline / Maillage':>15}")
+    print(f"{'':<34} {'median':>9} {'p95':>9}   {'median':>9} {'p95':>9}   {'median':>7} {'p95':>7}")
+    print(row("search (count + first page)", ours, base))
+    print(row("directory list page render", page_ours, page_base))
+    print()
+    print(
+        f"Matches per query, median: Maillage {statistics.median(our_counts):.0f}, "
+        f"icontains {statistics.median(base_counts):.0f} (icontains misses accent-free spellings: "
+        f"{sum(1 for c in base_counts if c == 0)} queries found nothing, against "
+        f"{sum(1 for c in our_counts if c == 0)} for Maillage)"
+    )
+    target = 50.0
+    verdict = "met" if p95(ours) < target else "NOT met"
+    print(f"Target: search p95 under {target:.0f} ms at this size: {verdict} ({p95(ours):.1f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
