@@ -11,7 +11,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from maillage.accounts.models import ApiToken, Membership
 from maillage.accounts.services import token_create
-from tests.factories import InitiativeFactory, OfferFactory, OrganisationFactory, UserFactory, member
+from tests.factories import (
+    InitiativeFactory,
+    OfferFactory,
+    OrganisationFactory,
+    RelationFactory,
+    UserFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +53,9 @@ MATRIX = [
     ("directory:organisation_edit", ("org",), "get", ADMINS),
     ("directory:organisation_edit", ("org",), "post", ADMINS),
     ("directory:organisation_members", ("org",), "get", ADMINS),
+    ("directory:relation_create", ("org",), "get", ADMINS),
+    ("directory:relation_create", ("org",), "post", ADMINS),
+    ("directory:relation_delete", ("relation",), "post", row(LOGIN, DENY, DENY, "redirect", DENY, "redirect")),
     ("directory:initiative_create", ("org",), "get", MEMBERS),
     ("directory:initiative_edit", ("initiative",), "get", MEMBERS),
     ("directory:initiative_edit", ("initiative",), "post", MEMBERS),
@@ -97,6 +107,7 @@ def world(reference):
         "support_org": support_org,
         "initiative": InitiativeFactory(carrier=org),
         "offer": OfferFactory(provider=support_org),
+        "relation": RelationFactory(source=support_org, target=org, kind="funds", year=2025, amount=1000),
         "territory": "quartier-verdun",
         "users": users,
         "uid": "MQ",

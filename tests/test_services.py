@@ -155,19 +155,43 @@ def test_a_field_actor_is_told_to_become_a_support_actor_first(user, organisatio
 def test_relations_obey_their_constraints(user, organisation_factory):
     source, target = organisation_factory(is_support_actor=True), organisation_factory()
     member(user, source, "admin")
+
+    def declare(**data):
+        return services.relation_create(actor=user, data={"source": source, **data})
+
     with pytest.raises(MaillageError) as info:
-        services.relation_create(actor=user, source=source, data={"target": source, "kind": "partners"})
+        declare(target=source, kind="partners")
     assert ("target", "relation_self") in problem_codes(info)
     with pytest.raises(MaillageError) as info:
-        services.relation_create(actor=user, source=source, data={"target": target, "kind": "funds", "year": 2025})
+        declare(target=target, kind="funds", year=2025)
     assert ("amount", "funding_incomplete") in problem_codes(info)
     with pytest.raises(MaillageError) as info:
-        services.relation_create(actor=user, source=source, data={"target": target, "kind": "partners", "amount": 10})
+        declare(target=target, kind="partners", amount=10)
     assert ("amount", "amount_not_funding") in problem_codes(info)
-    relation = services.relation_create(
-        actor=user, source=source, data={"target": target, "kind": "funds", "year": 2025, "amount": 5000}
-    )
+    with pytest.raises(MaillageError) as info:
+        declare(kind="partners")
+    assert ("target", "target_missing") in problem_codes(info)
+    relation = declare(target=target, kind="funds", year=2025, amount=5000)
     assert Relation.objects.get(pk=relation.pk).amount == 5000
+
+
+def test_either_side_declares_a_relation_but_nobody_else(user_factory, organisation_factory):
+    funder, grantee, stranger_org = (
+        organisation_factory(is_support_actor=True),
+        organisation_factory(),
+        organisation_factory(),
+    )
+    grantee_admin, stranger = user_factory(), user_factory()
+    member(grantee_admin, grantee, "admin")
+    member(stranger, stranger_org, "admin")
+    data = {"source": funder, "target": grantee, "kind": "funds", "year": 2024, "amount": 1000}
+    with pytest.raises(PermissionDenied):
+        services.relation_create(actor=stranger, data=data)
+    relation = services.relation_create(actor=grantee_admin, data=data)
+    with pytest.raises(PermissionDenied):
+        services.relation_delete(actor=stranger, relation=relation)
+    services.relation_delete(actor=grantee_admin, relation=relation)
+    assert not Relation.objects.exists()
 
 
 def test_memberships_keep_one_admin(user_factory, organisation):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from maillage.accounts.models import Membership, User
-from maillage.directory.models import Initiative, Organisation, SupportOffer
+from maillage.directory.models import Initiative, Organisation, Relation, SupportOffer
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +253,37 @@ def test_api_token_is_shown_once(client, user):
     token = re.search(r"mlg_[\w-]+", first).group(0)
     assert token not in text(client.get(reverse("accounts:home")))
     assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_declare_a_relation_by_finding_the_other_organisation(client, user, organisation_factory):
+    grantee = organisation_factory(name_fr="Maison des Lucioles")
+    funder = organisation_factory(name_fr="Fondation Aubépine", is_support_actor=True, kind="foundation")
+    member(user, grantee, "admin")
+    client.force_login(user)
+    url = reverse("directory:relation_create", args=[grantee.slug])
+    found = client.get(url, {"find": "aubepine"})
+    assert found.status_code == 200
+    assert [o.slug for o in found.context["candidates"]] == [funder.slug]
+    # Funding without an amount is refused; the choices stay.
+    refused = client.post(url, {"find": "aubepine", "target": funder.slug, "relation": "funded_by", "year": 2025})
+    assert refused.status_code == 200
+    assert "Une relation de financement doit avoir une année et un montant" in text(refused)
+    assert refused.context["form"]["target"].value() == funder.slug
+    done = client.post(
+        url,
+        {
+            "find": "aubepine",
+            "target": funder.slug,
+            "relation": "funded_by",
+            "year": 2025,
+            "amount": "12000",
+            "is_flexible": "on",
+        },
+    )
+    assert done["Location"] == reverse("directory:organisation", args=[grantee.slug])
+    relation = Relation.objects.get()
+    assert (relation.source, relation.target, relation.kind, relation.is_flexible) == (funder, grantee, "funds", True)
+    page = text(client.get(reverse("directory:organisation", args=[funder.slug])))
+    assert "Maison des Lucioles" in page
+    client.post(reverse("directory:relation_delete", args=[relation.pk]), {"organisation": grantee.slug})
+    assert not Relation.objects.exists()

@@ -76,7 +76,15 @@ def test_keyboard_skip_link(page, site):
 @pytest.mark.parametrize("width", [360, 1280])
 def test_no_horizontal_scrolling(page, site, width):
     page.set_viewport_size({"width": width, "height": 800})
-    for path in ("/", "/organisations/", "/territories/", "/territories/quartier-verdun/"):
+    for path in (
+        "/",
+        "/organisations/",
+        "/territories/",
+        "/territories/quartier-verdun/",
+        "/territories/le-sud-ouest/",
+        "/en/territories/le-sud-ouest/",
+        "/accounts/signup/",
+    ):
         page.goto(site + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)

@@ -32,6 +32,7 @@ from .i18n import gettext as _
 __all__ = [
     "Feature",
     "Projection",
+    "bounds",
     "read_features",
     "simplify",
     "svg_path",
@@ -127,6 +128,12 @@ def union(geometries: Iterable[GeoJSON]) -> GeoJSON:
 def simplify(geometry: GeoJSON, tolerance: float = 0.0004) -> GeoJSON:
     """A lighter copy of a geometry for maps (tolerance in degrees, about 30 m by default)."""
     return _rounded(mapping(shape(geometry).simplify(tolerance, preserve_topology=True)), digits=5)
+
+
+def bounds(geometry: GeoJSON) -> tuple[float, float, float, float]:
+    """(min longitude, min latitude, max longitude, max latitude) of a geometry."""
+    minx, miny, maxx, maxy = shape(geometry).bounds
+    return (float(minx), float(miny), float(maxx), float(maxy))
 
 
 def representative_point(geometry: GeoJSON) -> tuple[float, float]:

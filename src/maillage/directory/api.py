@@ -184,6 +184,17 @@ class OfferOut(Schema):
     is_demo: bool
 
 
+class RelationIn(Schema):
+    source: str = Field(..., description="Organisation the relation starts from (funder, member, referrer…).")
+    target: str
+    kind: Relation.Kind
+    year: int | None = Field(None, ge=1900, le=2100)
+    amount: Decimal | None = Field(None, ge=0)
+    is_multi_year: bool = False
+    is_flexible: bool = False
+    note: str = Field("", max_length=300)
+
+
 class RelationOut(Schema):
     source: str
     target: str
@@ -605,23 +616,37 @@ def organisation_update(request: HttpRequest, slug: str, payload: OrganisationPa
     return organisation_out(request, selectors.organisation_detail(slug))
 
 
+def relation_out(r: Relation) -> dict[str, Any]:
+    return {
+        "source": r.source.slug,
+        "target": r.target.slug,
+        "kind": r.kind,
+        "year": r.year,
+        "amount": r.amount,
+        "is_multi_year": r.is_multi_year,
+        "is_flexible": r.is_flexible,
+        "is_demo": r.is_demo,
+    }
+
+
+@router.post(
+    "/relations",
+    response={201: RelationOut, **ERRORS},
+    auth=token_auth,
+    summary="Declare a relation (you administer one of the two organisations)",
+)
+def relation_create(request: HttpRequest, payload: RelationIn) -> Status[dict[str, Any]]:
+    data = payload.dict()
+    data["source"] = selectors.term_by_code(Organisation, data["source"], field="source")
+    data["target"] = selectors.term_by_code(Organisation, data["target"], field="target")
+    return Status(201, relation_out(services.relation_create(actor=request.user, data=data)))  # type: ignore[arg-type]
+
+
 @router.get("/organisations/{slug}/relations", response={200: list[RelationOut], **ERRORS}, auth=read_auth)
 def organisation_relations(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     org = selectors.organisation_detail(slug)
     relations: list[Relation] = [r for group in selectors.organisation_relations_grouped(org).values() for r in group]
-    return [
-        {
-            "source": r.source.slug,
-            "target": r.target.slug,
-            "kind": r.kind,
-            "year": r.year,
-            "amount": r.amount,
-            "is_multi_year": r.is_multi_year,
-            "is_flexible": r.is_flexible,
-            "is_demo": r.is_demo,
-        }
-        for r in relations
-    ]
+    return [relation_out(r) for r in relations]
 
 
 INITIATIVE_PREFETCH = (

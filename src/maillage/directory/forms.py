@@ -261,3 +261,65 @@ class OfferForm(ServiceModelForm):
     @property
     def period_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"period_{i}_opens"], self[f"period_{i}_closes"]) for i in range(1, PERIODS + 1)]
+
+
+class RelationForm(forms.Form):
+    """Declare a relation of this organisation with another one, found by name."""
+
+    DIRECTIONS = {
+        # choice: (kind, this organisation is the source)
+        "funds": ("funds", True),
+        "funded_by": ("funds", False),
+        "partners": ("partners", True),
+        "member_of": ("member_of", True),
+        "has_member": ("member_of", False),
+        "refers_to": ("refers_to", True),
+        "referred_by": ("refers_to", False),
+    }
+
+    relation = forms.ChoiceField(
+        label=_("This organisation…"),
+        choices=[
+            ("funds", _("funds")),
+            ("funded_by", _("is funded by")),
+            ("partners", _("partners with")),
+            ("member_of", _("is a member of")),
+            ("has_member", _("has as member")),
+            ("refers_to", _("refers people to")),
+            ("referred_by", _("receives referrals from")),
+        ],
+    )
+    target = forms.ChoiceField(label=_("Other organisation"), widget=forms.RadioSelect)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2100)
+    amount = forms.DecimalField(
+        label=_("Amount ($)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("For funding only."),
+    )
+    is_flexible = forms.BooleanField(label=_("Unrestricted funding"), required=False)
+    is_multi_year = forms.BooleanField(label=_("Multi-year"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, candidates: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = {org.slug: org for org in candidates}
+        self.fields["target"].choices = [(org.slug, org.name) for org in candidates]
+
+    def service_data(self, organisation: Organisation) -> dict[str, Any]:
+        data = self.cleaned_data
+        kind, outgoing = self.DIRECTIONS[data["relation"]]
+        other = self.candidates[data["target"]]
+        source, target = (organisation, other) if outgoing else (other, organisation)
+        return {
+            "source": source,
+            "target": target,
+            "kind": kind,
+            "year": data["year"],
+            "amount": data["amount"],
+            "is_flexible": data["is_flexible"],
+            "is_multi_year": data["is_multi_year"],
+            "note": data["note"],
+        }

@@ -35,6 +35,7 @@ class Outline:
     d: str
     label_x: float
     label_y: float
+    box: tuple[float, float, float, float]  # projected (left, top, right, bottom)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Map:
     quartiers: list[Shape]
     legend: list[LegendItem]
     title: str
+    view_box: str
 
 
 def _signature() -> tuple[int, int]:
@@ -81,7 +83,11 @@ def _outlines(signature: tuple[int, int]) -> tuple[float, float, tuple[Outline, 
     outlines = []
     for t in territories:
         x, y = projection.point(t.label_lon, t.label_lat)
-        outlines.append(Outline(t.slug, t.kind, t.name_fr, t.name_en, geo.svg_path(t.map_geometry, projection), x, y))
+        min_lon, min_lat, max_lon, max_lat = geo.bounds(t.map_geometry)
+        left, top = projection.point(min_lon, max_lat)
+        right, bottom = projection.point(max_lon, min_lat)
+        path = geo.svg_path(t.map_geometry, projection)
+        outlines.append(Outline(t.slug, t.kind, t.name_fr, t.name_en, path, x, y, (left, top, right, bottom)))
     return (projection.width, projection.height, tuple(outlines))
 
 
@@ -93,9 +99,26 @@ def _name(outline: Outline, language: str) -> str:
     return outline.name_en if language == "en" and outline.name_en else outline.name_fr
 
 
+def _zoom(boxes: list[tuple[float, float, float, float]], width: float, height: float) -> str:
+    """A viewBox around ``boxes`` with room for the neighbours, 4:3, inside the whole map."""
+    left = min(b[0] for b in boxes)
+    top = min(b[1] for b in boxes)
+    right = max(b[2] for b in boxes)
+    bottom = max(b[3] for b in boxes)
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    w = max((right - left) * 2.6, width / 3)
+    h = max((bottom - top) * 2.6, w * 3 / 4)
+    w = max(w, h * 4 / 3)
+    w, h = min(w, width), min(h, height)
+    x = min(max(cx - w / 2, 0), width - w)
+    y = min(max(cy - h / 2, 0), height - h)
+    return f"{x:.0f} {y:.0f} {w:.0f} {h:.0f}"
+
+
 def territory_map(
     *,
     highlight: Territory | None = None,
+    zoom: bool = False,
     language: str = "fr",
     value: Callable[[str], float | None] | None = None,
     value_label: str = "",
@@ -103,7 +126,8 @@ def territory_map(
     """The agglomeration with its boroughs, linked cities and quartiers.
 
     ``highlight`` marks one territory (and, for a borough, the quartiers within it);
-    ``value`` colours quartiers by an indicator in five quantile classes.
+    ``value`` colours quartiers by an indicator in five quantile classes; ``zoom`` frames the highlighted
+    territory and its neighbours.
     """
     width, height, outlines = _outlines(_signature())
     highlighted: set[str] = set()
@@ -151,4 +175,7 @@ def territory_map(
     title = value_label or (
         _("Map of %(name)s") % {"name": highlight.name} if highlight else _("Map of Montréal's territories")
     )
-    return Map(width, height, base, quartiers, legend, title)
+    view_box = f"0 0 {width:.0f} {height:.0f}"
+    if zoom and highlighted:
+        view_box = _zoom([o.box for o in outlines if o.slug in highlighted], width, height)
+    return Map(width, height, base, quartiers, legend, title, view_box)

@@ -237,6 +237,18 @@ def organisation_offers(organisation: Organisation) -> QuerySet[SupportOffer]:
     return organisation.offers.select_related("support_type")
 
 
+def relation_candidates(
+    organisation: Organisation, query: str, *, also: str = "", limit: int = 10
+) -> list[Organisation]:
+    """Organisations a relation could point to: the best matches for a name, and the one already chosen."""
+    found: list[Organisation] = []
+    if search_tokens(query):
+        found = list(organisation_search(DirectoryFilters(query=query)).exclude(pk=organisation.pk)[:limit])
+    if also and all(o.slug != also for o in found):
+        found += list(Organisation.objects.filter(slug=also).exclude(pk=organisation.pk))
+    return found
+
+
 def organisation_relations_grouped(organisation: Organisation) -> dict[str, list[Relation]]:
     relations = (
         (Relation.objects.filter(source=organisation) | Relation.objects.filter(target=organisation))

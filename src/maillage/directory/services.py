@@ -364,13 +364,25 @@ def offer_update(*, actor: User, offer: SupportOffer, data: Mapping[str, Any]) -
 
 # --- relations --------------------------------------------------------------------------------
 
+RELATION_FIELDS = ("source", "target", "kind", "year", "amount", "is_multi_year", "is_flexible", "note")
+
+
+def _may_declare(actor: User, relation: Relation) -> bool:
+    """An administrator of either side (or a steward) declares or removes a relation."""
+    sides = [org for org in (getattr(relation, "source", None), getattr(relation, "target", None)) if org]
+    return any(actor.has_perm("directory.edit_organisation", org) for org in sides)
+
 
 @transaction.atomic
-def relation_create(*, actor: User, source: Organisation, data: Mapping[str, Any]) -> Relation:
-    """Declare a relation from ``source`` (an organisation the actor administers) to another one."""
-    _require(actor, "directory.edit_organisation", source)
-    relation = Relation(source=source)
-    _assign(relation, data, ("target", "kind", "year", "amount", "is_multi_year", "is_flexible", "note"))
+def relation_create(*, actor: User, data: Mapping[str, Any]) -> Relation:
+    """Declare a typed, dated relation between two organisations, one of which the actor administers."""
+    relation = Relation()
+    _assign(relation, data, RELATION_FIELDS)
+    if relation.source_id is None or relation.target_id is None:
+        message = _("Choose the organisation on the other side of the relation.")
+        raise MaillageError("invalid", message, [Problem("target_missing", message, field="target")])
+    if not _may_declare(actor, relation):
+        raise PermissionDenied(_("You are not allowed to do this."))
     _full_clean(relation)
     relation.save()
     return relation
@@ -378,5 +390,6 @@ def relation_create(*, actor: User, source: Organisation, data: Mapping[str, Any
 
 @transaction.atomic
 def relation_delete(*, actor: User, relation: Relation) -> None:
-    _require(actor, "directory.edit_organisation", relation.source)
+    if not _may_declare(actor, relation):
+        raise PermissionDenied(_("You are not allowed to do this."))
     relation.delete()

@@ -14,15 +14,15 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.core.errors import MaillageError
 
 from . import maps, selectors, services
-from .forms import DirectoryFilterForm, InitiativeForm, OfferForm, OrganisationForm
-from .models import Initiative, Organisation, SupportOffer, Territory
+from .forms import DirectoryFilterForm, InitiativeForm, OfferForm, OrganisationForm, RelationForm
+from .models import Initiative, Organisation, Relation, SupportOffer, Territory
 
 INDICATORS = {
     "low_income_pct": Territory._meta.get_field("low_income_pct").verbose_name,
@@ -241,7 +241,9 @@ def territory_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "directory/territory_detail.html",
         {
             "territory": territory,
-            "map": maps.territory_map(highlight=territory, language=current_language()),
+            "map": maps.territory_map(
+                highlight=territory, language=current_language(), zoom=territory.kind != Territory.Kind.REGION
+            ),
             "sections": sections,
             "within": [t for t in territory.within.all() if t.kind != Territory.Kind.REGION],
             "contains": contains,
@@ -379,3 +381,43 @@ def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/about.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def relation_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Declare a relation: find the other organisation by name, then say how the two are related."""
+    org: Organisation = _get(selectors.organisation_detail, slug)
+    if not request.user.has_perm("directory.edit_organisation", org):
+        raise PermissionDenied
+    find = (request.POST.get("find") or request.GET.get("find") or "").strip()[:200]
+    chosen = request.POST.get("target", "")
+    candidates = selectors.relation_candidates(org, find, also=chosen)
+    form = RelationForm(request.POST or None, candidates=candidates)
+    if request.method == "POST":
+        relation = _save(
+            request,
+            form,
+            lambda: services.relation_create(actor=request.user, data=form.service_data(org)),
+            _("The relation is declared."),
+        )
+        if relation is not None:
+            return redirect("directory:organisation", slug=org.slug)
+    return render(
+        request, "directory/relation_form.html", {"form": form, "org": org, "find": find, "candidates": candidates}
+    )
+
+
+@login_required
+@require_POST
+def relation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    relation = Relation.objects.select_related("source", "target").filter(pk=pk).first()
+    if relation is None:
+        raise Http404
+    back = request.POST.get("organisation", relation.source.slug)
+    services.relation_delete(actor=request.user, relation=relation)
+    messages.success(request, _("The relation is removed."))
+    return redirect(
+        "directory:organisation",
+        slug=back if back in (relation.source.slug, relation.target.slug) else relation.source.slug,
+    )
