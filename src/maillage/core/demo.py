@@ -172,7 +172,7 @@ def need_index(
     scaled by the highest low-income share among the territories compared.
 
     >>> round(need_index(20.9, 98.9, 4.4, 69.8, max_low_income_pct=32.2), 3)
-    0.594
+    0.595
     """
     low = low_income_pct / max_low_income_pct if max_low_income_pct > 0 else 0.0
     return (low + material_pct / 100 + social_pct / 100 + priority_pct / 100) / 4
