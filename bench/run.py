@@ -35,6 +35,7 @@ from django.db.models import Q, QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
+from maillage.common.pagination import page_of  # noqa: E402
 from maillage.core.demo import DemoSpec  # noqa: E402
 from maillage.directory import loaders, selectors, views  # noqa: E402
 from maillage.directory.models import Organisation, Territory  # noqa: E402
@@ -137,14 +138,14 @@ def icontains_search(filters: selectors.DirectoryFilters) -> QuerySet[Organisati
 def time_search(
     search: Callable[[selectors.DirectoryFilters], QuerySet[Organisation]], queries: list[dict[str, str]]
 ) -> tuple[list[float], list[int]]:
+    """Time what the directory does for a query: the first page of 25 and the total count."""
     timings, counts = [], []
     for query in queries:
         filters = filters_of(query)
         started = time.perf_counter()
-        qs = search(filters)
-        counts.append(qs.count())
-        list(qs[:25])
+        page = page_of(search(filters), 1, 25)
         timings.append((time.perf_counter() - started) * 1000)
+        counts.append(page.paginator.count)
     return timings, counts
 
 
@@ -221,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(1 for c in base_counts if c == 0)} queries found nothing, against "
         f"{sum(1 for c in our_counts if c == 0)} for Maillage)"
     )
+    slowest = sorted(zip(ours, our_counts, queries, strict=True), key=lambda r: -r[0])[:5]
+    print("Slowest Maillage searches: " + "; ".join(f"{t:.0f} ms, {n} matches, {q}" for t, n, q in slowest))
     target = 50.0
     verdict = "met" if p95(ours) < target else "NOT met"
     print(f"Target: search p95 under {target:.0f} ms at this size: {verdict} ({p95(ours):.1f} ms)")

@@ -50,6 +50,9 @@ def ecosystem(organisation_factory, initiative_factory, offer_factory, territory
         ("brindille verdun", {"Cuisine collective La Brindille"}),
         ("erable", {"Fondation Érable"}),
         ("brindille saint-michel", set()),
+        ("econ soc", {"Coopérative d'Économie Sociale du Sud", "Cuisine collective La Brindille"}),  # word beginnings
+        ("conomie", set()),  # not the middle of a word
+        ("Coopérative, d’ÉCONOMIE!", {"Coopérative d'Économie Sociale du Sud"}),
     ],
 )
 def test_search_ignores_case_and_accents_and_matches_labels(ecosystem, query, expected):

@@ -141,8 +141,8 @@ def test_offer_created_by_a_member_of_a_support_actor(user, provider, term, terr
     )
     assert list(offer.providers.all()) == [provider]
     assert offer.open_periods.count() == 1
-    assert "saint-michel" in offer.search_text
-    assert "financement de projet" in offer.search_text
+    assert " saint michel " in offer.search_text
+    assert " financement projet " in offer.search_text
 
 
 def test_a_field_actor_is_told_to_become_a_support_actor_first(user, organisation, term):

@@ -9,6 +9,7 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext
 
+        from maillage.common import lookups  # noqa: F401 - registers the `words` lookup
         from maillage.core import i18n
 
         # Core messages are translated in the language of the current request or command.

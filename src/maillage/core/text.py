@@ -1,15 +1,19 @@
 """Text normalisation for search and sorting, identical on SQLite and PostgreSQL.
 
-Search must ignore case and accents (« economie sociale » finds « Économie sociale »).
-Rather than depend on database extensions that SQLite lacks, Maillage stores beside each
-searchable record a normalised copy of its text (:func:`normalize`) and matches the
-normalised tokens of the query (:func:`search_tokens`) against it. On PostgreSQL a trigram
-index makes those substring matches fast.
+Search must ignore case and accents (« economie sociale » finds « Économie sociale »), the
+same way on SQLite and PostgreSQL. Maillage stores beside each searchable record the set of
+its normalised words (:func:`search_document`) and matches each word of the query
+(:func:`search_tokens`) as the beginning of one of them: « econ » finds « Économie ». On
+PostgreSQL a full-text GIN index serves this; SQLite scans.
 
 >>> normalize("  L'Économie SOCIALE — à Côte-des-Neiges ")
 "l'economie sociale - a cote-des-neiges"
 >>> search_tokens("Économie   sociale de l'île")
 ['economie', 'sociale', 'ile']
+>>> search_document(["Économie sociale", "Côte-des-Neiges", "économie"])
+' economie sociale cote neiges '
+>>> matches(search_document(["Coopérative d'économie sociale"]), search_tokens("ECON coop"))
+True
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["MIN_TOKEN_LENGTH", "normalize", "search_document", "search_tokens", "sort_key"]
+__all__ = ["MIN_TOKEN_LENGTH", "matches", "normalize", "search_document", "search_tokens", "sort_key"]
 
 #: Query words shorter than this are ignored: they match nearly everything and no index helps.
 MIN_TOKEN_LENGTH = 2
@@ -75,8 +79,22 @@ def search_tokens(query: str) -> list[str]:
 
 
 def search_document(parts: Iterable[str | None]) -> str:
-    """The normalised text stored beside a record, from its searchable fields."""
-    return " | ".join(normalize(part) for part in parts if part)
+    """The words stored beside a record: normalised, distinct, in order, between single spaces.
+
+    The leading and trailing spaces let a plain ``LIKE '% word%'`` find a word's beginning.
+    """
+    words: dict[str, None] = {}
+    for part in parts:
+        if part:
+            for word in _WORDS.findall(normalize(part)):
+                if len(word) >= MIN_TOKEN_LENGTH and word not in _STOPWORDS:
+                    words.setdefault(word, None)
+    return f" {' '.join(words)} " if words else ""
+
+
+def matches(document: str, tokens: Iterable[str]) -> bool:
+    """Whether every token begins a word of the document: the rule the database applies."""
+    return all(f" {token}" in document for token in tokens)
 
 
 def sort_key(text: str) -> str:

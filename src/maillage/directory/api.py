@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Count, Model, Prefetch, QuerySet, Window
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
@@ -494,9 +494,9 @@ def _slug_only(model: type[Model], field: str = "slug") -> QuerySet[Any]:
 
 
 def _paged(qs: QuerySet[Any], params: SearchQuery) -> tuple[int, list[Any]]:
-    count = qs.count()
-    start = (params.page - 1) * params.page_size
-    return count, list(qs[start : start + params.page_size])
+    """The requested page and the total, in one query (an empty list past the end)."""
+    rows = list(qs.annotate(_total=Window(Count("pk")))[(params.page - 1) * params.page_size :][: params.page_size])
+    return (rows[0]._total if rows else (qs.count() if params.page > 1 else 0)), rows
 
 
 def _filters(params: SearchQuery) -> selectors.DirectoryFilters:

@@ -9,14 +9,14 @@ serves these substring matches.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from maillage.core.errors import MaillageError, Problem
-from maillage.core.text import normalize, search_tokens
+from maillage.core.text import matches, normalize, search_document, search_tokens
 
 from .models import (
     Initiative,
@@ -46,8 +46,6 @@ class DirectoryFilters:
     sector: Sector | None = None
     population: Population | None = None
     support_type: SupportType | None = None
-    include_demo: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 # --- vocabularies and territories -----------------------------------------------------------
@@ -128,9 +126,8 @@ def territory_detail(slug: str) -> Territory:
 
 def _text_filter(qs: QuerySet[M], query: str) -> QuerySet[M]:
     tokens = search_tokens(query)
-    for token in tokens:
-        qs = qs.filter(search_text__contains=token)
     if tokens:
+        qs = qs.filter(search_text__words=tokens)
         phrase = normalize(query)
         qs = qs.annotate(
             relevance=Case(
@@ -159,8 +156,6 @@ ROLE_FIELDS = {"field": "is_field_actor", "support": "is_support_actor", "policy
 
 def organisation_search(filters: DirectoryFilters) -> QuerySet[Organisation]:
     qs = Organisation.objects.defer(*Organisation.PRIVATE_FIELDS, "search_text")
-    if not filters.include_demo:
-        qs = qs.filter(is_demo=False)
     if filters.role in ROLE_FIELDS:
         qs = qs.filter(**{ROLE_FIELDS[filters.role]: True})
     if filters.territory is not None:
@@ -179,8 +174,6 @@ def organisation_search(filters: DirectoryFilters) -> QuerySet[Organisation]:
 
 def initiative_search(filters: DirectoryFilters) -> QuerySet[Initiative]:
     qs = Initiative.objects.defer(*Initiative.PRIVATE_FIELDS, "search_text").select_related("sector")
-    if not filters.include_demo:
-        qs = qs.filter(is_demo=False)
     if filters.role in ROLE_FIELDS:
         carriers = InitiativeCarrier.objects.filter(
             initiative_id=OuterRef("pk"), **{f"organisation__{ROLE_FIELDS[filters.role]}": True}
@@ -197,8 +190,6 @@ def initiative_search(filters: DirectoryFilters) -> QuerySet[Initiative]:
 
 def offer_search(filters: DirectoryFilters) -> QuerySet[SupportOffer]:
     qs = SupportOffer.objects.defer("search_text").select_related("support_type")
-    if not filters.include_demo:
-        qs = qs.filter(is_demo=False)
     if filters.territory is not None:
         qs = qs.filter(_linked(SupportOffer, "territories", territory_scope_ids(filters.territory)))
     if filters.sector is not None:
@@ -214,9 +205,7 @@ def territory_search(query: str) -> list[Territory]:
     """Territories whose name matches every token of the query (there are only about seventy)."""
     tokens = search_tokens(query)
     territories = list(territory_list())
-    return [
-        t for t in territories if all(tok in normalize(f"{t.name_fr} {t.name_en} {t.table_name}") for tok in tokens)
-    ]
+    return [t for t in territories if matches(search_document([t.name_fr, t.name_en, t.table_name]), tokens)]
 
 
 # --- detail pages ---------------------------------------------------------------------------

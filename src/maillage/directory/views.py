@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
+from maillage.common.pagination import CountedPage, page_number, page_of
 from maillage.core.errors import MaillageError
 
 from . import maps, selectors, services
@@ -39,9 +39,8 @@ def _get(loader: Callable[[str], Any], slug: str) -> Any:
         raise Http404(exc.message) from None
 
 
-def _page(request: HttpRequest, qs: QuerySet[Any], per_page: int | None = None) -> Page[Any]:
-    paginator = Paginator(qs, per_page or settings.MAILLAGE_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+def _page(request: HttpRequest, qs: QuerySet[Any]) -> CountedPage:
+    return page_of(qs, page_number(request.GET.get("page")), settings.MAILLAGE_PAGE_SIZE)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -165,7 +164,6 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "initiatives": selectors.organisation_initiatives(org),
             "offers": selectors.organisation_offers(org),
             "relations": selectors.organisation_relations_grouped(org),
-            "relation_kinds": dict(org.relations_out.model.Kind.choices),
             "can_view_private": user.has_perm("directory.view_organisation_private", org),
             "can_edit": user.has_perm("directory.edit_organisation", org),
             "can_manage_members": user.has_perm("directory.manage_organisation_members", org),

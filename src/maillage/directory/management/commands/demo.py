@@ -31,11 +31,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["organisations"] < 1:
             raise CommandError("--organisations must be at least 1.")
+        started = time.perf_counter()
+        # The real reference data are always brought up to date (idempotent, under a second).
+        call_command("reference", verbosity=options["verbosity"], stdout=self.stdout)
         if options["if_empty"] and Organisation.objects.filter(is_demo=True).exists():
             self.stdout.write("The demo is already loaded (use `maillage demo` without --if-empty to reload it).")
             return
-        started = time.perf_counter()
-        call_command("reference", verbosity=options["verbosity"], stdout=self.stdout)
         if options["clear"]:
             loaders.demo_clear()
             self.stdout.write(self.style.SUCCESS("Fictional records removed."))
