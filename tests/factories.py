@@ -10,8 +10,8 @@ import factory
 from factory.django import DjangoModelFactory
 
 from maillage.accounts.models import Membership, User
+from maillage.directory.indexing import index as reindex_saved  # the services' indexing
 from maillage.directory.models import Initiative, InitiativeCarrier, Organisation, Relation, SupportOffer, SupportType
-from maillage.directory.services import reindex_saved
 
 
 class UserFactory(DjangoModelFactory):
@@ -43,8 +43,11 @@ class OrganisationFactory(DjangoModelFactory):
     annual_budget = Organisation.BudgetRange.UNDER_100K
 
     @factory.post_generation
-    def index(obj, create, extracted, **kwargs):
+    def links(obj, create, extracted, **kwargs):
+        """``links={"territories": [...], "sectors": [...]}`` sets many-to-many links, then indexes."""
         if create:
+            for name, values in (extracted or {}).items():
+                getattr(obj, name).set(values)
             reindex_saved(obj)
 
 
@@ -80,6 +83,13 @@ class OfferFactory(DjangoModelFactory):
     def provider(obj, create, extracted, **kwargs):
         if create:
             obj.providers.add(extracted or OrganisationFactory(is_support_actor=True, kind="foundation"))
+
+    @factory.post_generation
+    def links(obj, create, extracted, **kwargs):
+        """Many-to-many links, then the search entry (the provider's too)."""
+        if create:
+            for name, values in (extracted or {}).items():
+                getattr(obj, name).set(values)
             reindex_saved(obj)
 
 

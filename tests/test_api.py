@@ -59,8 +59,9 @@ def test_territories_and_vocabularies(client):
 
 
 def test_search_and_filters(client, organisation_factory, territory):
-    org = organisation_factory(name_fr="Friperie Économique")
-    org.territories.set([territory("quartier-saint-michel")])
+    org = organisation_factory(
+        name_fr="Friperie Économique", links={"territories": [territory("quartier-saint-michel")]}
+    )
     response = client.get(
         "/api/organisations", {"q": "economique", "territory": "villeray-saint-michel-parc-extension"}
     )

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from maillage.core.demo import DemoSpec
 from maillage.core.errors import MaillageError
 from maillage.directory import loaders
-from maillage.directory.models import Initiative, Organisation, Relation, SupportOffer, Territory
+from maillage.directory.models import Initiative, Organisation, OrganisationSearch, Relation, SupportOffer, Territory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,8 @@ def test_demo_records_are_searchable_by_their_labels():
     loaders.demo_load(DemoSpec(organisations=60, seed=11))
     org = Organisation.objects.filter(is_demo=True, sectors__code="economie-sociale").first()
     assert org is not None
-    assert "economie sociale" in org.search_text
+    assert " economie sociale " in org.search_entry.search_text
+    assert OrganisationSearch.objects.count() == Organisation.objects.count()
 
 
 def test_demo_command(capsys):

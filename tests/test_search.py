@@ -5,38 +5,46 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from maillage.core.text import search_document, sort_key
-from maillage.directory.models import Organisation
+from maillage.directory.indexing import organisation_entry
+from maillage.directory.models import Organisation, OrganisationSearch
 from maillage.directory.selectors import DirectoryFilters, initiative_search, offer_search, organisation_search
 
 pytestmark = pytest.mark.django_db
 
 
-def names(qs):
-    return [o.name_fr for o in qs]
+def names(results):
+    return [o.name_fr for o in results.first(10_000)]
 
 
 @pytest.fixture
 def ecosystem(organisation_factory, initiative_factory, offer_factory, territory, term):
-    coop = organisation_factory(name_fr="Coopérative d'Économie Sociale du Sud", is_support_actor=True)
-    coop.territories.set([territory("quartier-saint-michel")])
-    kitchen = organisation_factory(name_fr="Cuisine collective La Brindille")
-    kitchen.territories.set([territory("quartier-verdun")])
-    kitchen.sectors.set([term("sector", "economie-sociale")])
-    kitchen.populations.set([term("population", "aines")])
+    coop = organisation_factory(
+        name_fr="Coopérative d'Économie Sociale du Sud",
+        is_support_actor=True,
+        links={"territories": [territory("quartier-saint-michel")]},
+    )
+    kitchen = organisation_factory(
+        name_fr="Cuisine collective La Brindille",
+        links={
+            "territories": [territory("quartier-verdun")],
+            "sectors": [term("sector", "economie-sociale")],
+            "populations": [term("population", "aines")],
+        },
+    )
     funder = organisation_factory(
-        name_fr="Fondation Érable", kind="foundation", is_field_actor=False, is_support_actor=True
+        name_fr="Fondation Érable",
+        kind="foundation",
+        is_field_actor=False,
+        is_support_actor=True,
+        links={"territories": [territory("montreal")]},
     )
-    funder.territories.set([territory("montreal")])
     offer = offer_factory(
-        name_fr="Fonds Envol", provider=funder, support_type=term("support_type", "financement-projet")
+        name_fr="Fonds Envol",
+        provider=funder,
+        support_type=term("support_type", "financement-projet"),
+        links={"territories": [territory("villeray-saint-michel-parc-extension")]},
     )
-    offer.territories.set([territory("villeray-saint-michel-parc-extension")])
     initiative_factory(name_fr="Marché solidaire", carrier=kitchen, sector=term("sector", "securite-alimentaire"))
-    from maillage.directory.services import reindex_saved
-
-    for record in (coop, kitchen, funder, offer):
-        reindex_saved(record)
     return {"coop": coop, "kitchen": kitchen, "funder": funder, "offer": offer}
 
 
@@ -93,19 +101,13 @@ def test_filters_compose(ecosystem, territory, term):
 
 
 def test_paging_through_thousands_of_results(client):
-    Organisation.objects.bulk_create(
+    organisations = Organisation.objects.bulk_create(
         [
-            Organisation(
-                slug=f"lot-{i:04d}",
-                name_fr=f"Lot solidaire {i:04d}",
-                is_field_actor=True,
-                is_demo=True,
-                search_text=search_document([f"Lot solidaire {i:04d}"]),
-                sort_key=sort_key(f"Lot solidaire {i:04d}"),
-            )
+            Organisation(slug=f"lot-{i:04d}", name_fr=f"Lot solidaire {i:04d}", is_field_actor=True, is_demo=True)
             for i in range(2500)
         ]
     )
+    OrganisationSearch.objects.bulk_create([organisation_entry(org) for org in organisations])
     assert organisation_search(DirectoryFilters(query="lot solidaire")).count() == 2500
     response = client.get(reverse("directory:organisations"), {"q": "lot solidaire", "page": 100})
     assert response.status_code == 200

@@ -37,8 +37,8 @@ def test_creating_an_organisation_makes_its_creator_admin(user, territory):
     assert org.neq == "1143456789"
     assert org.cra_charity_number == "123456782RR0001"
     assert Membership.objects.get(user=user, organisation=org).role == "admin"
-    assert "verdun" in org.search_text
-    assert "epicerie" in org.search_text
+    assert "verdun" in org.search_entry.search_text
+    assert "epicerie" in org.search_entry.search_text
 
 
 @pytest.mark.parametrize(
@@ -141,8 +141,8 @@ def test_offer_created_by_a_member_of_a_support_actor(user, provider, term, terr
     )
     assert list(offer.providers.all()) == [provider]
     assert offer.open_periods.count() == 1
-    assert " saint michel " in offer.search_text
-    assert " financement projet " in offer.search_text
+    assert " saint michel " in offer.search_entry.search_text
+    assert " financement projet " in offer.search_entry.search_text
 
 
 def test_a_field_actor_is_told_to_become_a_support_actor_first(user, organisation, term):

@@ -64,3 +64,10 @@ def test_the_maillage_command_offers_the_project_and_django_commands(command):
     result = maillage("help", env={"DJANGO_SETTINGS_MODULE": "maillage.config.settings.test"})
     assert result.returncode == 0
     assert command in result.stdout
+
+
+@pytest.mark.django_db
+def test_migrations_are_up_to_date():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

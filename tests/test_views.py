@@ -57,8 +57,9 @@ def test_french_typography_and_numbers(client):
 
 
 def test_territory_page_shows_the_table_map_and_actors(client, organisation_factory, territory):
-    org = organisation_factory(name_fr="Comptoir Lumière", is_demo=True)
-    org.territories.set([territory("quartier-saint-michel")])
+    organisation_factory(
+        name_fr="Comptoir Lumière", is_demo=True, links={"territories": [territory("quartier-saint-michel")]}
+    )
     page = text(client.get(reverse("directory:territory", args=["quartier-saint-michel"])))
     assert "Vivre Saint-Michel en santé" in page
     assert "<svg" in page

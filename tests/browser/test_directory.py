@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from maillage.directory.models import Organisation, SupportOffer
+from maillage.directory.selectors import DirectoryFilters, organisation_search
 
 
 def test_search_from_home_then_filter_and_open_an_organisation(page, site):
@@ -21,7 +22,7 @@ def test_search_from_home_then_filter_and_open_an_organisation(page, site):
     # Choosing filters narrows the results in place (htmx) and keeps them in the address.
     page.get_by_label("Rôle").select_option("support")
     expect(page).to_have_url(re.compile(r"role=support"))
-    supporters = Organisation.objects.filter(is_support_actor=True, search_text__contains="economie").count()
+    supporters = organisation_search(DirectoryFilters(query="economie sociale", role="support")).count()
     expect(page.locator(".result-count")).to_contain_text(str(supporters))
     page.get_by_label("Rôle").select_option("")
     page.get_by_label("Territoire").select_option("montreal")

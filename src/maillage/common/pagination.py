@@ -57,15 +57,21 @@ def page_number(raw: Any) -> int:
         return 1
 
 
-def page_of(qs: QuerySet[Any], number: int, per_page: int) -> CountedPage:
-    """Page ``number`` of ``qs`` with the total count; past the end, the last page."""
+def page_of(qs: QuerySet[Any], number: int, per_page: int, *, field: str | None = None) -> CountedPage:
+    """Page ``number`` of ``qs`` with the total count; past the end, the last page.
+
+    With ``field``, the page holds that column's values (for instance the ids of the records to show).
+    """
     counted = qs.annotate(_total=Window(Count("pk")))
     start = (number - 1) * per_page
-    rows = list(counted[start : start + per_page])
-    if rows:
-        return CountedPage(rows, number, Paging(rows[0]._total, per_page))
-    if number == 1:
-        return CountedPage([], 1, Paging(0, per_page))
+    if field is None:
+        rows = list(counted[start : start + per_page])
+        total = rows[0]._total if rows else 0
+    else:
+        pairs = list(counted.values_list(field, "_total")[start : start + per_page])
+        rows, total = [value for value, _ in pairs], (pairs[0][1] if pairs else 0)
+    if rows or number == 1:
+        return CountedPage(rows, number, Paging(total, per_page))
     total = qs.count()
     last = max(1, math.ceil(total / per_page))
-    return CountedPage(list(qs[(last - 1) * per_page : last * per_page]), last, Paging(total, per_page))
+    return page_of(qs, last, per_page, field=field) if total else CountedPage([], 1, Paging(0, per_page))

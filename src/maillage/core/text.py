@@ -22,7 +22,15 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["MIN_TOKEN_LENGTH", "matches", "normalize", "search_document", "search_tokens", "sort_key"]
+__all__ = [
+    "MIN_TOKEN_LENGTH",
+    "facet_document",
+    "matches",
+    "normalize",
+    "search_document",
+    "search_tokens",
+    "sort_key",
+]
 
 #: Query words shorter than this are ignored: they match nearly everything and no index helps.
 MIN_TOKEN_LENGTH = 2
@@ -95,6 +103,18 @@ def search_document(parts: Iterable[str | None]) -> str:
 def matches(document: str, tokens: Iterable[str]) -> bool:
     """Whether every token begins a word of the document: the rule the database applies."""
     return all(f" {token}" in document for token in tokens)
+
+
+def facet_document(facets: Iterable[tuple[str, int]]) -> str:
+    """The filter tokens stored beside a record: ``[("t", 65), ("s", 3)]`` → ``" s3 t65 "``.
+
+    Each token is a one-letter facet and a number (an identifier), matched whole, never as a prefix.
+
+    >>> facet_document([("t", 65), ("s", 3), ("t", 65)])
+    ' s3 t65 '
+    """
+    tokens = sorted({f"{facet}{value}" for facet, value in facets})
+    return f" {' '.join(tokens)} " if tokens else ""
 
 
 def sort_key(text: str) -> str:

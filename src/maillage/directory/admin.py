@@ -9,7 +9,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import maps, services
+from . import indexing, maps
 from .models import (
     Initiative,
     InitiativeCarrier,
@@ -40,7 +40,7 @@ class TermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if change and {"name_fr", "name_en"} & set(form.changed_data):
             # Labels are part of the search text of every record filed under them.
             for model in (Organisation, Initiative, SupportOffer):
-                services.reindex_all(model)
+                indexing.index_all(model)
 
 
 @admin.register(Territory)
@@ -57,7 +57,7 @@ class TerritoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         maps.clear_cache()
         if change and {"name_fr", "name_en"} & set(form.changed_data):
             for model in (Organisation, Initiative, SupportOffer):
-                services.reindex_all(model)
+                indexing.index_all(model)
 
 
 class CarrierInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -78,7 +78,7 @@ class SearchIndexedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        services.reindex_saved(form.instance)
+        indexing.index(form.instance)
 
 
 @admin.register(Organisation)

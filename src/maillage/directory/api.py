@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, Model, Prefetch, QuerySet, Window
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
@@ -493,10 +493,11 @@ def _slug_only(model: type[Model], field: str = "slug") -> QuerySet[Any]:
     return model._default_manager.only("id", field)
 
 
-def _paged(qs: QuerySet[Any], params: SearchQuery) -> tuple[int, list[Any]]:
-    """The requested page and the total, in one query (an empty list past the end)."""
-    rows = list(qs.annotate(_total=Window(Count("pk")))[(params.page - 1) * params.page_size :][: params.page_size])
-    return (rows[0]._total if rows else (qs.count() if params.page > 1 else 0)), rows
+def _paged(results: selectors.SearchResults[Any], params: SearchQuery) -> dict[str, Any]:
+    """The requested page and the total, counted in the same query (an empty list past the end)."""
+    page = results.page(params.page, params.page_size)
+    rows = page.object_list if page.number == params.page else []
+    return {"count": page.paginator.count, "page": params.page, "page_size": params.page_size, "rows": rows}
 
 
 def _filters(params: SearchQuery) -> selectors.DirectoryFilters:
@@ -579,14 +580,10 @@ ORG_PREFETCH = (
     "/organisations", response={200: OrganisationPage, **ERRORS}, auth=read_auth, summary="Search organisations"
 )
 def organisation_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
-    qs = selectors.organisation_search(_filters(params)).defer(None).prefetch_related(*ORG_PREFETCH)
-    count, rows = _paged(qs, params)
-    return {
-        "count": count,
-        "page": params.page,
-        "page_size": params.page_size,
-        "results": [organisation_out(request, o) for o in rows],
-    }
+    results = selectors.organisation_search(_filters(params), prepare=lambda qs: qs.prefetch_related(*ORG_PREFETCH))
+    page = _paged(results, params)
+    page["results"] = [organisation_out(request, row) for row in page.pop("rows")]
+    return page
 
 
 @router.get("/organisations/{slug}", response={200: OrganisationOut, **ERRORS}, auth=read_auth)
@@ -663,14 +660,12 @@ INITIATIVE_PREFETCH = (
 
 @router.get("/initiatives", response={200: InitiativePage, **ERRORS}, auth=read_auth, summary="Search initiatives")
 def initiative_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
-    qs = selectors.initiative_search(_filters(params)).defer(None).prefetch_related(*INITIATIVE_PREFETCH)
-    count, rows = _paged(qs, params)
-    return {
-        "count": count,
-        "page": params.page,
-        "page_size": params.page_size,
-        "results": [initiative_out(request, i) for i in rows],
-    }
+    results = selectors.initiative_search(
+        _filters(params), prepare=lambda qs: qs.prefetch_related(*INITIATIVE_PREFETCH)
+    )
+    page = _paged(results, params)
+    page["results"] = [initiative_out(request, row) for row in page.pop("rows")]
+    return page
 
 
 @router.get("/initiatives/{slug}", response={200: InitiativeOut, **ERRORS}, auth=read_auth)
@@ -713,14 +708,10 @@ OFFER_PREFETCH = (
 
 @router.get("/offers", response={200: OfferPage, **ERRORS}, auth=read_auth, summary="Search support offers")
 def offer_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
-    qs = selectors.offer_search(_filters(params)).defer(None).prefetch_related(*OFFER_PREFETCH)
-    count, rows = _paged(qs, params)
-    return {
-        "count": count,
-        "page": params.page,
-        "page_size": params.page_size,
-        "results": [offer_out(request, o) for o in rows],
-    }
+    results = selectors.offer_search(_filters(params), prepare=lambda qs: qs.prefetch_related(*OFFER_PREFETCH))
+    page = _paged(results, params)
+    page["results"] = [offer_out(request, row) for row in page.pop("rows")]
+    return page
 
 
 @router.get("/offers/{slug}", response={200: OfferOut, **ERRORS}, auth=read_auth)

@@ -18,14 +18,18 @@ from django.db.models import Model
 from maillage.core import demo as demo_core
 from maillage.core import geo
 from maillage.core.reference import REGION_SLUG, TerritoryRecord, read_montreal, read_taxonomies
-from maillage.core.text import search_document, sort_key
+from maillage.core.text import sort_key
 
+from . import indexing
 from .models import (
     Initiative,
     InitiativeCarrier,
+    InitiativeSearch,
     Language,
+    OfferSearch,
     OpenPeriod,
     Organisation,
+    OrganisationSearch,
     Population,
     Relation,
     Sector,
@@ -33,7 +37,6 @@ from .models import (
     SupportType,
     Territory,
 )
-from .services import initiative_document, offer_document, organisation_document
 
 log = logging.getLogger("maillage.directory")
 
@@ -144,12 +147,8 @@ def _load_tables(records: Sequence[TerritoryRecord], territories: dict[str, Terr
                 "data_source": TABLES_SOURCE,
             },
         )
-        org.search_text = search_document(
-            [org.name_fr, org.name_en, org.description_fr, org.description_en, "table de quartier"]
-        )
-        org.sort_key = sort_key(org.name_fr)
-        org.save(update_fields=["search_text", "sort_key"])
         org.territories.set([territory])
+        indexing.index(org)
         if territory.table_organisation_id != org.pk:
             territory.table_organisation = org
             territory.save(update_fields=["table_organisation"])
@@ -256,13 +255,6 @@ def _links(
     _bulk(through, rows, batch_size)
 
 
-def _document(
-    builder: Callable[[Any, list[Any]], tuple[str, str]], instance: Model, related: list[Any]
-) -> dict[str, str]:
-    text, key = builder(instance, related)
-    return {"search_text": text, "sort_key": key}
-
-
 def _write(eco: demo_core.DemoEcosystem, progress: Progress, batch_size: int) -> None:
     territory_ids = _ids(Territory, "slug")
     sector_ids, population_ids = _ids(Sector), _ids(Population)
@@ -277,52 +269,35 @@ def _write(eco: demo_core.DemoEcosystem, progress: Progress, batch_size: int) ->
         return [mapping[k] for k in keys]
 
     progress(f"Writing {len(eco.organisations)} organisations")
-    _bulk(
-        Organisation,
-        (
-            Organisation(
-                slug=o.key,
-                name_fr=o.name_fr,
-                name_en=o.name_en,
-                acronym=o.acronym,
-                kind=o.kind,
-                is_field_actor=o.is_field_actor,
-                is_support_actor=o.is_support_actor,
-                is_policy_actor=o.is_policy_actor,
-                description_fr=o.description_fr,
-                description_en=o.description_en,
-                legal_status=o.legal_status,
-                founded_year=o.founded_year,
-                website=o.website,
-                email=o.email,
-                phone=o.phone,
-                annual_budget=o.annual_budget,
-                staff_count=o.staff_count,
-                contact_name=o.contact_name,
-                contact_email=o.contact_email,
-                internal_notes=o.internal_notes,
-                is_demo=True,
-                data_source=source,
-                **_document(
-                    organisation_document,
-                    Organisation(
-                        name_fr=o.name_fr,
-                        name_en=o.name_en,
-                        acronym=o.acronym,
-                        description_fr=o.description_fr,
-                        description_en=o.description_en,
-                    ),
-                    [
-                        *terms(sectors, o.sectors),
-                        *terms(populations, o.populations),
-                        *terms(territories, o.territories),
-                    ],
-                ),
-            )
-            for o in eco.organisations
-        ),
-        batch_size,
-    )
+    organisations = [
+        Organisation(
+            slug=o.key,
+            name_fr=o.name_fr,
+            name_en=o.name_en,
+            acronym=o.acronym,
+            kind=o.kind,
+            is_field_actor=o.is_field_actor,
+            is_support_actor=o.is_support_actor,
+            is_policy_actor=o.is_policy_actor,
+            description_fr=o.description_fr,
+            description_en=o.description_en,
+            legal_status=o.legal_status,
+            founded_year=o.founded_year,
+            website=o.website,
+            email=o.email,
+            phone=o.phone,
+            annual_budget=o.annual_budget,
+            staff_count=o.staff_count,
+            contact_name=o.contact_name,
+            contact_email=o.contact_email,
+            internal_notes=o.internal_notes,
+            is_demo=True,
+            data_source=source,
+            sort_key=sort_key(o.name_fr),
+        )
+        for o in eco.organisations
+    ]
+    _bulk(Organisation, organisations, batch_size)
     org_ids = _ids(Organisation, "slug")
     _links(
         Organisation,
@@ -341,39 +316,48 @@ def _write(eco: demo_core.DemoEcosystem, progress: Progress, batch_size: int) ->
         ((o.key, o.populations) for o in eco.organisations),
         batch_size,
     )
-
-    progress(f"Writing {len(eco.initiatives)} initiatives")
+    for org in organisations:
+        org.pk = org_ids[org.slug]
+    offered: dict[str, set[str]] = {}
+    for offer_data in eco.offers:
+        for provider in offer_data.providers:
+            offered.setdefault(provider, set()).add(offer_data.support_type)
     _bulk(
-        Initiative,
+        OrganisationSearch,
         (
-            Initiative(
-                slug=i.key,
-                name_fr=i.name_fr,
-                name_en=i.name_en,
-                description_fr=i.description_fr,
-                description_en=i.description_en,
-                stage=i.stage,
-                sector_id=sector_ids[i.sector],
-                started_year=i.started_year,
-                annual_budget=i.annual_budget,
-                internal_notes=i.internal_notes,
-                is_demo=True,
-                data_source=source,
-                **_document(
-                    initiative_document,
-                    Initiative(
-                        name_fr=i.name_fr,
-                        name_en=i.name_en,
-                        description_fr=i.description_fr,
-                        description_en=i.description_en,
-                    ),
-                    [sectors[i.sector], *terms(populations, i.populations), *terms(territories, i.territories)],
-                ),
+            indexing.organisation_entry(
+                org,
+                territories=terms(territories, o.territories),
+                sectors=terms(sectors, o.sectors),
+                populations=terms(populations, o.populations),
+                offered=terms(support_types, sorted(offered.get(o.key, ()))),
             )
-            for i in eco.initiatives
+            for org, o in zip(organisations, eco.organisations, strict=True)
         ),
         batch_size,
     )
+    del organisations
+
+    progress(f"Writing {len(eco.initiatives)} initiatives")
+    initiatives = [
+        Initiative(
+            slug=i.key,
+            name_fr=i.name_fr,
+            name_en=i.name_en,
+            description_fr=i.description_fr,
+            description_en=i.description_en,
+            stage=i.stage,
+            sector_id=sector_ids[i.sector],
+            started_year=i.started_year,
+            annual_budget=i.annual_budget,
+            internal_notes=i.internal_notes,
+            is_demo=True,
+            data_source=source,
+            sort_key=sort_key(i.name_fr),
+        )
+        for i in eco.initiatives
+    ]
+    _bulk(Initiative, initiatives, batch_size)
     initiative_ids = _ids(Initiative, "slug")
     _bulk(
         InitiativeCarrier,
@@ -400,49 +384,48 @@ def _write(eco: demo_core.DemoEcosystem, progress: Progress, batch_size: int) ->
         ((i.key, i.populations) for i in eco.initiatives),
         batch_size,
     )
-
-    progress(f"Writing {len(eco.offers)} offers")
+    for initiative in initiatives:
+        initiative.pk = initiative_ids[initiative.slug]
     _bulk(
-        SupportOffer,
+        InitiativeSearch,
         (
-            SupportOffer(
-                slug=o.key,
-                name_fr=o.name_fr,
-                name_en=o.name_en,
-                description_fr=o.description_fr,
-                description_en=o.description_en,
-                support_type_id=support_type_ids[o.support_type],
-                amount_min=o.amount_min,
-                amount_max=o.amount_max,
-                capacity=o.capacity,
-                cycle=o.cycle,
-                flexibility=o.flexibility,
-                is_multi_year=o.is_multi_year,
-                reporting_hours=o.reporting_hours,
-                application_hours=o.application_hours,
-                is_rolling=o.is_rolling,
-                is_demo=True,
-                data_source=source,
-                **_document(
-                    offer_document,
-                    SupportOffer(
-                        name_fr=o.name_fr,
-                        name_en=o.name_en,
-                        description_fr=o.description_fr,
-                        description_en=o.description_en,
-                    ),
-                    [
-                        support_types[o.support_type],
-                        *terms(sectors, o.sectors),
-                        *terms(populations, o.populations),
-                        *terms(territories, o.territories),
-                    ],
-                ),
+            indexing.initiative_entry(
+                initiative,
+                territories=terms(territories, i.territories),
+                populations=terms(populations, i.populations),
+                sector=sectors[i.sector],
             )
-            for o in eco.offers
+            for initiative, i in zip(initiatives, eco.initiatives, strict=True)
         ),
         batch_size,
     )
+    del initiatives
+
+    progress(f"Writing {len(eco.offers)} offers")
+    offers = [
+        SupportOffer(
+            slug=o.key,
+            name_fr=o.name_fr,
+            name_en=o.name_en,
+            description_fr=o.description_fr,
+            description_en=o.description_en,
+            support_type_id=support_type_ids[o.support_type],
+            amount_min=o.amount_min,
+            amount_max=o.amount_max,
+            capacity=o.capacity,
+            cycle=o.cycle,
+            flexibility=o.flexibility,
+            is_multi_year=o.is_multi_year,
+            reporting_hours=o.reporting_hours,
+            application_hours=o.application_hours,
+            is_rolling=o.is_rolling,
+            is_demo=True,
+            data_source=source,
+            sort_key=sort_key(o.name_fr),
+        )
+        for o in eco.offers
+    ]
+    _bulk(SupportOffer, offers, batch_size)
     offer_ids = _ids(SupportOffer, "slug")
     for field_name, ids in (
         ("providers", org_ids),
@@ -459,6 +442,23 @@ def _write(eco: demo_core.DemoEcosystem, progress: Progress, batch_size: int) ->
         (OpenPeriod(offer_id=offer_ids[o.key], opens_on=a, closes_on=b) for o in eco.offers for a, b in o.open_periods),
         batch_size,
     )
+    for offer in offers:
+        offer.pk = offer_ids[offer.slug]
+    _bulk(
+        OfferSearch,
+        (
+            indexing.offer_entry(
+                offer,
+                support_type=support_types[o.support_type],
+                territories=terms(territories, o.territories),
+                sectors=terms(sectors, o.sectors),
+                populations=terms(populations, o.populations),
+            )
+            for offer, o in zip(offers, eco.offers, strict=True)
+        ),
+        batch_size,
+    )
+    del offers
 
     progress(f"Writing {len(eco.relations)} relations")
     _bulk(

@@ -34,10 +34,9 @@ class Provenance(models.Model):
         abstract = True
 
 
-class Searchable(models.Model):
-    """Normalised text and sort key kept beside a record (see ``maillage.core.text``)."""
+class Sortable(models.Model):
+    """A key that sorts names alphabetically whatever their accents and case (``maillage.core.text``)."""
 
-    search_text = models.TextField(editable=False, default="")
     sort_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
 
     class Meta:
@@ -88,6 +87,13 @@ class Language(Term):
 
 
 # --- territories ----------------------------------------------------------------------------
+
+
+class TerritoryManager(models.Manager["Territory"]):
+    """Boundaries are large JSON documents that only maps and the API detail read: load them on demand."""
+
+    def get_queryset(self) -> models.QuerySet[Territory]:
+        return super().get_queryset().defer("geometry", "map_geometry")
 
 
 class Territory(models.Model):
@@ -154,6 +160,8 @@ class Territory(models.Model):
         blank=True,
     )
 
+    objects = TerritoryManager()
+
     name = Localized("name")
 
     class Meta:
@@ -182,7 +190,7 @@ class Territory(models.Model):
 # --- organisations --------------------------------------------------------------------------
 
 
-class Organisation(Provenance, Searchable):
+class Organisation(Provenance, Sortable):
     class Kind(models.TextChoices):
         COMMUNITY = "community", _("Community organisation")
         SOCIAL_ENTERPRISE = "social_enterprise", _("Social economy enterprise")
@@ -333,7 +341,7 @@ class Organisation(Provenance, Searchable):
 # --- initiatives ----------------------------------------------------------------------------
 
 
-class Initiative(Provenance, Searchable):
+class Initiative(Provenance, Sortable):
     class Stage(models.TextChoices):
         IDEA = "idea", _("Idea")
         PILOT = "pilot", _("Pilot")
@@ -416,7 +424,7 @@ class InitiativeCarrier(models.Model):
 # --- support offers ---------------------------------------------------------------------------
 
 
-class SupportOffer(Provenance, Searchable):
+class SupportOffer(Provenance, Sortable):
     class Flexibility(models.TextChoices):
         UNRESTRICTED = "unrestricted", _("Unrestricted (core funding)")
         RESTRICTED = "restricted", _("Restricted to set expenses")
@@ -617,3 +625,42 @@ class Relation(Provenance):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.get_kind_display()} → {self.target}"
+
+
+# --- search index -----------------------------------------------------------------------------
+#
+# Searching reads these narrow tables, one row per record: the record's normalised words, its sort
+# key and the attributes that filters test most. Counting and ordering thousands of matches then
+# touch a few megabytes instead of the wide record tables; only the page shown is read from them.
+# Services and loaders keep them in step (``services.reindex_saved``).
+
+
+class SearchEntry(models.Model):
+    search_text = models.TextField(default="")
+    facets = models.TextField(default="", help_text="Filter tokens: t<territory>, s<sector>, p<population>…")
+    sort_key = models.CharField(max_length=200, default="", db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.sort_key
+
+
+class OrganisationSearch(SearchEntry):
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    is_field_actor = models.BooleanField(default=False)
+    is_support_actor = models.BooleanField(default=False)
+    is_policy_actor = models.BooleanField(default=False)
+
+
+class InitiativeSearch(SearchEntry):
+    initiative = models.OneToOneField(
+        Initiative, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+
+
+class OfferSearch(SearchEntry):
+    offer = models.OneToOneField(SupportOffer, on_delete=models.CASCADE, primary_key=True, related_name="search_entry")

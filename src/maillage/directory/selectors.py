@@ -1,28 +1,32 @@
 """Reads of the directory: search, filters, pages and what a given person may see.
 
-Search matches the normalised tokens of the query (``maillage.core.text``) against the
-normalised ``search_text`` stored with each record, so it ignores case and accents the
-same way on SQLite and PostgreSQL. On PostgreSQL a trigram GIN index (migration 0002)
-serves these substring matches.
+Searches run on the narrow search tables (``models.SearchEntry``): each word of the query
+must begin a word of a record's normalised document (``maillage.core.text``), the same way
+on SQLite and PostgreSQL (where a full-text GIN index serves it, migration 0002). Filters
+are tested there too; only the records of the page shown are read from the record tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from maillage.common.pagination import CountedPage, page_of
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.text import matches, normalize, search_document, search_tokens
 
 from .models import (
     Initiative,
     InitiativeCarrier,
+    InitiativeSearch,
     Language,
+    OfferSearch,
     Organisation,
+    OrganisationSearch,
     Population,
     Relation,
     Sector,
@@ -124,81 +128,129 @@ def territory_detail(slug: str) -> Territory:
 # --- search ---------------------------------------------------------------------------------
 
 
-def _text_filter(qs: QuerySet[M], query: str) -> QuerySet[M]:
+@dataclass(frozen=True)
+class SearchResults(Generic[M]):
+    """Matches of a directory search, read from the narrow search table, loaded a page at a time.
+
+    ``entries`` is filtered and ordered; counting and ordering happen there, and only the
+    records of the page asked for are read from the (wide) record table.
+    """
+
+    entries: QuerySet[Any]
+    owner: str  # the search entry's column holding the record's id
+    model: type[M]
+    prepare: Callable[[QuerySet[M]], QuerySet[M]]
+
+    def count(self) -> int:
+        return self.entries.count()
+
+    def page(self, number: int, per_page: int) -> CountedPage:
+        """Page ``number`` (past the end: the last one) with the total, counted in the same query."""
+        ids_page = page_of(self.entries, number, per_page, field=self.owner)
+        return CountedPage(self._load(ids_page.object_list), ids_page.number, ids_page.paginator)
+
+    def first(self, limit: int) -> list[M]:
+        return self._load(list(self.entries.values_list(self.owner, flat=True)[:limit]))
+
+    def _load(self, ids: list[Any]) -> list[M]:
+        records = {r.pk: r for r in self.prepare(self.model._default_manager.filter(pk__in=ids))}
+        return [records[pk] for pk in ids if pk in records]
+
+
+def _matching(entries: QuerySet[Any], query: str) -> QuerySet[Any]:
+    """Entries whose words begin with every word of the query, names that match first; else alphabetical."""
     tokens = search_tokens(query)
-    if tokens:
-        qs = qs.filter(search_text__words=tokens)
-        phrase = normalize(query)
-        qs = qs.annotate(
+    if not tokens:
+        return entries.order_by("sort_key", "pk")
+    phrase = normalize(query)
+    return (
+        entries.filter(search_text__words=tokens)
+        .annotate(
             relevance=Case(
                 When(sort_key__startswith=phrase, then=Value(0)),
                 When(sort_key__contains=phrase, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
             )
-        ).order_by("relevance", "sort_key", "id")
-    return qs
-
-
-def _linked(model: type[Model], field_name: str, targets: Iterable[int]) -> Exists:
-    """The record is linked, through a many-to-many field, to one of ``targets`` (primary keys)."""
-    field = model._meta.get_field(field_name)
-    through = field.remote_field.through  # type: ignore[union-attr]
-    return Exists(
-        through._default_manager.filter(
-            **{field.m2m_column_name(): OuterRef("pk"), f"{field.m2m_reverse_name()}__in": list(targets)}  # type: ignore[union-attr]
         )
+        .order_by("relevance", "sort_key", "pk")
     )
 
 
 ROLE_FIELDS = {"field": "is_field_actor", "support": "is_support_actor", "policy": "is_policy_actor"}
 
 
-def organisation_search(filters: DirectoryFilters) -> QuerySet[Organisation]:
-    qs = Organisation.objects.defer(*Organisation.PRIVATE_FIELDS, "search_text")
-    if filters.role in ROLE_FIELDS:
-        qs = qs.filter(**{ROLE_FIELDS[filters.role]: True})
+def _facet_groups(filters: DirectoryFilters, *, support_type_letter: str) -> list[list[str]]:
+    """The filters as groups of facet tokens: a record matches one token of every group."""
+    groups: list[list[str]] = []
     if filters.territory is not None:
-        qs = qs.filter(_linked(Organisation, "territories", territory_scope_ids(filters.territory)))
+        groups.append([f"t{pk}" for pk in sorted(territory_scope_ids(filters.territory))])
     if filters.sector is not None:
-        qs = qs.filter(_linked(Organisation, "sectors", [filters.sector.pk]))
+        groups.append([f"s{filters.sector.pk}"])
     if filters.population is not None:
-        qs = qs.filter(_linked(Organisation, "populations", [filters.population.pk]))
-    if filters.support_type is not None:
-        providers = SupportOffer.providers.through.objects.filter(
-            organisation_id=OuterRef("pk"), supportoffer__support_type_id=filters.support_type.pk
+        groups.append([f"p{filters.population.pk}"])
+    if filters.support_type is not None and support_type_letter:
+        groups.append([f"{support_type_letter}{filters.support_type.pk}"])
+    return groups
+
+
+def _filtered(entries: QuerySet[Any], filters: DirectoryFilters, *, support_type_letter: str = "") -> QuerySet[Any]:
+    groups = _facet_groups(filters, support_type_letter=support_type_letter)
+    return entries.filter(facets__facets=groups) if groups else entries
+
+
+def _organisation_list(qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    return qs.defer(*Organisation.PRIVATE_FIELDS).prefetch_related("territories", "sectors")
+
+
+def _initiative_list(qs: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    return (
+        qs.defer(*Initiative.PRIVATE_FIELDS)
+        .select_related("sector")
+        .prefetch_related(
+            "territories", Prefetch("carriers", queryset=InitiativeCarrier.objects.select_related("organisation"))
         )
-        qs = qs.filter(Exists(providers))
-    return _text_filter(qs, filters.query)
+    )
 
 
-def initiative_search(filters: DirectoryFilters) -> QuerySet[Initiative]:
-    qs = Initiative.objects.defer(*Initiative.PRIVATE_FIELDS, "search_text").select_related("sector")
+def _offer_list(qs: QuerySet[SupportOffer]) -> QuerySet[SupportOffer]:
+    return qs.select_related("support_type").prefetch_related("providers", "territories")
+
+
+def organisation_search(
+    filters: DirectoryFilters,
+    *,
+    prepare: Callable[[QuerySet[Organisation]], QuerySet[Organisation]] = _organisation_list,
+) -> SearchResults[Organisation]:
+    """Organisations; the support-type filter finds those that provide offers of that type."""
+    entries = _filtered(OrganisationSearch.objects.all(), filters, support_type_letter="o")
+    if filters.role in ROLE_FIELDS:
+        entries = entries.filter(**{ROLE_FIELDS[filters.role]: True})
+    return SearchResults(_matching(entries, filters.query), "organisation_id", Organisation, prepare)
+
+
+def initiative_search(
+    filters: DirectoryFilters,
+    *,
+    prepare: Callable[[QuerySet[Initiative]], QuerySet[Initiative]] = _initiative_list,
+) -> SearchResults[Initiative]:
+    """Initiatives; the role filter finds those carried by an organisation with that role."""
+    entries = _filtered(InitiativeSearch.objects.all(), filters)
     if filters.role in ROLE_FIELDS:
         carriers = InitiativeCarrier.objects.filter(
-            initiative_id=OuterRef("pk"), **{f"organisation__{ROLE_FIELDS[filters.role]}": True}
+            initiative_id=OuterRef("initiative_id"), **{f"organisation__{ROLE_FIELDS[filters.role]}": True}
         )
-        qs = qs.filter(Exists(carriers))
-    if filters.territory is not None:
-        qs = qs.filter(_linked(Initiative, "territories", territory_scope_ids(filters.territory)))
-    if filters.sector is not None:
-        qs = qs.filter(sector=filters.sector)
-    if filters.population is not None:
-        qs = qs.filter(_linked(Initiative, "populations", [filters.population.pk]))
-    return _text_filter(qs, filters.query)
+        entries = entries.filter(Exists(carriers))
+    return SearchResults(_matching(entries, filters.query), "initiative_id", Initiative, prepare)
 
 
-def offer_search(filters: DirectoryFilters) -> QuerySet[SupportOffer]:
-    qs = SupportOffer.objects.defer("search_text").select_related("support_type")
-    if filters.territory is not None:
-        qs = qs.filter(_linked(SupportOffer, "territories", territory_scope_ids(filters.territory)))
-    if filters.sector is not None:
-        qs = qs.filter(_linked(SupportOffer, "sectors", [filters.sector.pk]))
-    if filters.population is not None:
-        qs = qs.filter(_linked(SupportOffer, "populations", [filters.population.pk]))
-    if filters.support_type is not None:
-        qs = qs.filter(support_type=filters.support_type)
-    return _text_filter(qs, filters.query)
+def offer_search(
+    filters: DirectoryFilters,
+    *,
+    prepare: Callable[[QuerySet[SupportOffer]], QuerySet[SupportOffer]] = _offer_list,
+) -> SearchResults[SupportOffer]:
+    entries = _filtered(OfferSearch.objects.all(), filters, support_type_letter="y")
+    return SearchResults(_matching(entries, filters.query), "offer_id", SupportOffer, prepare)
 
 
 def territory_search(query: str) -> list[Territory]:
@@ -232,7 +284,10 @@ def relation_candidates(
     """Organisations a relation could point to: the best matches for a name, and the one already chosen."""
     found: list[Organisation] = []
     if search_tokens(query):
-        found = list(organisation_search(DirectoryFilters(query=query)).exclude(pk=organisation.pk)[:limit])
+        found = [
+            o for o in organisation_search(DirectoryFilters(query=query)).first(limit + 1) if o.pk != organisation.pk
+        ]
+        found = found[:limit]
     if also and all(o.slug != also for o in found):
         found += list(Organisation.objects.filter(slug=also).exclude(pk=organisation.pk))
     return found
@@ -276,9 +331,7 @@ def offer_detail(slug: str) -> SupportOffer:
         raise MaillageError("not_found", _("This offer does not exist.")) from None
 
 
-def territory_actors(
-    territory: Territory,
-) -> dict[str, QuerySet[Organisation] | QuerySet[SupportOffer] | QuerySet[Initiative]]:
+def territory_actors(territory: Territory) -> dict[str, SearchResults[Any]]:
     """Organisations, initiatives and offers active in a territory or within it."""
     filters = DirectoryFilters(territory=territory)
     return {

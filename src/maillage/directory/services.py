@@ -19,8 +19,8 @@ from maillage.accounts.models import Membership, User
 from maillage.common.errors import from_validation_error
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.identifiers import normalize_cra_charity_number, normalize_neq
-from maillage.core.text import search_document, sort_key
 
+from .indexing import index
 from .models import Initiative, InitiativeCarrier, OpenPeriod, Organisation, Relation, SupportOffer
 
 ORGANISATION_FIELDS = (
@@ -149,84 +149,6 @@ def _set_m2m(instance: Model, data: Mapping[str, Any], names: Iterable[str]) -> 
             getattr(instance, name).set(data[name])
 
 
-# --- search documents -------------------------------------------------------------------------
-#
-# A record's search text holds its own names and descriptions plus the labels (in both
-# languages) of its sectors, populations, territories and support type, so that
-# « économie sociale » or « Verdun » find what is filed under them.
-
-
-def _labels(terms: Iterable[Any]) -> list[str]:
-    return [label for term in terms for label in (term.name_fr, term.name_en)]
-
-
-def organisation_document(org: Organisation, related: Iterable[Any] = ()) -> tuple[str, str]:
-    return (
-        search_document(
-            [org.name_fr, org.name_en, org.acronym, org.description_fr, org.description_en, *_labels(related)]
-        ),
-        sort_key(org.name_fr),
-    )
-
-
-def initiative_document(initiative: Initiative, related: Iterable[Any] = ()) -> tuple[str, str]:
-    return (
-        search_document(
-            [
-                initiative.name_fr,
-                initiative.name_en,
-                initiative.description_fr,
-                initiative.description_en,
-                *_labels(related),
-            ]
-        ),
-        sort_key(initiative.name_fr),
-    )
-
-
-def offer_document(offer: SupportOffer, related: Iterable[Any] = ()) -> tuple[str, str]:
-    return (
-        search_document([offer.name_fr, offer.name_en, offer.description_fr, offer.description_en, *_labels(related)]),
-        sort_key(offer.name_fr),
-    )
-
-
-def _related_terms(instance: Organisation | Initiative | SupportOffer) -> list[Any]:
-    if instance.pk is None:
-        return []
-    if isinstance(instance, Organisation):
-        return [*instance.sectors.all(), *instance.populations.all(), *instance.territories.all()]
-    if isinstance(instance, Initiative):
-        return [
-            *([instance.sector] if instance.sector else []),
-            *instance.populations.all(),
-            *instance.territories.all(),
-        ]
-    return [instance.support_type, *instance.sectors.all(), *instance.populations.all(), *instance.territories.all()]
-
-
-def reindex(instance: Organisation | Initiative | SupportOffer) -> None:
-    """Recompute the normalised search text and sort key of a saved record (not stored here)."""
-    documents = {Organisation: organisation_document, Initiative: initiative_document, SupportOffer: offer_document}
-    document = documents[type(instance)]
-    instance.search_text, instance.sort_key = document(instance, _related_terms(instance))  # type: ignore[operator]
-
-
-def reindex_saved(instance: Organisation | Initiative | SupportOffer) -> None:
-    """After many-to-many changes: recompute and store the search text."""
-    reindex(instance)
-    type(instance).objects.filter(pk=instance.pk).update(search_text=instance.search_text, sort_key=instance.sort_key)
-
-
-def reindex_all(model: type[Organisation] | type[Initiative] | type[SupportOffer], *, batch_size: int = 500) -> int:
-    """Recompute the search text of every record of a model (after a vocabulary is renamed)."""
-    count = 0
-    for instance in model.objects.all().iterator(chunk_size=batch_size):
-        reindex_saved(instance)
-        count += 1
-    return count
-
-
 # --- the shared write path ---------------------------------------------------------------------
 
 R = TypeVar("R", Organisation, Initiative, SupportOffer)
@@ -259,7 +181,7 @@ def _write(
         raise MaillageError("invalid", _("Some information is missing or not valid: see the messages below."), problems)
     instance.save()
     _set_m2m(instance, links, m2m)
-    reindex_saved(instance)
+    index(instance)
     return instance
 
 
@@ -347,6 +269,7 @@ def offer_create(*, actor: User, provider: Organisation, data: Mapping[str, Any]
     offer = SupportOffer()
     _write(offer, data, fields=OFFER_FIELDS, m2m=OFFER_M2M, slug_max_length=130, extra_problems=period_problems)
     offer.providers.add(provider)
+    index(provider)  # providers are found by the support types they offer
     _replace_periods(offer, periods)
     return offer
 

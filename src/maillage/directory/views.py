@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
-from maillage.common.pagination import CountedPage, page_number, page_of
+from maillage.common.pagination import page_number
 from maillage.core.errors import MaillageError
 
 from . import maps, selectors, services
@@ -37,10 +36,6 @@ def _get(loader: Callable[[str], Any], slug: str) -> Any:
         return loader(slug)
     except MaillageError as exc:
         raise Http404(exc.message) from None
-
-
-def _page(request: HttpRequest, qs: QuerySet[Any]) -> CountedPage:
-    return page_of(qs, page_number(request.GET.get("page")), settings.MAILLAGE_PAGE_SIZE)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -74,13 +69,20 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = form.filters() if form.is_bound else selectors.DirectoryFilters()
     sections = []
     if filters.query:
-        for key, title, qs, url_name in (
+        for key, title, results, url_name in (
             ("organisations", _("Organisations"), selectors.organisation_search(filters), "directory:organisations"),
             ("initiatives", _("Initiatives"), selectors.initiative_search(filters), "directory:initiatives"),
             ("offers", _("Support offers"), selectors.offer_search(filters), "directory:offers"),
         ):
+            first = results.page(1, 5)
             sections.append(
-                {"key": key, "title": title, "count": qs.count(), "items": list(qs[:5]), "url_name": url_name}
+                {
+                    "key": key,
+                    "title": title,
+                    "count": first.paginator.count,
+                    "items": first.object_list,
+                    "url_name": url_name,
+                }
             )
         territories = selectors.territory_search(filters.query)
         sections.append(
@@ -105,17 +107,14 @@ LISTS: dict[str, dict[str, Any]] = {
     "organisations": {
         "selector": selectors.organisation_search,
         "fields": ("q", "role", "territory", "sector", "population", "support_type"),
-        "prefetch": ("territories", "sectors"),
     },
     "initiatives": {
         "selector": selectors.initiative_search,
         "fields": ("q", "role", "territory", "sector", "population"),
-        "prefetch": ("territories", "carriers__organisation"),
     },
     "offers": {
         "selector": selectors.offer_search,
         "fields": ("q", "territory", "sector", "population", "support_type"),
-        "prefetch": ("providers", "territories"),
     },
 }
 
@@ -123,8 +122,8 @@ LISTS: dict[str, dict[str, Any]] = {
 def directory_list(request: HttpRequest, kind: str) -> HttpResponse:
     config = LISTS[kind]
     form = DirectoryFilterForm(request.GET, fields=config["fields"])
-    qs = config["selector"](form.filters()).prefetch_related(*config["prefetch"])
-    page = _page(request, qs)
+    results = config["selector"](form.filters())
+    page = results.page(page_number(request.GET.get("page")), settings.MAILLAGE_PAGE_SIZE)
     context = {
         "kind": kind,
         "form": form,
@@ -231,8 +230,16 @@ def territory_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ("initiatives", _("Initiatives"), "directory:initiatives"),
         ("offers", _("Support offers"), "directory:offers"),
     ):
-        qs = actors[key]
-        sections.append({"key": key, "title": title, "count": qs.count(), "items": list(qs[:8]), "url_name": url_name})
+        first = actors[key].page(1, 8)
+        sections.append(
+            {
+                "key": key,
+                "title": title,
+                "count": first.paginator.count,
+                "items": first.object_list,
+                "url_name": url_name,
+            }
+        )
     contains = list(territory.contains.all().order_by("name_fr"))
     return render(
         request,

@@ -1,4 +1,4 @@
-"""Full-text indexes for accent- and case-insensitive word search, on PostgreSQL only.
+"""Full-text indexes for word search and filter tokens (facets), on PostgreSQL only.
 
 ``search_text`` holds normalised words (see ``maillage.core.text``); the ``words`` lookup
 (``maillage.common.lookups``) matches each query word as a prefix with
@@ -9,24 +9,26 @@ default's scale.
 
 from django.db import migrations
 
-TABLES = ("directory_organisation", "directory_initiative", "directory_supportoffer")
+TABLES = ("directory_organisationsearch", "directory_initiativesearch", "directory_offersearch")
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for table in TABLES:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {table}_search_fts ON {table} "
-            "USING gin (to_tsvector('simple'::regconfig, search_text))"
-        )
+        for column in ("search_text", "facets"):
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}_{column}_fts ON {table} "
+                f"USING gin (to_tsvector('simple'::regconfig, {column}))"
+            )
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for table in TABLES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {table}_search_fts")
+        for column in ("search_text", "facets"):
+            schema_editor.execute(f"DROP INDEX IF EXISTS {table}_{column}_fts")
 
 
 class Migration(migrations.Migration):
