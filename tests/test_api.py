@@ -243,3 +243,9 @@ def test_relations_of_an_organisation(client, relation_factory):
             "is_demo": False,
         }
     ]
+
+
+def test_a_body_that_is_not_json(client, token):
+    response = client.post("/api/organisations", "{not json", content_type="application/json", **auth(token))
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json"

@@ -60,8 +60,9 @@ MATRIX = [
     ("directory:initiative_edit", ("initiative",), "get", MEMBERS),
     ("directory:initiative_edit", ("initiative",), "post", MEMBERS),
     ("directory:offer_create", ("support_org",), "get", MEMBERS),
-    # A field actor publishes no offer, whoever asks; only a steward may attach one to it.
-    ("directory:offer_create", ("org",), "get", row(LOGIN, DENY, DENY, DENY, DENY, OK)),
+    # A field actor publishes no offer: its members and stewards are sent back with a message saying why.
+    ("directory:offer_create", ("org",), "get", row(LOGIN, DENY, "redirect", "redirect", DENY, "redirect")),
+    ("directory:offer_create", ("support_org",), "post", MEMBERS),
     ("directory:offer_edit", ("offer",), "get", MEMBERS),
     ("directory:offer_edit", ("offer",), "post", MEMBERS),
     ("accounts:home", (), "get", SIGNED_IN),
@@ -69,6 +70,8 @@ MATRIX = [
     ("accounts:login", (), "get", row(OK, "redirect", "redirect", "redirect", "redirect", "redirect")),
     ("accounts:logout", (), "post", row("redirect", "redirect", "redirect", "redirect", "redirect", "redirect")),
     ("accounts:password_change", (), "get", SIGNED_IN),
+    # Posted empty: the language is missing, the form comes back with its message.
+    ("accounts:profile", (), "post", row(LOGIN, "invalid", "invalid", "invalid", "invalid", "invalid")),
     ("accounts:password_reset", (), "get", PUBLIC),
     ("accounts:password_reset_done", (), "get", PUBLIC),
     ("accounts:password_reset_complete", (), "get", PUBLIC),

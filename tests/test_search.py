@@ -92,8 +92,13 @@ def test_filters_compose(ecosystem, territory, term):
     assert names(organisation_search(DirectoryFilters(support_type=term("support_type", "financement-projet")))) == [
         "Fondation Érable"
     ]
-    assert names(offer_search(DirectoryFilters(territory=territory("quartier-saint-michel")))) == []
+    # A quartier's offers include those of its borough and of the whole island; not of other boroughs.
+    assert names(offer_search(DirectoryFilters(territory=territory("quartier-saint-michel")))) == ["Fonds Envol"]
     assert names(offer_search(DirectoryFilters(territory=vsmpe))) == ["Fonds Envol"]
+    assert names(offer_search(DirectoryFilters(territory=territory("quartier-verdun")))) == []
+    saint_michel = names(organisation_search(DirectoryFilters(territory=territory("quartier-saint-michel"))))
+    assert "Fondation Érable" in saint_michel  # active across the island
+    assert "Cuisine collective La Brindille" not in saint_michel
     assert names(initiative_search(DirectoryFilters(sector=term("sector", "securite-alimentaire")))) == [
         "Marché solidaire"
     ]

@@ -288,3 +288,21 @@ def test_declare_a_relation_by_finding_the_other_organisation(client, user, orga
     assert "Maison des Lucioles" in page
     client.post(reverse("directory:relation_delete", args=[relation.pk]), {"organisation": grantee.slug})
     assert not Relation.objects.exists()
+
+
+def test_a_refused_form_shows_every_problem_at_once(client, user):
+    client.force_login(user)
+    response = client.post(
+        reverse("directory:organisation_create"),
+        {
+            "name_fr": "Tout d'un coup",
+            "kind": "collective",
+            "is_field_actor": "on",
+            "neq": "123",
+            "cra_charity_number": "123456783RR0001",
+            "staff_count": "-3",
+        },
+    )
+    errors = response.context["form"].errors
+    assert {"neq", "cra_charity_number", "staff_count"} <= set(errors)
+    assert not Organisation.objects.filter(name_fr="Tout d'un coup").exists()

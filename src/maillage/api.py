@@ -8,18 +8,49 @@ account page. Every error is JSON with a stable ``code``:
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from maillage.accounts.api import router as accounts_router
 from maillage.core.errors import MaillageError, Problem
 from maillage.directory.api import router as directory_router
 
+
+class StrictParser(Parser):
+    """JSON bodies and query strings, refusing the NUL character (no database stores it in text)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        _refuse_nul(data)
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(result)
+        return result
+
+
+def _refuse_nul(value: Any, field: str = "") -> None:
+    if isinstance(value, str) and "\x00" in value:
+        message = _("Text cannot contain the NUL character (\\u0000).")
+        raise MaillageError("invalid_request", message, [Problem("null_character", message, field=field or None)])
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item, field)
+
+
 api = NinjaAPI(
+    parser=StrictParser(),
     title="Maillage API",
     version="1",
     description=__doc__ or "",
@@ -29,7 +60,7 @@ api = NinjaAPI(
 api.add_router("/", directory_router)
 api.add_router("/", accounts_router)
 
-STATUS_BY_CODE = {"not_found": 404, "conflict": 409}
+STATUS_BY_CODE = {"not_found": 404, "conflict": 409, "invalid_request": 422}
 
 
 def error_response(request: HttpRequest, error: MaillageError, status: int | None = None) -> HttpResponse:
@@ -49,7 +80,7 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     message = _(
-        "A valid API token is required: send « Authorization: Bearer <token> » (create one on your account page)."
+        "A valid API token is required: send “Authorization: Bearer <token>” (create one on your account page)."
     )
     return error_response(request, MaillageError("unauthenticated", message), 401)
 
@@ -68,5 +99,11 @@ def on_invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpR
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, MaillageError):  # refused by our body parser
+        return error_response(request, cause)
+    if exc.status_code == 400 and isinstance(cause, ValueError):
+        message = _("The request body is not valid JSON (%(detail)s).") % {"detail": cause}
+        return error_response(request, MaillageError("invalid_json", message), 400)
     codes: dict[int, str] = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     return error_response(request, MaillageError(codes.get(exc.status_code, "error"), str(exc)), exc.status_code)

@@ -71,3 +71,17 @@ def _fail_fast(request):
     expect.set_options(timeout=5000)
     if "page" in request.fixturenames:
         request.getfixturevalue("page").set_default_timeout(5000)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """The live server's database is emptied after each browser test. Once it is (after every fixture
+    of the test is torn down), load the reference data again: the tests that run next on this worker
+    expect them, as they found them when the test database was created."""
+    yield
+    from pytest_django.plugin import blocking_manager_key
+
+    from maillage.directory.loaders import reference_load
+
+    with item.config.stash[blocking_manager_key].unblock():
+        reference_load()

@@ -43,7 +43,7 @@ def test_live_search_as_you_type(page, site):
 
 def test_territory_from_the_map(page, site):
     page.goto(site + "/territories/")
-    page.locator('a[aria-label^="Saint-Michel"]').first.click()
+    page.locator('a[href$="/territories/quartier-saint-michel/"]').first.click()
     expect(page).to_have_url(re.compile(r"/territories/quartier-saint-michel/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Saint-Michel")
     expect(page.get_by_role("link", name="Vivre Saint-Michel en santé").first).to_be_visible()

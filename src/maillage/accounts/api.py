@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
@@ -18,6 +19,9 @@ class TokenAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            if "HTTP_ACCEPT_LANGUAGE" not in request.META:
+                # Without a stated preference, answer in the token owner's language.
+                translation.activate(user.preferred_language)
         return user
 
 

@@ -35,6 +35,14 @@ class SignUpForm(forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "This e-mail address and password do not match an account. Check them (the password is "
+            "case-sensitive) or reset your password."
+        ),
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("E-mail address")
@@ -54,5 +62,12 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"),
         max_length=100,
-        help_text=_("What will use it, for example « tableur de la table de quartier »."),
+        help_text=_("What will use it, for example “the table de quartier's spreadsheet”."),
+    )
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=[("fr", "Français"), ("en", "English")]
     )

@@ -18,6 +18,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Log-in ignores the case of the e-mail address (sign-up stores it in lower case)."""
+        return self.get(email__iexact=username)
+
     def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)

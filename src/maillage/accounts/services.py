@@ -49,6 +49,16 @@ def user_sign_up(*, email: str, password: str, full_name: str = "", preferred_la
     return user
 
 
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str, preferred_language: str) -> User:
+    if preferred_language not in ("fr", "en"):
+        raise _invalid("language_invalid", _("Choose French or English."), "preferred_language")
+    user.full_name = full_name.strip()[:200]
+    user.preferred_language = preferred_language
+    user.save(update_fields=["full_name", "preferred_language"])
+    return user
+
+
 def _require_manager(actor: Any, organisation: Any) -> None:
     if not actor.has_perm("directory.manage_organisation_members", organisation):
         raise PermissionDenied(_("You are not allowed to do this."))

@@ -2,23 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
+from maillage.common.views import NotFound
 from maillage.core.errors import MaillageError
 from maillage.directory import selectors as directory_selectors
 
 from . import selectors, services
-from .forms import MemberAddForm, MemberRoleForm, SignUpForm, TokenForm
+from .forms import EmailAuthenticationForm, MemberAddForm, MemberRoleForm, ProfileForm, SignUpForm, TokenForm
 from .models import Membership
+
+
+class LoginView(auth_views.LoginView):
+    """Logs in with the e-mail address, then continues in the person's preferred language."""
+
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        return translate_url(super().get_success_url(), self.request.user.preferred_language)
+
+
+@login_required
+@require_POST
+def profile_update(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_update_profile(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except MaillageError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect(translate_url(reverse("accounts:home"), form.cleaned_data["preferred_language"]))
+    return render(request, "accounts/home.html", _home_context(request, profile_form=form), status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,18 +76,22 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form})
 
 
+def _home_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    return {
+        "memberships": selectors.user_memberships(user),  # type: ignore[arg-type]
+        "tokens": selectors.user_tokens(user),  # type: ignore[arg-type]
+        "token_form": forms.get("token_form") or TokenForm(),
+        "profile_form": forms.get("profile_form")
+        or ProfileForm(initial={"full_name": user.full_name, "preferred_language": user.preferred_language}),
+    }
+
+
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "memberships": selectors.user_memberships(request.user),  # type: ignore[arg-type]
-            "tokens": selectors.user_tokens(request.user),  # type: ignore[arg-type]
-            "token_form": TokenForm(),
-            "new_token": request.session.pop("new_api_token", None),
-        },
-    )
+    context = _home_context(request)
+    context["new_token"] = request.session.pop("new_api_token", None)
+    return render(request, "accounts/home.html", context)
 
 
 @login_required
@@ -72,16 +107,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             # Shown once, on the next page, then forgotten.
             request.session["new_api_token"] = raw
             return redirect("accounts:home")
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "memberships": selectors.user_memberships(request.user),  # type: ignore[arg-type]
-            "tokens": selectors.user_tokens(request.user),  # type: ignore[arg-type]
-            "token_form": form,
-        },
-        status=400,
-    )
+    return render(request, "accounts/home.html", _home_context(request, token_form=form), status=400)
 
 
 @login_required
@@ -90,7 +116,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
         services.token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
     except MaillageError as exc:
-        raise Http404(exc.message) from None
+        raise NotFound(exc.message) from None
     messages.success(request, _("The token is revoked."))
     return redirect("accounts:home")
 
@@ -114,7 +140,7 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         org = directory_selectors.organisation_detail(slug)
     except MaillageError as exc:
-        raise Http404(exc.message) from None
+        raise NotFound(exc.message) from None
     if not request.user.has_perm("directory.manage_organisation_members", org):
         raise PermissionDenied
     add_form = MemberAddForm(request.POST if request.POST.get("action") == "add" else None)
@@ -131,7 +157,10 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("The person is added."))
                 return redirect("directory:organisation_members", slug=slug)
             if action in ("role", "remove"):
-                membership = get_object_or_404(Membership, pk=request.POST.get("membership"), organisation=org)
+                membership_id = request.POST.get("membership", "")
+                if not membership_id.isdigit():
+                    raise Http404
+                membership = get_object_or_404(Membership, pk=int(membership_id), organisation=org)
                 if action == "remove":
                     services.membership_remove(actor=request.user, membership=membership)  # type: ignore[arg-type]
                     messages.success(request, _("The person is removed from the organisation."))

@@ -24,6 +24,7 @@ CONSTRAINT_FIELDS = {
     "hours_negative": "reporting_hours",
     "period_order_invalid": "closes_on",
     "relation_self": "target",
+    "relation_exists": "target",
     "funding_incomplete": "amount",
     "amount_not_funding": "amount",
     "membership_exists": "email",
@@ -40,15 +41,23 @@ def from_validation_error(exc: ValidationError, *, code: str = "invalid") -> Mai
                 target = None if field == NON_FIELD_ERRORS else field
                 target = CONSTRAINT_FIELDS.get(problem_code, target)
                 problems.append(Problem(problem_code, str(message), field=target))
-    return MaillageError(code, _("Some information is missing or not valid: see the messages below."), problems)
+    return MaillageError(code, _("Some information is missing or not valid."), problems)
 
 
-def add_to_form(form: forms.BaseForm, error: MaillageError) -> None:
-    """Show a domain error in a bound form: each problem on its field, or at the top."""
+def add_to_form(form: forms.BaseForm, error: MaillageError, *, keep_existing: bool = False) -> None:
+    """Show a domain error in a bound form: each problem on its field, or at the top.
+
+    With ``keep_existing``, fields that already show an error (from the form's own checks) keep only
+    that one, and the form's general problems are not repeated.
+    """
     if not error.problems:
-        form.add_error(None, error.message)
+        if not keep_existing:
+            form.add_error(None, error.message)
         return
     locate = getattr(form, "field_for_problem", None)
     for problem in error.problems:
         field = locate(problem) if locate else problem.field
-        form.add_error(field if field in form.fields else None, problem.message)
+        field = field if field in form.fields else None
+        if keep_existing and (field is None or field in form.errors):
+            continue
+        form.add_error(field, problem.message)

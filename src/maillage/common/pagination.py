@@ -49,16 +49,23 @@ class CountedPage:
         return len(self.object_list)
 
 
+MAX_PAGE = 100_000
+
+
 def page_number(raw: Any) -> int:
-    """A page number from user input: anything that is not a positive whole number is page 1."""
+    """A page number from user input: anything that is not a positive whole number is page 1, and
+    numbers beyond any real result set stop at ``MAX_PAGE`` (the last page is then shown)."""
     try:
-        return max(1, int(raw))
-    except (TypeError, ValueError):
+        return min(max(1, int(raw)), MAX_PAGE)
+    except (TypeError, ValueError, OverflowError):
         return 1
 
 
-def page_of(qs: QuerySet[Any], number: int, per_page: int, *, field: str | None = None) -> CountedPage:
-    """Page ``number`` of ``qs`` with the total count; past the end, the last page.
+def page_of(
+    qs: QuerySet[Any], number: int, per_page: int, *, field: str | None = None, clamp: bool = True
+) -> CountedPage:
+    """Page ``number`` of ``qs`` with the total count; past the end, the last page (with ``clamp``)
+    or an empty page that still says how many there are.
 
     With ``field``, the page holds that column's values (for instance the ids of the records to show).
     """
@@ -73,5 +80,6 @@ def page_of(qs: QuerySet[Any], number: int, per_page: int, *, field: str | None 
     if rows or number == 1:
         return CountedPage(rows, number, Paging(total, per_page))
     total = qs.count()
-    last = max(1, math.ceil(total / per_page))
-    return page_of(qs, last, per_page, field=field) if total else CountedPage([], 1, Paging(0, per_page))
+    if not clamp or not total:
+        return CountedPage([], number if not clamp else 1, Paging(total, per_page))
+    return page_of(qs, math.ceil(total / per_page), per_page, field=field)

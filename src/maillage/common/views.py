@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+
+class NotFound(Http404):
+    """A 404 whose message is written for the user (translated): the 404 page shows it."""
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -13,7 +17,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", {"message": str(exception) if exception else ""}, status=404)
+    """Our own translated messages are shown; Django's (which may describe the URL map) never are."""
+    message = str(exception.args[0]) if isinstance(exception, NotFound) and exception.args else ""
+    return render(request, "404.html", {"message": message}, status=404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -9,7 +9,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import indexing, maps
+from . import indexing
 from .models import (
     Initiative,
     InitiativeCarrier,
@@ -38,9 +38,15 @@ class TermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and {"name_fr", "name_en"} & set(form.changed_data):
-            # Labels are part of the search text of every record filed under them.
-            for model in (Organisation, Initiative, SupportOffer):
-                indexing.index_all(model)
+            indexing.index_everything()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        indexing.index_everything()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        indexing.index_everything()
 
 
 @admin.register(Territory)
@@ -54,10 +60,12 @@ class TerritoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Territory, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        maps.clear_cache()
         if change and {"name_fr", "name_en"} & set(form.changed_data):
-            for model in (Organisation, Initiative, SupportOffer):
-                indexing.index_all(model)
+            indexing.index_everything()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        indexing.index_everything()
 
 
 class CarrierInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -76,9 +84,31 @@ class SearchIndexedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and isinstance(obj, SupportOffer):
+            # Providers removed here must lose this offer's support type from their entries.
+            obj._previous_providers = list(SupportOffer.objects.get(pk=obj.pk).providers.all())
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         indexing.index(form.instance)
+        for provider in getattr(form.instance, "_previous_providers", []):
+            indexing.index(provider)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        providers = list(obj.providers.all()) if isinstance(obj, SupportOffer) else []
+        super().delete_model(request, obj)
+        for provider in providers:
+            indexing.index(provider)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        providers = (
+            list(Organisation.objects.filter(offers__in=queryset).distinct()) if queryset.model is SupportOffer else []
+        )
+        super().delete_queryset(request, queryset)
+        for provider in providers:
+            indexing.index(provider)
 
 
 @admin.register(Organisation)

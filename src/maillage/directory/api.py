@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from maillage.accounts.api import read_auth, token_auth
+from maillage.common.pagination import MAX_PAGE
 
 from . import selectors, services
 from .models import (
@@ -224,7 +225,7 @@ class SearchQuery(Schema):
     sector: str = ""
     population: str = ""
     support_type: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(25, ge=1, le=200)
 
 
@@ -238,7 +239,7 @@ class OrganisationIn(Schema):
     is_policy_actor: bool = False
     description_fr: str = ""
     description_en: str = ""
-    legal_status: Literal["", "npo", "coop", "business", "public", "unincorporated", "other"] = ""
+    legal_status: Organisation.LegalStatus | Literal[""] = ""
     neq: str | None = None
     cra_charity_number: str | None = None
     founded_year: int | None = None
@@ -249,7 +250,7 @@ class OrganisationIn(Schema):
     territories: list[str] = []
     sectors: list[str] = []
     populations: list[str] = []
-    annual_budget: Literal["", "lt100k", "100k-500k", "500k-1m", "1m-5m", "gt5m"] = ""
+    annual_budget: Organisation.BudgetRange | Literal[""] = ""
     staff_count: int | None = Field(None, ge=0)
     contact_name: str = ""
     contact_email: str = ""
@@ -266,7 +267,7 @@ class OrganisationPatch(Schema):
     is_policy_actor: bool | None = None
     description_fr: str | None = None
     description_en: str | None = None
-    legal_status: Literal["", "npo", "coop", "business", "public", "unincorporated", "other"] | None = None
+    legal_status: Organisation.LegalStatus | Literal[""] | None = None
     neq: str | None = None
     cra_charity_number: str | None = None
     founded_year: int | None = None
@@ -277,7 +278,7 @@ class OrganisationPatch(Schema):
     territories: list[str] | None = None
     sectors: list[str] | None = None
     populations: list[str] | None = None
-    annual_budget: Literal["", "lt100k", "100k-500k", "500k-1m", "1m-5m", "gt5m"] | None = None
+    annual_budget: Organisation.BudgetRange | Literal[""] | None = None
     staff_count: int | None = Field(None, ge=0)
     contact_name: str | None = None
     contact_email: str | None = None
@@ -495,9 +496,8 @@ def _slug_only(model: type[Model], field: str = "slug") -> QuerySet[Any]:
 
 def _paged(results: selectors.SearchResults[Any], params: SearchQuery) -> dict[str, Any]:
     """The requested page and the total, counted in the same query (an empty list past the end)."""
-    page = results.page(params.page, params.page_size)
-    rows = page.object_list if page.number == params.page else []
-    return {"count": page.paginator.count, "page": params.page, "page_size": params.page_size, "rows": rows}
+    page = results.page(params.page, params.page_size, clamp=False)
+    return {"count": page.paginator.count, "page": params.page, "page_size": params.page_size, "rows": page.object_list}
 
 
 def _filters(params: SearchQuery) -> selectors.DirectoryFilters:
@@ -661,7 +661,7 @@ INITIATIVE_PREFETCH = (
 @router.get("/initiatives", response={200: InitiativePage, **ERRORS}, auth=read_auth, summary="Search initiatives")
 def initiative_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
     results = selectors.initiative_search(
-        _filters(params), prepare=lambda qs: qs.prefetch_related(*INITIATIVE_PREFETCH)
+        _filters(params), prepare=lambda qs: qs.select_related("sector").prefetch_related(*INITIATIVE_PREFETCH)
     )
     page = _paged(results, params)
     page["results"] = [initiative_out(request, row) for row in page.pop("rows")]
@@ -708,7 +708,9 @@ OFFER_PREFETCH = (
 
 @router.get("/offers", response={200: OfferPage, **ERRORS}, auth=read_auth, summary="Search support offers")
 def offer_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
-    results = selectors.offer_search(_filters(params), prepare=lambda qs: qs.prefetch_related(*OFFER_PREFETCH))
+    results = selectors.offer_search(
+        _filters(params), prepare=lambda qs: qs.select_related("support_type").prefetch_related(*OFFER_PREFETCH)
+    )
     page = _paged(results, params)
     page["results"] = [offer_out(request, row) for row in page.pop("rows")]
     return page

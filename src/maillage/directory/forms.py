@@ -7,14 +7,15 @@ constraints), so that a form and the API report the same messages.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.db import models
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.errors import Problem
+from maillage.core.text import sort_key
 
 from .models import Initiative, Organisation, Population, Sector, SupportOffer, SupportType, Territory
 from .selectors import ROLES, DirectoryFilters
@@ -38,6 +39,12 @@ class ServiceModelForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         formfield_callback = _formfield
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, TerritoryMultipleField):
+                field.group_choices()
+
     def _post_clean(self) -> None:
         """Model validation happens in the service, not here."""
 
@@ -52,12 +59,13 @@ class TermMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[t
         return str(obj.name)
 
 
-def territory_choices(queryset: QuerySet[Territory], *, blank: str | None) -> list[Any]:
-    groups: dict[str, list[tuple[str, str]]] = {}
+def territory_choices(queryset: Iterable[Territory], *, blank: str | None, value: str = "slug") -> list[Any]:
+    """Territories grouped by kind (agglomeration, boroughs, linked cities, quartiers), by name."""
+    groups: dict[str, list[tuple[Any, str]]] = {}
     labels = dict(Territory.Kind.choices)
-    order = [Territory.Kind.REGION, Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY, Territory.Kind.QUARTIER]
-    for territory in sorted(queryset, key=lambda t: (order.index(t.kind), t.name_fr)):
-        groups.setdefault(str(labels[territory.kind]), []).append((territory.slug, territory.name))
+    order = [Territory.Kind.QUARTIER, Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY, Territory.Kind.REGION]
+    for territory in sorted(queryset, key=lambda t: (order.index(t.kind), sort_key(t.name_fr))):
+        groups.setdefault(str(labels[territory.kind]), []).append((getattr(territory, value), territory.name))
     choices: list[Any] = [("", blank)] if blank is not None else []
     choices += [(label, items) for label, items in groups.items()]
     return choices
@@ -91,44 +99,48 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, fields: tuple[str, ...] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["territory"].choices = territory_choices(
-            Territory.objects.only("slug", "kind", "name_fr", "name_en"), blank=str(_("All territories"))
-        )
+        if fields is not None:
+            for name in list(self.fields):
+                if name not in fields:
+                    del self.fields[name]
+        # The records behind each choice, loaded once: the filters reuse them.
+        self.records: dict[str, dict[str, Any]] = {}
+        if "territory" in self.fields:
+            territories = list(Territory.objects.only("slug", "kind", "name_fr", "name_en"))
+            self.records["territory"] = {t.slug: t for t in territories}
+            self.fields["territory"].choices = territory_choices(territories, blank=str(_("All territories")))
         for name, model, blank in (
             ("sector", Sector, _("All sectors")),
             ("population", Population, _("All populations")),
             ("support_type", SupportType, _("All support types")),
         ):
-            self.fields[name].choices = [("", blank), *((t.code, t.name) for t in model.objects.all())]
-        if fields is not None:
-            for name in list(self.fields):
-                if name not in fields:
-                    del self.fields[name]
+            if name in self.fields:
+                terms = list(model.objects.all())
+                self.records[name] = {t.code: t for t in terms}
+                self.fields[name].choices = [("", blank), *((t.code, t.name) for t in terms)]
+
+    def _valid(self) -> dict[str, Any]:
+        """The values that passed validation: one bad filter does not drop the others."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {})
 
     def filters(self) -> DirectoryFilters:
-        """The selector's filters; call after ``is_valid()``."""
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self._valid()
 
-        def pick(model: Any, key: str) -> Any:
-            code = data.get(key) or ""
-            if not code:
-                return None
-            lookup = "slug" if model is Territory else "code"
-            return model.objects.filter(**{lookup: code}).first()
+        def pick(key: str) -> Any:
+            return self.records.get(key, {}).get(data.get(key) or "")
 
         return DirectoryFilters(
             query=data.get("q", ""),
             role=data.get("role", "") if data.get("role", "") in ROLES else "",
-            territory=pick(Territory, "territory"),
-            sector=pick(Sector, "sector"),
-            population=pick(Population, "population"),
-            support_type=pick(SupportType, "support_type"),
+            territory=pick("territory"),
+            sector=pick("sector"),
+            population=pick("population"),
+            support_type=pick("support_type"),
         )
 
     def active_filters(self) -> int:
-        if not self.is_valid():
-            return 0
-        return sum(1 for name, value in self.cleaned_data.items() if name != "q" and value)
+        return sum(1 for name, value in self._valid().items() if name != "q" and value)
 
 
 def _terms(model: Any) -> TermMultipleChoiceField:
@@ -136,20 +148,22 @@ def _terms(model: Any) -> TermMultipleChoiceField:
 
 
 class TerritoryMultipleField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Checkboxes grouped by kind of territory, in a scrolling box: usable with a keyboard and on a phone."""
+
+    widget = forms.CheckboxSelectMultiple(attrs={"class": "territory-choices"})
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             queryset=Territory.objects.only("id", "slug", "kind", "name_fr", "name_en"), required=False, **kwargs
         )
-        self.widget.attrs.update({"size": 10})
 
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.get_kind_display()})"
+    def group_choices(self) -> None:
+        """Called by each form instance: the grouped choices come from the database, not at import."""
+        self.choices = territory_choices(self.queryset, blank=None, value="pk")
 
 
 class OrganisationForm(ServiceModelForm):
-    territories = TerritoryMultipleField(
-        label=_("Territories served"), help_text=_("Hold Ctrl (or ⌘) to choose several.")
-    )
+    territories = TerritoryMultipleField(label=_("Territories served"))
     sectors = _terms(Sector)
     populations = _terms(Population)
 
@@ -180,7 +194,7 @@ class OrganisationForm(ServiceModelForm):
 
 class InitiativeForm(ServiceModelForm):
     sector = TermChoiceField(queryset=Sector.objects.all(), required=False, label=_("Sector"))
-    territories = TerritoryMultipleField(label=_("Territories"), help_text=_("Hold Ctrl (or ⌘) to choose several."))
+    territories = TerritoryMultipleField(label=_("Territories"))
     populations = _terms(Population)
 
     class Meta(ServiceModelForm.Meta):
@@ -204,9 +218,7 @@ PERIODS = 3
 
 class OfferForm(ServiceModelForm):
     support_type = TermChoiceField(queryset=SupportType.objects.all(), label=_("Support type"))
-    territories = TerritoryMultipleField(
-        label=_("Territories served"), help_text=_("Hold Ctrl (or ⌘) to choose several.")
-    )
+    territories = TerritoryMultipleField(label=_("Territories served"))
     sectors = _terms(Sector)
     populations = _terms(Population)
     languages = TermMultipleChoiceField(
@@ -229,7 +241,9 @@ class OfferForm(ServiceModelForm):
         self.fields["sectors"].label = _("Sectors")
         self.fields["populations"].label = _("Populations served")
         periods = list(self.instance.open_periods.all()) if self.instance.pk else []
-        for i in range(1, PERIODS + 1):
+        # Every existing period, plus room for new ones: saving never drops a period it did not show.
+        self.period_count = max(PERIODS, len(periods) + 1)
+        for i in range(1, self.period_count + 1):
             period = periods[i - 1] if i <= len(periods) else None
             self.fields[f"period_{i}_opens"] = forms.DateField(
                 label=_("Period %(n)s opens on") % {"n": i},
@@ -248,7 +262,7 @@ class OfferForm(ServiceModelForm):
         data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("period_")}
         data["open_periods"] = [
             (self.cleaned_data.get(f"period_{i}_opens"), self.cleaned_data.get(f"period_{i}_closes"))
-            for i in range(1, PERIODS + 1)
+            for i in range(1, self.period_count + 1)
         ]
         return data
 
@@ -260,7 +274,7 @@ class OfferForm(ServiceModelForm):
 
     @property
     def period_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"period_{i}_opens"], self[f"period_{i}_closes"]) for i in range(1, PERIODS + 1)]
+        return [(self[f"period_{i}_opens"], self[f"period_{i}_closes"]) for i in range(1, self.period_count + 1)]
 
 
 class RelationForm(forms.Form):

@@ -162,15 +162,18 @@ def _entry(instance: Record) -> OrganisationSearch | InitiativeSearch | OfferSea
     )
 
 
-def index(instance: Record) -> None:
-    """Write the search entry and the sort key of a saved record (after its links are saved)."""
+def index(instance: Record, *, providers: bool = True) -> None:
+    """Write the search entry and the sort key of a saved record (after its links are saved).
+
+    An offer's providers are rewritten too (they are found by the support types they offer),
+    unless ``providers`` is false.
+    """
     entry = _entry(instance)
     entry.save()
     if instance.sort_key != entry.sort_key:
         instance.sort_key = entry.sort_key
         type(instance).objects.filter(pk=instance.pk).update(sort_key=entry.sort_key)
-    if isinstance(instance, SupportOffer):
-        # Providers are found by the support types they offer.
+    if providers and isinstance(instance, SupportOffer):
         for provider in instance.providers.all():
             index(provider)
 
@@ -179,6 +182,12 @@ def index_all(model: type[Organisation] | type[Initiative] | type[SupportOffer],
     """Rewrite the entry of every record of a model (after a vocabulary or territory is renamed)."""
     count = 0
     for instance in model.objects.all().iterator(chunk_size=batch_size):
-        index(instance)
+        index(instance, providers=False)
         count += 1
     return count
+
+
+def index_everything() -> None:
+    """Rewrite every entry: labels of vocabularies and territories are part of every record's document."""
+    for model in (Organisation, Initiative, SupportOffer):
+        index_all(model)

@@ -74,6 +74,7 @@ def reference_load(
     progress("Reading reference files")
     records = read_montreal(montreal_dir)
     taxonomies = read_taxonomies(taxonomies_file)
+    labels_before = _labels()
     with transaction.atomic():
         terms = 0
         for model, items in (
@@ -92,7 +93,21 @@ def reference_load(
         progress(f"{len(territories)} territories")
         tables = _load_tables(records, territories)
         progress(f"{tables} tables de quartier")
+        renamed = {key for key, names in _labels().items() if key in labels_before and labels_before[key] != names}
+        if renamed:
+            # Labels are part of every record's search document.
+            progress(f"{len(renamed)} labels renamed: rewriting the search index")
+            indexing.index_everything()
     return ReferenceSummary(len(territories), tables, terms)
+
+
+def _labels() -> dict[tuple[str, str], tuple[str, str]]:
+    """The French and English names of every vocabulary term and territory, by model and identifier."""
+    labels: dict[tuple[str, str], tuple[str, str]] = {}
+    for model, key in ((Sector, "code"), (Population, "code"), (SupportType, "code"), (Territory, "slug")):
+        for identifier, name_fr, name_en in model._default_manager.values_list(key, "name_fr", "name_en"):
+            labels[(model.__name__, identifier)] = (name_fr, name_en)
+    return labels
 
 
 def _load_territories(records: Sequence[TerritoryRecord]) -> dict[str, Territory]:
@@ -131,9 +146,11 @@ def _load_tables(records: Sequence[TerritoryRecord], territories: dict[str, Terr
         if not record.table_slug:
             continue
         territory = territories[record.slug]
+        # The table's name is reference data; what its members may have edited since is kept.
         org, _created = Organisation.objects.update_or_create(
             slug=record.table_slug,
-            defaults={
+            defaults={"name_fr": record.table_name, "is_demo": False, "data_source": TABLES_SOURCE},
+            create_defaults={
                 "name_fr": record.table_name,
                 "kind": Organisation.Kind.TABLE,
                 "is_field_actor": True,
@@ -147,7 +164,7 @@ def _load_tables(records: Sequence[TerritoryRecord], territories: dict[str, Terr
                 "data_source": TABLES_SOURCE,
             },
         )
-        org.territories.set([territory])
+        org.territories.add(territory)
         indexing.index(org)
         if territory.table_organisation_id != org.pk:
             territory.table_organisation = org

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Max
 from django.urls import reverse
@@ -64,15 +65,16 @@ class Map:
     view_box: str
 
 
-def _signature() -> tuple[int, int]:
-    row = Territory.objects.aggregate(n=Count("id"), last=Max("id"))
-    return (row["n"] or 0, row["last"] or 0)
+def _signature() -> tuple[Any, ...]:
+    """Changes whenever a territory is added, removed or edited, in any process."""
+    row = Territory.objects.aggregate(n=Count("id"), last=Max("id"), updated=Max("updated_at"))
+    return (row["n"] or 0, row["last"] or 0, row["updated"])
 
 
 @functools.lru_cache(maxsize=4)
-def _outlines(signature: tuple[int, int]) -> tuple[float, float, tuple[Outline, ...]]:
+def _outlines(signature: tuple[Any, ...]) -> tuple[float, float, tuple[Outline, ...]]:
     territories = list(
-        Territory.objects.exclude(kind=Territory.Kind.REGION).only(
+        Territory._base_manager.exclude(kind=Territory.Kind.REGION).only(
             "slug", "kind", "name_fr", "name_en", "map_geometry", "label_lon", "label_lat"
         )
     )

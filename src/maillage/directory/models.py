@@ -160,6 +160,8 @@ class Territory(models.Model):
         blank=True,
     )
 
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
     objects = TerritoryManager()
 
     name = Localized("name")
@@ -603,6 +605,20 @@ class Relation(Provenance):
         ordering = ["-year", "kind", "id"]
         indexes = [models.Index(fields=["kind", "year"], name="relation_kind_year")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "kind", "year"],
+                condition=Q(year__isnull=False),
+                name="relation_unique_per_year",
+                violation_error_message=_("This relation is already declared for this year."),
+                violation_error_code="relation_exists",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"],
+                condition=Q(year__isnull=True),
+                name="relation_unique_undated",
+                violation_error_message=_("This relation is already declared."),
+                violation_error_code="relation_exists",
+            ),
             models.CheckConstraint(
                 condition=~Q(source=F("target")),
                 name="relation_not_self",

@@ -25,10 +25,11 @@ def is_steward(user: Any) -> bool:
 def _organisation_ids(obj: Any) -> set[int]:
     if isinstance(obj, Organisation):
         return {obj.pk}
+    # .all() uses what list pages and the API prefetched; a single object costs one query.
     if isinstance(obj, Initiative):
-        return set(obj.carriers.values_list("organisation_id", flat=True))
+        return {carrier.organisation_id for carrier in obj.carriers.all()}
     if isinstance(obj, SupportOffer):
-        return set(obj.providers.values_list("id", flat=True))
+        return {provider.pk for provider in obj.providers.all()}
     return set()
 
 
@@ -66,7 +67,7 @@ rules.add_perm("directory.create_initiative_for", is_member | is_steward)
 rules.add_perm("directory.view_initiative_private", is_member | is_steward)
 rules.add_perm("directory.edit_initiative", is_member | is_steward)
 # Offers: members of a providing support actor edit them.
-rules.add_perm("directory.create_offer_for", (is_member & is_support_organisation) | is_steward)
+rules.add_perm("directory.create_offer_for", (is_member | is_steward) & is_support_organisation)
 rules.add_perm("directory.edit_offer", is_member | is_steward)
 
 # Django's admin: stewards manage every directory model (reference data included).

@@ -98,22 +98,35 @@ def unknown_value(model: type[Model], value: str, field: str) -> MaillageError:
 
 
 def territory_scope_ids(territory: Territory) -> set[int]:
-    """The territory and every territory within it (quartiers of a borough, all of the region)."""
+    """The territories that concern someone looking at ``territory``: itself, every territory within
+    it (the quartiers of a borough) and every territory that contains it (its borough, the
+    agglomeration). An island-wide offer is available in Saint-Michel; a Saint-Michel actor is active
+    in its borough.
+
+    Remembered on the territory object, which pages search with several times.
+    """
+    cached: set[int] | None = territory.__dict__.get("_scope_ids")
+    if cached is not None:
+        return cached
+    links = list(Territory.within.through.objects.values_list("from_territory_id", "to_territory_id"))
     ids = {territory.pk}
-    frontier = {territory.pk}
-    while frontier:
-        children = set(
-            Territory.within.through.objects.filter(to_territory_id__in=frontier).values_list(
-                "from_territory_id", flat=True
-            )
-        )
-        frontier = children - ids
-        ids |= children
+    for inner, outer in (("from_territory_id", "to_territory_id"), ("to_territory_id", "from_territory_id")):
+        # First downwards (what lies within), then upwards (what contains it).
+        edges: dict[int, set[int]] = {}
+        for child, parent in links:
+            pair = {"from_territory_id": child, "to_territory_id": parent}
+            edges.setdefault(pair[outer], set()).add(pair[inner])
+        frontier = {territory.pk}
+        while frontier:
+            found = set().union(*(edges.get(pk, set()) for pk in frontier)) - ids
+            ids |= found
+            frontier = found
+    territory.__dict__["_scope_ids"] = ids
     return ids
 
 
 def territory_list() -> QuerySet[Territory]:
-    return Territory.objects.defer("geometry").select_related("table_organisation")
+    return Territory.objects.select_related("table_organisation")
 
 
 def territory_detail(slug: str) -> Territory:
@@ -144,9 +157,10 @@ class SearchResults(Generic[M]):
     def count(self) -> int:
         return self.entries.count()
 
-    def page(self, number: int, per_page: int) -> CountedPage:
-        """Page ``number`` (past the end: the last one) with the total, counted in the same query."""
-        ids_page = page_of(self.entries, number, per_page, field=self.owner)
+    def page(self, number: int, per_page: int, *, clamp: bool = True) -> CountedPage:
+        """Page ``number`` with the total, counted in the same query; past the end, the last page
+        (``clamp``) or an empty one."""
+        ids_page = page_of(self.entries, number, per_page, field=self.owner, clamp=clamp)
         return CountedPage(self._load(ids_page.object_list), ids_page.number, ids_page.paginator)
 
     def first(self, limit: int) -> list[M]:
@@ -214,7 +228,7 @@ def _initiative_list(qs: QuerySet[Initiative]) -> QuerySet[Initiative]:
 
 
 def _offer_list(qs: QuerySet[SupportOffer]) -> QuerySet[SupportOffer]:
-    return qs.select_related("support_type").prefetch_related("providers", "territories")
+    return qs.select_related("support_type").prefetch_related("providers", "territories", "open_periods")
 
 
 def organisation_search(

@@ -96,6 +96,8 @@ def _assign(instance: Model, data: Mapping[str, Any], allowed: Iterable[str]) ->
             [Problem("field_unknown", _("This field does not exist."), field=f) for f in sorted(unknown)],
         )
     for name, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()  # a name of spaces is no name
         setattr(instance, name, "" if value is None and _is_text(instance, name) else value)
 
 
@@ -114,14 +116,16 @@ def _full_clean(instance: Model, *, exclude: Iterable[str] = ()) -> None:
         raise from_validation_error(exc) from None
 
 
-def _unique_slug(model: type[Model], text: str, *, instance_pk: int | None = None, max_length: int = 100) -> str:
-    base = slugify(text)[:max_length] or "item"
+# Words that routes use after /organisations/, /initiatives/ or /offers/: never a record's identifier.
+RESERVED_SLUGS = frozenset({"new", "edit", "members", "relations", "initiatives", "offers"})
+
+
+def _unique_slug(model: type[Model], text: str, *, max_length: int = 100) -> str:
+    """A free identifier for a new record's URL, from its name (« Café de l'Île » → ``cafe-de-lile``)."""
+    base = slugify(text)[:max_length] or "fiche"
     candidates = itertools.chain([base], (f"{base[: max_length - 6]}-{n}" for n in itertools.count(2)))
     for candidate in candidates:
-        clash = model._default_manager.filter(slug=candidate)
-        if instance_pk is not None:
-            clash = clash.exclude(pk=instance_pk)
-        if not clash.exists():
+        if candidate not in RESERVED_SLUGS and not model._default_manager.filter(slug=candidate).exists():
             return candidate
     raise AssertionError("unreachable")
 
@@ -140,7 +144,7 @@ def _normalize_identifiers(data: dict[str, Any]) -> None:
         except MaillageError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise MaillageError("invalid", _("Some information is missing or not valid: see the messages below."), problems)
+        raise MaillageError("invalid", _("Some information is missing or not valid."), problems)
 
 
 def _set_m2m(instance: Model, data: Mapping[str, Any], names: Iterable[str]) -> None:
@@ -171,14 +175,14 @@ def _write(
     links = {name: data.pop(name) for name in m2m if name in data}
     _assign(instance, data, fields)
     if slug_max_length:
-        instance.slug = _unique_slug(type(instance), instance.name_fr or "fiche", max_length=slug_max_length)
+        instance.slug = _unique_slug(type(instance), instance.name_fr, max_length=slug_max_length)
     problems = list(extra_problems)
     try:
         _full_clean(instance)
     except MaillageError as exc:
         problems = exc.problems + problems
     if problems:
-        raise MaillageError("invalid", _("Some information is missing or not valid: see the messages below."), problems)
+        raise MaillageError("invalid", _("Some information is missing or not valid."), problems)
     instance.save()
     _set_m2m(instance, links, m2m)
     index(instance)
@@ -248,6 +252,13 @@ def _open_periods(periods: Iterable[tuple[Any, Any]]) -> tuple[list[OpenPeriod],
     return result, problems
 
 
+def _rolling_conflict(data: Mapping[str, Any], periods: list[OpenPeriod]) -> list[Problem]:
+    if data.get("is_rolling") and periods:
+        message = _("An offer open all year has no application periods: untick “open all year” or remove the periods.")
+        return [Problem("periods_with_rolling", message, field="is_rolling")]
+    return []
+
+
 def _replace_periods(offer: SupportOffer, periods: list[OpenPeriod]) -> None:
     offer.open_periods.all().delete()
     for period in periods:
@@ -255,17 +266,23 @@ def _replace_periods(offer: SupportOffer, periods: list[OpenPeriod]) -> None:
     OpenPeriod.objects.bulk_create(periods)
 
 
+def not_a_support_actor() -> MaillageError:
+    return MaillageError(
+        "provider_not_support_actor",
+        _("Only a support actor publishes offers: tick “support actor” in the organisation's profile first."),
+    )
+
+
 @transaction.atomic
 def offer_create(*, actor: User, provider: Organisation, data: Mapping[str, Any]) -> SupportOffer:
     """Create a support offer provided by ``provider`` (a support actor)."""
     if not provider.is_support_actor and actor.has_perm("directory.create_initiative_for", provider):
-        raise MaillageError(
-            "provider_not_support_actor",
-            _("Only a support actor publishes offers: tick « support actor » in the organisation's profile first."),
-        )
+        # Someone who may act for this organisation learns what to change, rather than being refused.
+        raise not_a_support_actor()
     _require(actor, "directory.create_offer_for", provider)
     data = dict(data)
     periods, period_problems = _open_periods(data.pop("open_periods", ()))
+    period_problems += _rolling_conflict(data, periods)
     offer = SupportOffer()
     _write(offer, data, fields=OFFER_FIELDS, m2m=OFFER_M2M, slug_max_length=130, extra_problems=period_problems)
     offer.providers.add(provider)
@@ -279,6 +296,7 @@ def offer_update(*, actor: User, offer: SupportOffer, data: Mapping[str, Any]) -
     _require(actor, "directory.edit_offer", offer)
     data = dict(data)
     periods, period_problems = _open_periods(data.pop("open_periods")) if "open_periods" in data else (None, [])
+    period_problems += _rolling_conflict({"is_rolling": offer.is_rolling, **data}, periods or [])
     _write(offer, data, fields=OFFER_FIELDS, m2m=OFFER_M2M, extra_problems=period_problems)
     if periods is not None:
         _replace_periods(offer, periods)

@@ -9,14 +9,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.pagination import page_number
+from maillage.common.views import NotFound
 from maillage.core.errors import MaillageError
 
 from . import maps, selectors, services
@@ -35,7 +38,7 @@ def _get(loader: Callable[[str], Any], slug: str) -> Any:
     try:
         return loader(slug)
     except MaillageError as exc:
-        raise Http404(exc.message) from None
+        raise NotFound(exc.message) from None
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -134,7 +137,10 @@ def directory_list(request: HttpRequest, kind: str) -> HttpResponse:
         ],
     }
     template = "directory/_results.html" if request.htmx and request.htmx.target == "results" else "directory/list.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The same address answers a whole page or, to htmx, the results alone: caches must keep both apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 def organisation_list(request: HttpRequest) -> HttpResponse:
@@ -260,9 +266,29 @@ def territory_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # --- editing -----------------------------------------------------------------------------------
 
 
+class _DryRun(Exception):
+    """Undoes a service run made only to collect its messages."""
+
+
 def _save(request: HttpRequest, form: Any, action: Callable[[], Any], success: str) -> Any:
-    """Run a service for a valid form; on a domain error, show it in the form and keep the input."""
+    """Run a service for a valid form; on a domain error, show it in the form and keep the input.
+
+    When the form itself has errors, the service still checks the fields that were valid (and
+    its writes are undone), so that every problem shows at once rather than one round at a time.
+    """
     if not form.is_valid():
+        if not form.is_bound:
+            return None
+        try:
+            with transaction.atomic():
+                action()
+                raise _DryRun
+        except _DryRun:
+            pass
+        except MaillageError as exc:
+            add_to_form(form, exc, keep_existing=True)
+        except (KeyError, TypeError, ValueError):
+            pass  # the form's own errors are enough when its data cannot even be assembled
         return None
     try:
         result = action()
@@ -350,6 +376,9 @@ def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
     org: Organisation = _get(selectors.organisation_detail, slug)
+    if not org.is_support_actor and request.user.has_perm("directory.create_initiative_for", org):
+        messages.error(request, services.not_a_support_actor().message)
+        return redirect("directory:organisation", slug=org.slug)
     if not request.user.has_perm("directory.create_offer_for", org):
         raise PermissionDenied
     form = OfferForm(request.POST or None, initial={"territories": list(org.territories.all())})
@@ -408,8 +437,16 @@ def relation_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if relation is not None:
             return redirect("directory:organisation", slug=org.slug)
+    # Finding nothing but one's own organisation deserves its own explanation.
+    only_itself = (
+        bool(find)
+        and not candidates
+        and any(o.pk == org.pk for o in selectors.organisation_search(selectors.DirectoryFilters(query=find)).first(3))
+    )
     return render(
-        request, "directory/relation_form.html", {"form": form, "org": org, "find": find, "candidates": candidates}
+        request,
+        "directory/relation_form.html",
+        {"form": form, "org": org, "find": find, "candidates": candidates, "only_itself": only_itself},
     )
 
 

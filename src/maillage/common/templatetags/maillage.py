@@ -82,3 +82,14 @@ def demo_badge(obj: Any) -> dict[str, Any]:
 def page_url(context: dict[str, Any], page_number: int) -> str:
     query = context.get("query_string", "")
     return f"?{query}&page={page_number}" if query else f"?page={page_number}"
+
+
+@register.inclusion_tag("includes/availability.html")
+def offer_availability(offer: Any) -> dict[str, Any]:
+    """Open now, opening soon or closed, from the offer's periods (prefetched on lists)."""
+    from django.utils import timezone
+
+    from maillage.core.availability import availability
+
+    periods = [(p.opens_on, p.closes_on) for p in offer.open_periods.all()]
+    return {"availability": availability(periods, today=timezone.localdate(), rolling=offer.is_rolling)}

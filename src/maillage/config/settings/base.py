@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "ninja",
     "rules.apps.AutodiscoverRulesConfig",
@@ -42,6 +43,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "maillage.config.urls"
+FORM_RENDERER = "maillage.common.forms.FormRenderer"
 WSGI_APPLICATION = "maillage.config.wsgi.application"
 
 TEMPLATES = [

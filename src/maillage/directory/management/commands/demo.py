@@ -52,6 +52,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.organisations} organisations, "
                 f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations "
-                "(all fictional, labelled « demo »)."
+                "(all fictional, labelled “demo”)."
             )
         )
