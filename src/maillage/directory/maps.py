@@ -63,6 +63,17 @@ class Map:
     legend: list[LegendItem]
     title: str
     view_box: str
+    labels: list[MapLabel]
+    font_size: float
+
+
+@dataclass(frozen=True)
+class MapLabel:
+    x: float
+    y: float
+    text: str
+    css: str
+    anchor: str = "middle"  # start or end near the edges, so that names stay inside the map
 
 
 def _signature() -> tuple[Any, ...]:
@@ -101,7 +112,9 @@ def _name(outline: Outline, language: str) -> str:
     return outline.name_en if language == "en" and outline.name_en else outline.name_fr
 
 
-def _zoom(boxes: list[tuple[float, float, float, float]], width: float, height: float) -> str:
+def _zoom(
+    boxes: list[tuple[float, float, float, float]], width: float, height: float
+) -> tuple[float, float, float, float]:
     """A viewBox around ``boxes`` with room for the neighbours, 4:3, inside the whole map."""
     left = min(b[0] for b in boxes)
     top = min(b[1] for b in boxes)
@@ -114,7 +127,7 @@ def _zoom(boxes: list[tuple[float, float, float, float]], width: float, height: 
     w, h = min(w, width), min(h, height)
     x = min(max(cx - w / 2, 0), width - w)
     y = min(max(cy - h / 2, 0), height - h)
-    return f"{x:.0f} {y:.0f} {w:.0f} {h:.0f}"
+    return (x, y, w, h)
 
 
 def territory_map(
@@ -177,7 +190,17 @@ def territory_map(
     title = value_label or (
         _("Map of %(name)s") % {"name": highlight.name} if highlight else _("Map of Montréal's territories")
     )
-    view_box = f"0 0 {width:.0f} {height:.0f}"
+    box = (0.0, 0.0, width, height)
+    labels: list[MapLabel] = []
     if zoom and highlighted:
-        view_box = _zoom([o.box for o in outlines if o.slug in highlighted], width, height)
-    return Map(width, height, base, quartiers, legend, title, view_box)
+        box = _zoom([o.box for o in outlines if o.slug in highlighted], width, height)
+        # Zoomed in, the quartiers around are named so that the map can be read without hovering.
+        x, y, w, h = box
+        for shape in quartiers:
+            o = shape.outline
+            if x + w * 0.04 < o.label_x < x + w * 0.96 and y + h * 0.04 < o.label_y < y + h * 0.96:
+                anchor = "end" if o.label_x > x + w * 0.75 else "start" if o.label_x < x + w * 0.25 else "middle"
+                css = "map-label is-highlighted" if o.slug in highlighted else "map-label"
+                labels.append(MapLabel(o.label_x, o.label_y, shape.name, css, anchor))
+    view_box = " ".join(f"{v:.0f}" for v in box)
+    return Map(width, height, base, quartiers, legend, title, view_box, labels, round(box[2] / 45, 1))
