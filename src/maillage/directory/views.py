@@ -299,20 +299,37 @@ def _save(request: HttpRequest, form: Any, action: Callable[[], Any], success: s
     return result
 
 
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: Any,
+    action: Callable[[], Any],
+    success: str,
+    then: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """A create or edit page: on a successful POST, go to the record's page (``then``); else show the form."""
+    if request.method == "POST":
+        record = _save(request, form, action, success)
+        if record is not None:
+            return redirect(then, slug=record.slug)
+    return render(request, template, {"form": form, **context})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, initial={"is_field_actor": True})
-    if request.method == "POST":
-        org = _save(
-            request,
-            form,
-            lambda: services.organisation_create(actor=request.user, data=form.cleaned_data),
-            _("The organisation is created; you are its administrator."),
-        )
-        if org is not None:
-            return redirect("directory:organisation", slug=org.slug)
-    return render(request, "directory/organisation_form.html", {"form": form, "creating": True})
+    return _form_page(
+        request,
+        form=form,
+        action=lambda: services.organisation_create(actor=request.user, data=form.cleaned_data),
+        success=_("The organisation is created; you are its administrator."),
+        then="directory:organisation",
+        template="directory/organisation_form.html",
+        context={"creating": True},
+    )
 
 
 @login_required
@@ -322,16 +339,15 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.has_perm("directory.edit_organisation", org):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, instance=org)
-    if request.method == "POST":
-        saved = _save(
-            request,
-            form,
-            lambda: services.organisation_update(actor=request.user, organisation=org, data=form.cleaned_data),
-            _("Changes saved."),
-        )
-        if saved is not None:
-            return redirect("directory:organisation", slug=org.slug)
-    return render(request, "directory/organisation_form.html", {"form": form, "org": org})
+    return _form_page(
+        request,
+        form=form,
+        action=lambda: services.organisation_update(actor=request.user, organisation=org, data=form.cleaned_data),
+        success=_("Changes saved."),
+        then="directory:organisation",
+        template="directory/organisation_form.html",
+        context={"org": org},
+    )
 
 
 @login_required
@@ -341,16 +357,15 @@ def initiative_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.has_perm("directory.create_initiative_for", org):
         raise PermissionDenied
     form = InitiativeForm(request.POST or None, initial={"territories": list(org.territories.all())})
-    if request.method == "POST":
-        initiative = _save(
-            request,
-            form,
-            lambda: services.initiative_create(actor=request.user, organisation=org, data=form.cleaned_data),
-            _("The initiative is created."),
-        )
-        if initiative is not None:
-            return redirect("directory:initiative", slug=initiative.slug)
-    return render(request, "directory/initiative_form.html", {"form": form, "org": org, "creating": True})
+    return _form_page(
+        request,
+        form=form,
+        action=lambda: services.initiative_create(actor=request.user, organisation=org, data=form.cleaned_data),
+        success=_("The initiative is created."),
+        then="directory:initiative",
+        template="directory/initiative_form.html",
+        context={"org": org, "creating": True},
+    )
 
 
 @login_required
@@ -360,16 +375,15 @@ def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.has_perm("directory.edit_initiative", initiative):
         raise PermissionDenied
     form = InitiativeForm(request.POST or None, instance=initiative)
-    if request.method == "POST":
-        saved = _save(
-            request,
-            form,
-            lambda: services.initiative_update(actor=request.user, initiative=initiative, data=form.cleaned_data),
-            _("Changes saved."),
-        )
-        if saved is not None:
-            return redirect("directory:initiative", slug=initiative.slug)
-    return render(request, "directory/initiative_form.html", {"form": form, "initiative": initiative})
+    return _form_page(
+        request,
+        form=form,
+        action=lambda: services.initiative_update(actor=request.user, initiative=initiative, data=form.cleaned_data),
+        success=_("Changes saved."),
+        then="directory:initiative",
+        template="directory/initiative_form.html",
+        context={"initiative": initiative},
+    )
 
 
 @login_required
@@ -382,16 +396,15 @@ def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.has_perm("directory.create_offer_for", org):
         raise PermissionDenied
     form = OfferForm(request.POST or None, initial={"territories": list(org.territories.all())})
-    if request.method == "POST":
-        offer = _save(
-            request,
-            form,
-            lambda: services.offer_create(actor=request.user, provider=org, data=form.service_data()),
-            _("The offer is published."),
-        )
-        if offer is not None:
-            return redirect("directory:offer", slug=offer.slug)
-    return render(request, "directory/offer_form.html", {"form": form, "org": org, "creating": True})
+    return _form_page(
+        request,
+        form=form,
+        action=lambda: services.offer_create(actor=request.user, provider=org, data=form.service_data()),
+        success=_("The offer is published."),
+        then="directory:offer",
+        template="directory/offer_form.html",
+        context={"org": org, "creating": True},
+    )
 
 
 @login_required
@@ -401,16 +414,15 @@ def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.has_perm("directory.edit_offer", offer):
         raise PermissionDenied
     form = OfferForm(request.POST or None, instance=offer)
-    if request.method == "POST":
-        saved = _save(
-            request,
-            form,
-            lambda: services.offer_update(actor=request.user, offer=offer, data=form.service_data()),
-            _("Changes saved."),
-        )
-        if saved is not None:
-            return redirect("directory:offer", slug=offer.slug)
-    return render(request, "directory/offer_form.html", {"form": form, "offer": offer})
+    return _form_page(
+        request,
+        form=form,
+        action=lambda: services.offer_update(actor=request.user, offer=offer, data=form.service_data()),
+        success=_("Changes saved."),
+        then="directory:offer",
+        template="directory/offer_form.html",
+        context={"offer": offer},
+    )
 
 
 def about(request: HttpRequest) -> HttpResponse:
