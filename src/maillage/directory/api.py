@@ -494,10 +494,18 @@ def _slug_only(model: type[Model], field: str = "slug") -> QuerySet[Any]:
     return model._default_manager.only("id", field)
 
 
-def _paged(results: selectors.SearchResults[Any], params: SearchQuery) -> dict[str, Any]:
-    """The requested page and the total, counted in the same query (an empty list past the end)."""
+def _paged(
+    request: HttpRequest, results: selectors.SearchResults[Any], params: SearchQuery, out: Any
+) -> dict[str, Any]:
+    """The requested page, serialised by ``out``, and the total counted in the same query (an empty
+    list past the end)."""
     page = results.page(params.page, params.page_size, clamp=False)
-    return {"count": page.paginator.count, "page": params.page, "page_size": params.page_size, "rows": page.object_list}
+    return {
+        "count": page.paginator.count,
+        "page": params.page,
+        "page_size": params.page_size,
+        "results": [out(request, row) for row in page.object_list],
+    }
 
 
 def _filters(params: SearchQuery) -> selectors.DirectoryFilters:
@@ -581,9 +589,7 @@ ORG_PREFETCH = (
 )
 def organisation_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, Any]:
     results = selectors.organisation_search(_filters(params), prepare=lambda qs: qs.prefetch_related(*ORG_PREFETCH))
-    page = _paged(results, params)
-    page["results"] = [organisation_out(request, row) for row in page.pop("rows")]
-    return page
+    return _paged(request, results, params, organisation_out)
 
 
 @router.get("/organisations/{slug}", response={200: OrganisationOut, **ERRORS}, auth=read_auth)
@@ -663,9 +669,7 @@ def initiative_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[st
     results = selectors.initiative_search(
         _filters(params), prepare=lambda qs: qs.select_related("sector").prefetch_related(*INITIATIVE_PREFETCH)
     )
-    page = _paged(results, params)
-    page["results"] = [initiative_out(request, row) for row in page.pop("rows")]
-    return page
+    return _paged(request, results, params, initiative_out)
 
 
 @router.get("/initiatives/{slug}", response={200: InitiativeOut, **ERRORS}, auth=read_auth)
@@ -711,9 +715,7 @@ def offer_list(request: HttpRequest, params: Query[SearchQuery]) -> dict[str, An
     results = selectors.offer_search(
         _filters(params), prepare=lambda qs: qs.select_related("support_type").prefetch_related(*OFFER_PREFETCH)
     )
-    page = _paged(results, params)
-    page["results"] = [offer_out(request, row) for row in page.pop("rows")]
-    return page
+    return _paged(request, results, params, offer_out)
 
 
 @router.get("/offers/{slug}", response={200: OfferOut, **ERRORS}, auth=read_auth)

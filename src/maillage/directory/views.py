@@ -41,6 +41,14 @@ def _get(loader: Callable[[str], Any], slug: str) -> Any:
         raise NotFound(exc.message) from None
 
 
+def _get_allowed(request: HttpRequest, loader: Callable[[str], Any], slug: str, perm: str) -> Any:
+    """The record behind ``slug`` (404 if none), if the person holds ``perm`` on it (403 otherwise)."""
+    record = _get(loader, slug)
+    if not request.user.has_perm(perm, record):
+        raise PermissionDenied
+    return record
+
+
 def _query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -335,9 +343,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    org: Organisation = _get(selectors.organisation_detail, slug)
-    if not request.user.has_perm("directory.edit_organisation", org):
-        raise PermissionDenied
+    org: Organisation = _get_allowed(request, selectors.organisation_detail, slug, "directory.edit_organisation")
     form = OrganisationForm(request.POST or None, instance=org)
     return _form_page(
         request,
@@ -353,9 +359,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def initiative_create(request: HttpRequest, slug: str) -> HttpResponse:
-    org: Organisation = _get(selectors.organisation_detail, slug)
-    if not request.user.has_perm("directory.create_initiative_for", org):
-        raise PermissionDenied
+    org: Organisation = _get_allowed(request, selectors.organisation_detail, slug, "directory.create_initiative_for")
     form = InitiativeForm(request.POST or None, initial={"territories": list(org.territories.all())})
     return _form_page(
         request,
@@ -371,9 +375,7 @@ def initiative_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def initiative_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative: Initiative = _get(selectors.initiative_detail, slug)
-    if not request.user.has_perm("directory.edit_initiative", initiative):
-        raise PermissionDenied
+    initiative: Initiative = _get_allowed(request, selectors.initiative_detail, slug, "directory.edit_initiative")
     form = InitiativeForm(request.POST or None, instance=initiative)
     return _form_page(
         request,
@@ -410,9 +412,7 @@ def offer_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    offer: SupportOffer = _get(selectors.offer_detail, slug)
-    if not request.user.has_perm("directory.edit_offer", offer):
-        raise PermissionDenied
+    offer: SupportOffer = _get_allowed(request, selectors.offer_detail, slug, "directory.edit_offer")
     form = OfferForm(request.POST or None, instance=offer)
     return _form_page(
         request,
@@ -433,9 +433,7 @@ def about(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def relation_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Declare a relation: find the other organisation by name, then say how the two are related."""
-    org: Organisation = _get(selectors.organisation_detail, slug)
-    if not request.user.has_perm("directory.edit_organisation", org):
-        raise PermissionDenied
+    org: Organisation = _get_allowed(request, selectors.organisation_detail, slug, "directory.edit_organisation")
     find = (request.POST.get("find") or request.GET.get("find") or "").strip()[:200]
     chosen = request.POST.get("target", "")
     candidates = selectors.relation_candidates(org, find, also=chosen)
