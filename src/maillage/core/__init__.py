@@ -12,7 +12,9 @@ Modules:
 - :mod:`maillage.core.geo`: GeoJSON validation, simplification and SVG map rendering.
 - :mod:`maillage.core.territories`: reading and validating Montréal's reference territories.
 - :mod:`maillage.core.identifiers`: Québec NEQ and CRA business number checks.
-- :mod:`maillage.core.demo`: the seeded generator of fictional ecosystems.
+- :mod:`maillage.core.framework`: the success-conditions framework (versioned YAML/JSON), validated.
+- :mod:`maillage.core.scoring`: a self-diagnostic's answers → element scores → ranked, weighted needs.
+- :mod:`maillage.core.demo`: the seeded generator of fictional ecosystems (and demo diagnostics).
 """
 
 __all__: list[str] = []

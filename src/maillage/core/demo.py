@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from .framework import Framework
 from .text import normalize
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "DemoRelation",
     "DemoSpec",
     "QuartierWeight",
+    "diagnostic_answers",
     "generate",
     "need_index",
 ]
@@ -855,3 +857,33 @@ class _Generator:
                 if rng.random() < 0.3:
                     target = rng.choice(fields).key
                 add(DemoRelation(org.key, target, "refers_to", rng.randint(year - 5, year)))
+
+
+def diagnostic_answers(
+    framework: Framework, *, need: float, rng: random.Random
+) -> tuple[dict[str, int | None], dict[str, int]]:
+    """Fictional answers to a self-diagnostic, and the importances the team changed.
+
+    Conditions tend to be weaker where the territory's need (0–1) is high; each level and
+    element varies around that, and a few questions are "not applicable".
+
+    >>> from maillage.core.framework import EXAMPLE, parse_framework
+    >>> answers, importance = diagnostic_answers(parse_framework(EXAMPLE, support_types=None),
+    ...                                          need=0.5, rng=random.Random(1))
+    >>> sorted(answers), all(v is None or 1 <= v <= 5 for v in answers.values())
+    (['gouvernance.q1', 'gouvernance.q2'], True)
+    """
+    answers: dict[str, int | None] = {}
+    importance: dict[str, int] = {}
+    for level in framework.levels:
+        base = 3.7 - 1.3 * need + rng.gauss(0, 0.5)
+        for element in level.elements:
+            centre = base + rng.gauss(0, 0.7)
+            for question in element.questions:
+                if rng.random() < 0.04:
+                    answers[question.key] = None
+                else:
+                    answers[question.key] = min(5, max(1, round(centre + rng.gauss(0, 0.6))))
+            if rng.random() < 0.3:
+                importance[element.id] = rng.choice((1, 2, 3))
+    return answers, importance
