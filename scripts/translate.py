@@ -33,7 +33,7 @@ def main() -> int:
             else:
                 entry.msgstr = value
             entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
-            entry.previous_msgid = None
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
             done += 1
     po.save()
     print(f"{done} entries translated; {len(po.untranslated_entries()) + len(po.fuzzy_entries())} left")

@@ -22,20 +22,24 @@ register(factories.RelationFactory)
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real territories and vocabularies once; tests roll back on top of them."""
+    from maillage.diagnostics.loaders import framework_load_default
     from maillage.directory.loaders import reference_load
 
     with django_db_blocker.unblock():
         reference_load()
+        framework_load_default()
 
 
 @pytest.fixture
 def reference(db):
     """For transactional tests (the live server), whose database is emptied after each test."""
+    from maillage.diagnostics.loaders import framework_load_default
     from maillage.directory.loaders import reference_load
     from maillage.directory.models import Territory
 
     if not Territory.objects.exists():
         reference_load()
+        framework_load_default()
 
 
 @pytest.fixture

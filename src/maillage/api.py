@@ -20,6 +20,7 @@ from ninja.parser import Parser
 
 from maillage.accounts.api import router as accounts_router
 from maillage.core.errors import MaillageError, Problem
+from maillage.diagnostics.api import router as diagnostics_router
 from maillage.directory.api import router as directory_router
 
 
@@ -59,8 +60,14 @@ api = NinjaAPI(
 )
 api.add_router("/", directory_router)
 api.add_router("/", accounts_router)
+api.add_router("/", diagnostics_router)
 
-STATUS_BY_CODE = {"not_found": 404, "conflict": 409, "invalid_request": 422}
+STATUS_BY_CODE = {
+    "not_found": 404,
+    "conflict": 409,
+    "framework_version_exists": 409,
+    "invalid_request": 422,
+}
 
 
 def error_response(request: HttpRequest, error: MaillageError, status: int | None = None) -> HttpResponse:

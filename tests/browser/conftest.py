@@ -81,7 +81,9 @@ def pytest_runtest_teardown(item, nextitem):
     yield
     from pytest_django.plugin import blocking_manager_key
 
+    from maillage.diagnostics.loaders import framework_load_default
     from maillage.directory.loaders import reference_load
 
     with item.config.stash[blocking_manager_key].unblock():
         reference_load()
+        framework_load_default()

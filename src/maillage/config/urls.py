@@ -13,6 +13,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("maillage.directory.urls")),
     path("accounts/", include("maillage.accounts.urls")),
+    path("diagnostics/", include("maillage.diagnostics.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

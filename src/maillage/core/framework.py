@@ -13,11 +13,11 @@ or source) concerned; it returns nothing unless the whole file is valid.
 >>> fw = parse_framework(EXAMPLE, support_types={"accompagnement"})
 >>> [e.id for e in fw.elements], fw.question_keys()[:2]
 (['gouvernance'], ['gouvernance.q1', 'gouvernance.q2'])
->>> parse_framework({**EXAMPLE, "version": ""}, support_types=None)
-Traceback (most recent call last):
-...
-maillage.core.errors.MaillageError: The framework file is not valid: 1 problem.
-  - version: The framework has no version.
+>>> try:
+...     parse_framework({**EXAMPLE, "version": ""}, support_types=None)
+... except MaillageError as error:
+...     print(error.code, [(p.code, p.field) for p in error.problems])
+framework_invalid [('version_missing', 'version')]
 """
 
 from __future__ import annotations
@@ -230,19 +230,14 @@ class _Parser:
         self.problems.append(Problem(code, message, field=where))
 
     def text(self, data: Any, where: str, owner: str, what: str) -> Text:
-        if not isinstance(data, Mapping):
-            self.problem(
-                "translation_missing", _("{owner}: the {what} is missing.").format(owner=owner, what=what), where
-            )
-            return Text("", "")
+        """A bilingual text; each missing language is one problem, in a whole translatable sentence."""
+        data = data if isinstance(data, Mapping) else {}
         values = {}
-        for language, label in (("fr", _("French")), ("en", _("English"))):
+        for language in ("fr", "en"):
             value = data.get(language)
             if not isinstance(value, str) or not value.strip():
                 self.problem(
-                    "translation_missing",
-                    _("{owner}: the {what} in {language} is missing.").format(owner=owner, what=what, language=label),
-                    f"{where}.{language}",
+                    "translation_missing", _missing_text(what, language).format(owner=owner), f"{where}.{language}"
                 )
                 value = ""
             values[language] = value.strip()
@@ -282,8 +277,8 @@ class _Parser:
                 _("The framework needs a valid-from date (YYYY-MM-DD)."),
                 "valid_from",
             )
-        title = self.text(data.get("title"), "title", _("The framework"), _("title"))
-        about = self.text(data.get("about"), "about", _("The framework"), _("description"))
+        title = self.text(data.get("title"), "title", _("The framework"), "title")
+        about = self.text(data.get("about"), "about", _("The framework"), "description")
         sources = self.sources(data.get("sources"))
         levels = self.levels(data.get("levels"), {s.id for s in sources})
         return Framework(
@@ -340,8 +335,8 @@ class _Parser:
             if level_id in level_ids:
                 self.problem("level_duplicate", _("{owner} appears twice.").format(owner=owner), f"{where}.id")
             level_ids.add(level_id)
-            name = self.text(item.get("name"), f"{where}.name", owner, _("name"))
-            description = self.text(item.get("description"), f"{where}.description", owner, _("description"))
+            name = self.text(item.get("name"), f"{where}.name", owner, "name")
+            description = self.text(item.get("description"), f"{where}.description", owner, "description")
             raw_elements = item.get("elements")
             if not isinstance(raw_elements, list) or not raw_elements:
                 self.problem("elements_missing", _("{owner} has no elements.").format(owner=owner), f"{where}.elements")
@@ -364,8 +359,8 @@ class _Parser:
                 f"{where}.id",
             )
         seen.add(element_id)
-        name = self.text(data.get("name"), f"{where}.name", owner, _("name"))
-        description = self.text(data.get("description"), f"{where}.description", owner, _("description"))
+        name = self.text(data.get("name"), f"{where}.name", owner, "name")
+        description = self.text(data.get("description"), f"{where}.description", owner, "description")
         importance = data.get("importance")
         if importance not in IMPORTANCES or isinstance(importance, bool):
             self.problem(
@@ -444,9 +439,23 @@ class _Parser:
                     f"{where}[{index}].id",
                 )
             seen.add(question_id)
-            text = self.text(item.get("text"), f"{where}[{index}].text", question_owner, _("text"))
+            text = self.text(item.get("text"), f"{where}[{index}].text", question_owner, "text")
             questions.append(Question(question_id, f"{element_id}.{question_id}", text))
         return questions
+
+
+def _missing_text(what: str, language: str) -> str:
+    messages = {
+        ("title", "fr"): _("{owner}: the title in French is missing."),
+        ("title", "en"): _("{owner}: the title in English is missing."),
+        ("description", "fr"): _("{owner}: the description in French is missing."),
+        ("description", "en"): _("{owner}: the description in English is missing."),
+        ("name", "fr"): _("{owner}: the name in French is missing."),
+        ("name", "en"): _("{owner}: the name in English is missing."),
+        ("text", "fr"): _("{owner}: the text in French is missing."),
+        ("text", "en"): _("{owner}: the text in English is missing."),
+    }
+    return messages[(what, language)]
 
 
 def _date(value: Any) -> dt.date | None:

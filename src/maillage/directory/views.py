@@ -196,6 +196,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "initiative": initiative,
             "can_view_private": request.user.has_perm("directory.view_initiative_private", initiative),
             "can_edit": request.user.has_perm("directory.edit_initiative", initiative),
+            "can_diagnose": request.user.has_perm("diagnostics.start_diagnostic", initiative),
         },
     )
 

@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "maillage.common",
     "maillage.accounts",
     "maillage.directory",
+    "maillage.diagnostics",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

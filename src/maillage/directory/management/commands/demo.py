@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from maillage.core.demo import DemoSpec
 from maillage.core.errors import MaillageError
+from maillage.diagnostics.loaders import demo_diagnostics_load
 from maillage.directory import loaders
 from maillage.directory.models import Organisation
 
@@ -27,6 +28,11 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing if fictional organisations are already loaded."
         )
         parser.add_argument("--clear", action="store_true", help="Only remove the fictional records.")
+        parser.add_argument(
+            "--no-diagnostics",
+            action="store_true",
+            help="Do not fill self-diagnostics for the demo initiatives (they take a few seconds per thousand).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["organisations"] < 1:
@@ -46,12 +52,18 @@ class Command(BaseCommand):
                 DemoSpec(organisations=options["organisations"], seed=options["seed"]),
                 progress=lambda m: self.stdout.write(f"  {m}"),
             )
+            diagnostics = 0
+            if not options["no_diagnostics"]:
+                diagnostics = demo_diagnostics_load(
+                    seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}")
+                )
         except MaillageError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.organisations} organisations, "
-                f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations "
+                f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations, "
+                f"{diagnostics} self-diagnostics "
                 "(all fictional, labelled “demo”)."
             )
         )

@@ -1,0 +1,178 @@
+"""Forms of the self-diagnostic, built from the framework version the diagnostic is tied to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from maillage.common.i18n import current_language
+from maillage.core.framework import Level
+from maillage.core.scoring import Parameters
+from maillage.directory.forms import TerritoryMultipleField, _terms
+from maillage.directory.models import Initiative, Organisation, Population, SupportType
+
+from .models import Diagnostic, ScoringSettings
+
+NOT_APPLICABLE = "na"
+SCALE_LABELS = (
+    ("1", pgettext_lazy("scale", "Not at all")),
+    ("2", pgettext_lazy("scale", "A little")),
+    ("3", pgettext_lazy("scale", "Partly")),
+    ("4", pgettext_lazy("scale", "Mostly")),
+    ("5", pgettext_lazy("scale", "Fully")),
+    (NOT_APPLICABLE, pgettext_lazy("scale", "Not applicable")),
+)
+IMPORTANCE_LABELS = (
+    ("1", pgettext_lazy("importance", "Useful")),
+    ("2", pgettext_lazy("importance", "Important")),
+    ("3", pgettext_lazy("importance", "Essential")),
+)
+
+
+class ContextForm(forms.Form):
+    stage = forms.ChoiceField(
+        label=_("Stage of the initiative"), choices=Initiative.Stage.choices, widget=forms.RadioSelect
+    )
+    team_size = forms.ChoiceField(
+        label=_("Team"), choices=Diagnostic.TeamSize.choices, widget=forms.RadioSelect, required=False
+    )
+    budget_range = forms.ChoiceField(
+        label=_("Annual budget of the initiative"),
+        choices=[("", "—"), *Organisation.BudgetRange.choices],
+        required=False,
+    )
+    territories = TerritoryMultipleField(label=_("Territories where the initiative acts"))
+    populations = _terms(Population)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territories"].group_choices()  # type: ignore[attr-defined]
+        self.fields["populations"].label = _("Populations served")
+        self.fields["stage"].required = False  # checked on submission, so that partial saves work
+
+
+class AspirationsForm(forms.Form):
+    wanted_support_types = _terms(SupportType)
+    max_reporting_hours = forms.IntegerField(
+        label=_("Reporting you accept, at most (hours a year)"),
+        help_text=_("All reports for all your support together. Leave empty if you do not know."),
+        required=False,
+        min_value=0,
+        max_value=2000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    horizon = forms.ChoiceField(
+        label=_("For how long do you want support?"),
+        choices=Diagnostic.Horizon.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wanted_support_types"].label = _("Kinds of support you want")
+
+
+def question_field(key: str) -> str:
+    return f"q-{key}"
+
+
+def importance_field(element_id: str) -> str:
+    return f"i-{element_id}"
+
+
+class LevelForm(forms.Form):
+    """One level's questions (1–5 or not applicable) and, per element, its importance for the team."""
+
+    def __init__(self, *args: Any, level: Level, diagnostic: Diagnostic, **kwargs: Any) -> None:
+        initial = {}
+        for element in level.elements:
+            for question in element.questions:
+                if question.key in diagnostic.answers:
+                    value = diagnostic.answers[question.key]
+                    initial[question_field(question.key)] = NOT_APPLICABLE if value is None else str(value)
+            initial[importance_field(element.id)] = str(diagnostic.importance.get(element.id, element.importance))
+        super().__init__(*args, initial=initial, **kwargs)
+        self.level = level
+        self.diagnostic = diagnostic
+        language = current_language()
+        for element in level.elements:
+            for question in element.questions:
+                self.fields[question_field(question.key)] = forms.ChoiceField(
+                    label=question.text.get(language), choices=SCALE_LABELS, widget=forms.RadioSelect, required=False
+                )
+            self.fields[importance_field(element.id)] = forms.ChoiceField(
+                label=_("How important is this for you?"),
+                choices=IMPORTANCE_LABELS,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def elements(self) -> list[dict[str, Any]]:
+        """What the template shows: each element with its questions' and importance's bound fields."""
+        return [
+            {
+                "element": element,
+                "questions": [self[question_field(q.key)] for q in element.questions],
+                "importance": self[importance_field(element.id)],
+            }
+            for element in self.level.elements
+        ]
+
+    def answers(self) -> dict[str, int | None]:
+        """Only the questions answered in this post: an empty choice leaves a saved answer alone."""
+        answers: dict[str, int | None] = {}
+        for element in self.level.elements:
+            for question in element.questions:
+                value = self.cleaned_data.get(question_field(question.key))
+                if value:
+                    answers[question.key] = None if value == NOT_APPLICABLE else int(value)
+        return answers
+
+    def importance(self) -> dict[str, int | None]:
+        """The team's own importances: a choice equal to the framework's default, never changed
+        before, stays the default (so that the results can say which ones the team chose)."""
+        result: dict[str, int | None] = {}
+        for element in self.level.elements:
+            value = self.cleaned_data.get(importance_field(element.id))
+            if not value:
+                continue
+            if int(value) == element.importance and element.id not in self.diagnostic.importance:
+                continue
+            result[element.id] = int(value)
+        return result
+
+
+class ParametersForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ScoringSettings
+        fields = ScoringSettings.PARAMETERS
+        widgets = {
+            name: forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"})
+            for name in ScoringSettings.PARAMETERS
+        }
+
+    @classmethod
+    def for_current(cls, parameters: Parameters, data: Any = None) -> ParametersForm:
+        return cls(data, initial=parameters.as_dict())
+
+
+class PublishForm(forms.Form):
+    file = forms.FileField(
+        label=_("Framework file (YAML or JSON)"),
+        help_text=_("The format is described on the framework page; download the current version to start from it."),
+    )
+    note = forms.CharField(
+        label=_("What changed"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+
+class ShareForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Support actor"),
+        queryset=Organisation.objects.filter(is_support_actor=True).order_by("sort_key"),
+        empty_label="—",
+    )
