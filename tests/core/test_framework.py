@@ -88,7 +88,8 @@ CASES = [
     ("unknown source", lambda d: _element(d).update(sources=["nowhere"]), "source_unknown",
      "Element “gouvernance”: the source “nowhere” is not in the list of sources."),
     ("bad element id", lambda d: _element(d).update(id="Gouvernance Saine"), "identifier_invalid",
-     "Element “Gouvernance Saine”: the id must be lower-case letters, digits and hyphens (for example “shared-vision”)."),
+     "Element “Gouvernance Saine”: the id must be lower-case letters, digits and hyphens "
+     "(for example “shared-vision”)."),
     ("wrong format", lambda d: d.update(format="other/1"), "format_unknown",
      "The format must be “maillage-framework/1”."),
     ("no date", lambda d: d.pop("valid_from"), "valid_from_invalid",

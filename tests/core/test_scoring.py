@@ -41,8 +41,8 @@ def framework_of(elements, question_counts):
             "about": {"fr": "Test", "en": "Test"},
             "sources": [{"id": "s", "citation": "Source."}],
             "levels": [
-                {"id": level, "name": {"fr": level, "en": level}, "description": {"fr": "…", "en": "…"}, "elements": items}
-                for level, items in levels.items()
+                {"id": lv, "name": {"fr": lv, "en": lv}, "description": {"fr": "…", "en": "…"}, "elements": items}
+                for lv, items in levels.items()
             ],
         },
         support_types=None,
