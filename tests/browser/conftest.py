@@ -79,6 +79,8 @@ def pytest_runtest_teardown(item, nextitem):
     of the test is torn down), load the reference data again: the tests that run next on this worker
     expect them, as they found them when the test database was created."""
     yield
+    if nextitem is None:
+        return  # the last test of this process: its test database is already gone
     from pytest_django.plugin import blocking_manager_key
 
     from maillage.diagnostics.loaders import framework_load_default
