@@ -96,7 +96,12 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 def on_invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     problems = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        # Pydantic names the branch of a union it tried ("str-enum[…]", "literal['']"): not a field.
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "path", "payload") and "[" not in str(part)
+        ]
         problems.append(
             Problem(str(error.get("type", "invalid")), str(error.get("msg", "")), field=".".join(location) or None)
         )
