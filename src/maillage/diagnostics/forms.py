@@ -163,7 +163,10 @@ class ParametersForm(forms.ModelForm):  # type: ignore[type-arg]
 class PublishForm(forms.Form):
     file = forms.FileField(
         label=_("Framework file (YAML or JSON)"),
-        help_text=_("The format is described on the framework page; download the current version to start from it."),
+        help_text=_(
+            "Start from the current version (download it from the framework page), keep the ids of the "
+            "elements that do not change, and give the file a new version."
+        ),
     )
     note = forms.CharField(
         label=_("What changed"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
