@@ -46,12 +46,16 @@ def framework_get(slug: str, version: str) -> Framework:
 
 
 def framework_of(framework: Framework) -> CoreFramework:
-    """The published framework as the core's dataclasses (parsed once per version and process)."""
-    return _parsed(framework.pk, framework.version)
+    """The published framework as the core's dataclasses (parsed once per version and process).
+
+    Published versions never change; the key includes the publication time so that a database
+    restored or rolled back under a running process never serves another version's document.
+    """
+    return _parsed(framework.pk, f"{framework.version}@{framework.published_at.isoformat()}")
 
 
 @lru_cache(maxsize=32)
-def _parsed(pk: int, version: str) -> CoreFramework:
+def _parsed(pk: int, stamp: str) -> CoreFramework:
     document = Framework.objects.values_list("document", flat=True).get(pk=pk)
     return parse_framework(document, support_types=None)
 
