@@ -5,6 +5,12 @@
   if (window.matchMedia && window.matchMedia("(min-width: 60rem)").matches) {
     document.querySelectorAll("details.filter-more").forEach(function (el) { el.open = true; });
   }
+  // On a phone, the diagnostic's step list scrolls sideways: bring the current step into view.
+  var currentStep = document.querySelector('.steps [aria-current="step"]');
+  if (currentStep && currentStep.parentNode.parentNode.scrollWidth > currentStep.parentNode.parentNode.clientWidth) {
+    var list = currentStep.parentNode.parentNode;
+    list.scrollLeft = currentStep.offsetLeft - (list.clientWidth - currentStep.offsetWidth) / 2;
+  }
   // Forms that destroy something ask first (data-confirm holds the translated question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
