@@ -15,7 +15,7 @@ from maillage.accounts.models import Membership
 from maillage.accounts.services import token_create
 from maillage.diagnostics import selectors, services
 from tests.factories import InitiativeFactory, OrganisationFactory, UserFactory, member
-from tests.test_permissions_matrix import EXPECTED_STATUS, _route_names
+from tests.test_permissions_matrix import EXPECTED_STATUS, _argument, _route_names
 
 pytestmark = pytest.mark.django_db
 
@@ -105,15 +105,6 @@ def world(reference):
         "csv": "csv",
         "json": "json",
     }
-
-
-def _argument(world, name):
-    value = world[name]
-    if hasattr(value, "slug"):
-        return value.slug
-    if hasattr(value, "pk"):
-        return value.pk
-    return value
 
 
 @pytest.mark.parametrize("role", ROLES)
