@@ -298,10 +298,11 @@ def test_results_compare_with_the_previous_diagnostic(client, team):
     latest = submitted(team, value=3)
     client.force_login(team["user"])
     page = text(client.get(reverse("diagnostics:detail", args=[latest.pk])))
-    assert "Par rapport au diagnostic du" in page
+    assert "Par rapport au <a href" in page
+    assert "64\u00a0éléments ont gardé leur score" not in page
     assert "+1,0" in page
     english = text(client.get("/en" + reverse("diagnostics:detail", args=[latest.pk])))
-    assert "Compared with the diagnostic of" in english
+    assert "Compared with <a href" in english
     assert "Your priority needs" in english
 
 
@@ -437,3 +438,28 @@ def test_reference_command_publishes_the_bundled_framework_once():
 def test_bundled_file_path_is_inside_the_package():
     assert Path(loaders.DEFAULT_FRAMEWORK).is_file()
     assert "maillage" in Path(loaders.DEFAULT_FRAMEWORK).parts
+
+
+def test_resuming_opens_the_first_step_not_done(client, team):
+    client.force_login(team["user"])
+    diagnostic, _ = services.diagnostic_start(user=team["user"], initiative=team["initiative"])
+    framework = selectors.framework_of(diagnostic.framework)
+    first_level = framework.levels[0]
+    answers = {q.key: 3 for e in first_level.elements for q in e.questions}
+    services.diagnostic_save(user=team["user"], diagnostic=diagnostic, answers=answers)
+    response = client.post(reverse("diagnostics:start", args=[team["initiative"].slug]))
+    assert response["Location"] == reverse("diagnostics:step", args=[diagnostic.pk, framework.levels[1].id])
+
+
+def test_importance_is_preselected_only_when_the_team_chose_it(client, team):
+    client.force_login(team["user"])
+    diagnostic, _ = services.diagnostic_start(user=team["user"], initiative=team["initiative"])
+    url = reverse("diagnostics:step", args=[diagnostic.pk, "organisation"])
+    page = text(client.get(url))
+    assert 'name="i-gouvernance" value="3" required' not in page
+    assert "(Sans réponse\u00a0: essentiel.)" in page
+    assert 'name="i-gouvernance" value="3"' in page
+    assert "checked" not in page.split('name="i-gouvernance"')[1].split(">")[0]
+    client.post(url, {"i-gouvernance": "1"}, HTTP_HX_REQUEST="true")
+    page = text(client.get(url))
+    assert 'name="i-gouvernance" value="1" id="id_i-gouvernance_0" checked' in page

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from maillage.common.i18n import current_language
 from maillage.core.framework import Level
@@ -94,7 +94,8 @@ class LevelForm(forms.Form):
                 if question.key in diagnostic.answers:
                     value = diagnostic.answers[question.key]
                     initial[question_field(question.key)] = NOT_APPLICABLE if value is None else str(value)
-            initial[importance_field(element.id)] = str(diagnostic.importance.get(element.id, element.importance))
+            if element.id in diagnostic.importance:  # only the team's own choice is preselected
+                initial[importance_field(element.id)] = str(diagnostic.importance[element.id])
         super().__init__(*args, initial=initial, **kwargs)
         self.level = level
         self.diagnostic = diagnostic
@@ -104,8 +105,9 @@ class LevelForm(forms.Form):
                 self.fields[question_field(question.key)] = forms.ChoiceField(
                     label=question.text.get(language), choices=SCALE_LABELS, widget=forms.RadioSelect, required=False
                 )
+            default = str(dict(IMPORTANCE_LABELS)[str(element.importance)]).lower()
             self.fields[importance_field(element.id)] = forms.ChoiceField(
-                label=_("How important is this for you?"),
+                label=gettext("How important is this for you? (Without an answer: {default}.)").format(default=default),
                 choices=IMPORTANCE_LABELS,
                 widget=forms.RadioSelect,
                 required=False,
@@ -133,16 +135,12 @@ class LevelForm(forms.Form):
         return answers
 
     def importance(self) -> dict[str, int | None]:
-        """The team's own importances: a choice equal to the framework's default, never changed
-        before, stays the default (so that the results can say which ones the team chose)."""
+        """The importances the team chose (elements left without a choice keep the framework's default)."""
         result: dict[str, int | None] = {}
         for element in self.level.elements:
             value = self.cleaned_data.get(importance_field(element.id))
-            if not value:
-                continue
-            if int(value) == element.importance and element.id not in self.diagnostic.importance:
-                continue
-            result[element.id] = int(value)
+            if value:
+                result[element.id] = int(value)
         return result
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from maillage.common.i18n import Localized
@@ -146,7 +146,7 @@ class Diagnostic(models.Model):
     class Meta:
         verbose_name = _("self-diagnostic")
         verbose_name_plural = _("self-diagnostics")
-        ordering = ["-submitted_at", "-created_at", "-id"]
+        ordering = [F("submitted_at").desc(nulls_first=True), "-created_at", "-id"]  # drafts first everywhere
         constraints = [
             models.UniqueConstraint(
                 fields=["initiative"],

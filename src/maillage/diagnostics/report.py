@@ -70,6 +70,12 @@ class Report:
     comparison: scoring.Comparison | None
     changes: list[ChangeRow]
     removed: list[str]  # element ids of the earlier version that this one lacks
+    unchanged: int = 0  # elements compared whose score did not change
+
+    @property
+    def max_weight(self) -> float:
+        """The largest weight a need can have: a full gap, an essential condition, the full equity boost."""
+        return 3 * (1 + self.result.parameters.equity_boost)
 
 
 def build(diagnostic: Diagnostic, support_type_names: dict[str, str]) -> Report:
@@ -99,13 +105,14 @@ def build(diagnostic: Diagnostic, support_type_names: dict[str, str]) -> Report:
         for need in result.needs[:TOP_NEEDS]
     ]
     previous = selectors.previous_submitted(diagnostic)
-    comparison, changes, removed = None, [], []
+    comparison, changes, removed, unchanged = None, [], [], 0
     if previous is not None and previous.result:
         previous_result = scoring.DiagnosticResult.from_dict(previous.result)
         comparison = scoring.compare(previous_result, result)
         names = {e.id: e.name.get(language) for e in framework.elements}
         changes = [ChangeRow(names[c.element], c) for c in comparison.changes if c.delta]
         removed = list(comparison.only_before)
+        unchanged = sum(1 for c in comparison.changes if not c.delta)
     return Report(
         diagnostic=diagnostic,
         framework=framework,
@@ -117,6 +124,7 @@ def build(diagnostic: Diagnostic, support_type_names: dict[str, str]) -> Report:
         comparison=comparison,
         changes=changes,
         removed=removed,
+        unchanged=unchanged,
     )
 
 

@@ -114,19 +114,21 @@ def diagnostic_start(*, user: User | None, initiative: Initiative) -> tuple[Diag
         raise MaillageError(
             "framework_missing", _("No success-conditions framework is published yet: ask a steward to publish one.")
         )
+    # The context comes from the team's previous diagnostic, or else from the directory.
     previous = initiative.diagnostics.filter(status=Diagnostic.Status.SUBMITTED).order_by("-submitted_at").first()
     diagnostic = Diagnostic.objects.create(
         initiative=initiative,
         framework=framework,
         started_by=user,
         stage=initiative.stage,
-        budget_range=_budget_range(initiative.annual_budget),
+        budget_range=(previous and previous.budget_range) or _budget_range(initiative.annual_budget),
         team_size=previous.team_size if previous else "",
         max_reporting_hours=previous.max_reporting_hours if previous else None,
         horizon=previous.horizon if previous else "",
     )
-    diagnostic.territories.set(initiative.territories.all())
-    diagnostic.populations.set(initiative.populations.all())
+    source: Any = previous if previous is not None else initiative
+    diagnostic.territories.set(source.territories.all())
+    diagnostic.populations.set(source.populations.all())
     if previous is not None:
         diagnostic.wanted_support_types.set(previous.wanted_support_types.all())
     return diagnostic, True

@@ -87,7 +87,18 @@ def index(request: HttpRequest) -> HttpResponse:
             diagnostics = sorted(initiative.diagnostics.all(), key=lambda d: d.submitted_at or timezone.now())
             draft = next((d for d in diagnostics if d.is_draft), None)
             submitted = [d for d in diagnostics if not d.is_draft]
-            rows.append({"initiative": initiative, "draft": draft, "latest": submitted[-1] if submitted else None})
+            answered, total = (
+                scoring.progress(selectors.framework_of(draft.framework), draft.answers) if draft else (0, 0)
+            )
+            rows.append(
+                {
+                    "initiative": initiative,
+                    "draft": draft,
+                    "latest": submitted[-1] if submitted else None,
+                    "answered": answered,
+                    "total": total,
+                }
+            )
         mine = {row["initiative"].pk for row in rows}
         shared = [d for d in selectors.visible_diagnostics(request.user) if d.initiative_id not in mine]
     framework = selectors.current_framework()
@@ -225,6 +236,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("diagnostics:index")
     if not created:
         messages.info(request, _("You are back where you left off."))
+        resume = next((s["id"] for s in _steps(diagnostic) if not s["done"]), REVIEW)
+        return redirect("diagnostics:step", diagnostic.pk, resume)
     return redirect("diagnostics:step", diagnostic.pk, CONTEXT)
 
 
@@ -278,10 +291,21 @@ def step(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
             except MaillageError as exc:
                 add_to_form(form, exc)
         if request.htmx:
+            diagnostic.refresh_from_db()
+            answered, total = scoring.progress(framework, diagnostic.answers)
             return render(
                 request,
                 "diagnostics/_save_status.html",
-                {"saved": saved, "time": time_format(timezone.localtime(), "TIME_FORMAT"), "form": form},
+                {
+                    "saved": saved,
+                    "time": time_format(timezone.localtime(), "TIME_FORMAT"),
+                    "diagnostic": diagnostic,
+                    "steps": _steps(diagnostic),
+                    "step": steps[position],
+                    "answered": answered,
+                    "total": total,
+                    "percent": round(answered * 100 / total) if total else 0,
+                },
             )
         if saved:
             go = request.POST.get("go", "next")
@@ -349,10 +373,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.diagnostic_submit(user=request.user, diagnostic=diagnostic)
     except MaillageError as exc:
-        for problem in exc.problems or []:
-            messages.error(request, problem.message)
-        if not exc.problems:
-            messages.error(request, exc.message)
+        messages.error(request, exc.message)  # the review page lists what is missing
         return redirect("diagnostics:step", diagnostic.pk, REVIEW)
     messages.success(request, _("Your diagnostic is submitted. Here are your results."))
     return redirect("diagnostics:detail", diagnostic.pk)
@@ -380,22 +401,24 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-PDF_BASE_URL = "https://maillage.invalid/"
-
-
-def _static_files_only(url: str, *args: Any, **kwargs: Any) -> Any:
-    """WeasyPrint reads the app's own static files from disk and nothing else: no network."""
+def _static_files_only(site_root: str) -> Any:
+    """A WeasyPrint URL fetcher that reads the app's own static files from disk, and nothing else:
+    no network. Links in the PDF still point to the site (``site_root``)."""
     from django.conf import settings
     from django.contrib.staticfiles import finders
     from weasyprint.urls import URLFetcherResponse
 
-    prefix = PDF_BASE_URL.rstrip("/") + settings.STATIC_URL
-    path = finders.find(url[len(prefix) :]) if url.startswith(prefix) else None
-    if not path:
-        raise ValueError(f"Not a static file of Maillage: {url}")
-    with open(path, "rb") as handle:
-        body = handle.read()
-    return URLFetcherResponse(url, body, headers={"Content-Type": "text/css" if url.endswith(".css") else ""})
+    prefix = site_root.rstrip("/") + settings.STATIC_URL
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        path = finders.find(url[len(prefix) :]) if url.startswith(prefix) else None
+        if not path:
+            raise ValueError(f"Not a static file of Maillage: {url}")
+        with open(path, "rb") as handle:
+            body = handle.read()
+        return URLFetcherResponse(url, body, headers={"Content-Type": "text/css" if url.endswith(".css") else ""})
+
+    return fetch
 
 
 @login_required
@@ -411,7 +434,8 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
         {"report": report.build(diagnostic, _support_type_names()), "diagnostic": diagnostic},
         request=request,
     )
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_files_only).write_pdf()
+    site_root = request.build_absolute_uri("/")
+    document = HTML(string=html, base_url=site_root, url_fetcher=_static_files_only(site_root)).write_pdf()
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="diagnostic-{diagnostic.pk}.pdf"'
     return response
@@ -427,7 +451,8 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     else:
         buffer = io.StringIO()
         report.write_csv([diagnostic], buffer)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        # The byte-order mark makes spreadsheet programs read the accents as UTF-8.
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="diagnostic-{diagnostic.pk}.{fmt}"'
     return response
 

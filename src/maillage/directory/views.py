@@ -189,6 +189,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative: Initiative = _get(selectors.initiative_detail, slug)
+    can_diagnose = request.user.has_perm("diagnostics.start_diagnostic", initiative)
     return render(
         request,
         "directory/initiative_detail.html",
@@ -196,7 +197,8 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "initiative": initiative,
             "can_view_private": request.user.has_perm("directory.view_initiative_private", initiative),
             "can_edit": request.user.has_perm("directory.edit_initiative", initiative),
-            "can_diagnose": request.user.has_perm("diagnostics.start_diagnostic", initiative),
+            "can_diagnose": can_diagnose,
+            "has_draft_diagnostic": can_diagnose and initiative.diagnostics.filter(status="draft").exists(),
         },
     )
 
