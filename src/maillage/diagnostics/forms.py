@@ -171,9 +171,20 @@ class PublishForm(forms.Form):
     )
 
 
+class SupportActorField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Support actors, named with their kind and where they act: two organisations may share a name."""
+
+    def label_from_instance(self, obj: Organisation) -> str:
+        places = ", ".join(t.name for t in list(obj.territories.all())[:2])
+        details = ", ".join(part for part in (obj.get_kind_display(), places) if part)
+        return f"{obj.name} ({details})" if details else obj.name
+
+
 class ShareForm(forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation = SupportActorField(
         label=_("Support actor"),
-        queryset=Organisation.objects.filter(is_support_actor=True).order_by("sort_key"),
+        queryset=Organisation.objects.filter(is_support_actor=True)
+        .order_by("sort_key", "id")
+        .prefetch_related("territories"),
         empty_label="—",
     )

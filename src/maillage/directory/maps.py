@@ -169,7 +169,7 @@ def territory_map(
         if outline.slug in values:
             css = f"{css} choropleth-{class_of(values[outline.slug], breaks)}".strip()
             label = (
-                f"{name} : {number_format(values[outline.slug], 1)} %"
+                f"{name}\u00a0: {number_format(values[outline.slug], 1)}\u00a0%"
                 if language == "fr"
                 else f"{name}: {number_format(values[outline.slug], 1)}%"
             )

@@ -11,6 +11,13 @@
     var list = currentStep.parentNode.parentNode;
     list.scrollLeft = currentStep.offsetLeft - (list.clientWidth - currentStep.offsetWidth) / 2;
   }
+  // A scrolling list of territories opens on the first one chosen, not on the top of the list.
+  document.querySelectorAll(".territory-choices").forEach(function (box) {
+    var checked = box.querySelector("input:checked");
+    if (checked && box.scrollHeight > box.clientHeight) {
+      box.scrollTop = checked.closest("label, li, div").offsetTop - box.offsetTop - 8;
+    }
+  });
   // Forms that destroy something ask first (data-confirm holds the translated question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
