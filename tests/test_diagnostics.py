@@ -144,8 +144,7 @@ def test_a_new_framework_version_leaves_drafts_on_theirs_and_compares_shared_ele
     services.diagnostic_submit(user=team["user"], diagnostic=answer_all(draft, 3))
     newer, _ = services.diagnostic_start(user=team["user"], initiative=team["initiative"])
     assert newer.framework.version == "2027.1"
-    answer_all(newer, 4)
-    services.diagnostic_submit(user=team["user"], diagnostic=newer)
+    newer = services.diagnostic_submit(user=team["user"], diagnostic=answer_all(newer, 4))
 
     from maillage.diagnostics import report
 
@@ -451,15 +450,131 @@ def test_resuming_opens_the_first_step_not_done(client, team):
     assert response["Location"] == reverse("diagnostics:step", args=[diagnostic.pk, framework.levels[1].id])
 
 
-def test_importance_is_preselected_only_when_the_team_chose_it(client, team):
+def test_importance_is_the_default_until_the_team_chooses_and_can_go_back(client, team):
     client.force_login(team["user"])
     diagnostic, _ = services.diagnostic_start(user=team["user"], initiative=team["initiative"])
     url = reverse("diagnostics:step", args=[diagnostic.pk, "organisation"])
     page = text(client.get(url))
-    assert 'name="i-gouvernance" value="3" required' not in page
-    assert "(Sans réponse\u00a0: essentiel.)" in page
-    assert 'name="i-gouvernance" value="3"' in page
-    assert "checked" not in page.split('name="i-gouvernance"')[1].split(">")[0]
+    assert "Par défaut du cadre (essentiel)" in page
+    assert 'name="i-gouvernance" value="" id="id_i-gouvernance_0" checked' in page
     client.post(url, {"i-gouvernance": "1"}, HTTP_HX_REQUEST="true")
-    page = text(client.get(url))
-    assert 'name="i-gouvernance" value="1" id="id_i-gouvernance_0" checked' in page
+    assert 'name="i-gouvernance" value="1" id="id_i-gouvernance_1" checked' in text(client.get(url))
+    diagnostic.refresh_from_db()
+    assert diagnostic.importance == {"gouvernance": 1}
+    client.post(url, {"i-gouvernance": ""}, HTTP_HX_REQUEST="true")
+    diagnostic.refresh_from_db()
+    assert diagnostic.importance == {}
+
+
+# --- after the code review: privacy, concurrency, robustness --------------------------------------------
+
+
+def test_a_shared_support_actor_does_not_see_the_earlier_unshared_diagnostic(client, team):
+    submitted(team, value=1)
+    latest = submitted(team, value=3)
+    funder = OrganisationFactory(is_support_actor=True, kind="foundation")
+    reader = UserFactory()
+    member(reader, funder)
+    services.diagnostic_share(user=team["user"], diagnostic=latest, organisation=funder)
+    client.force_login(reader)
+    page = text(client.get(reverse("diagnostics:detail", args=[latest.pk])))
+    assert "Vos besoins prioritaires" in page
+    assert "Par rapport au" not in page
+    assert "C'est le premier diagnostic" in page or "Ce qui a changé" in page
+    client.force_login(team["user"])
+    assert "Par rapport au" in text(client.get(reverse("diagnostics:detail", args=[latest.pk])))
+
+
+def test_two_starts_at_once_give_one_draft(team, monkeypatch):
+    first, _ = services.diagnostic_start(user=team["user"], initiative=team["initiative"])
+    real = selectors.draft_of
+    calls = []
+
+    def blind_then_real(initiative):  # the second request checked before the first one wrote
+        calls.append(1)
+        return None if len(calls) == 1 else real(initiative)
+
+    monkeypatch.setattr(selectors, "draft_of", blind_then_real)
+    again, created = services.diagnostic_start(user=team["user"], initiative=team["initiative"])
+    assert (again.pk, created) == (first.pk, False)
+    assert Diagnostic.objects.count() == 1
+
+
+def test_a_stale_copy_can_neither_reopen_nor_overwrite(team):
+    diagnostic, _ = services.diagnostic_start(user=team["user"], initiative=team["initiative"])
+    stale = Diagnostic.objects.get(pk=diagnostic.pk)
+    services.diagnostic_save(user=team["user"], diagnostic=diagnostic, answers={"gouvernance.q1": 2})
+    services.diagnostic_save(user=team["user"], diagnostic=stale, answers={"reseautage.q1": 4})
+    assert Diagnostic.objects.get().answers == {"gouvernance.q1": 2, "reseautage.q1": 4}
+    answer_all(diagnostic, 3)
+    services.diagnostic_submit(user=team["user"], diagnostic=diagnostic)
+    with pytest.raises(MaillageError) as caught:
+        services.diagnostic_save(user=team["user"], diagnostic=stale, answers={"gouvernance.q1": 5})
+    assert caught.value.code == "diagnostic_submitted"
+    fresh = Diagnostic.objects.get()
+    assert fresh.status == "submitted"
+    assert fresh.result is not None
+
+
+def test_an_autosave_after_submission_sends_to_the_results(client, team):
+    diagnostic = submitted(team)
+    client.force_login(team["user"])
+    url = reverse("diagnostics:step", args=[diagnostic.pk, "soutien"])
+    response = client.post(url, {"q-financement-souple.q1": "5"}, HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == reverse("diagnostics:detail", args=[diagnostic.pk])
+    again = client.post(reverse("diagnostics:submit", args=[diagnostic.pk]))
+    assert again["Location"] == reverse("diagnostics:detail", args=[diagnostic.pk])
+
+
+def test_the_pdf_works_with_production_static_files(client, team, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    diagnostic = submitted(team)
+    client.force_login(team["user"])
+    response = client.get(reverse("diagnostics:pdf", args=[diagnostic.pk]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda d: d.update(version="2027/1"), "version_invalid"),
+        (lambda d: d.update(version="x" * 41), "version_invalid"),
+        (lambda d: d["title"].update(fr="Cadre\x00"), "null_character"),
+        (lambda d: d["levels"][0]["name"].update(fr="N" * 201), "text_too_long"),
+        (lambda d: d.update(levels=d["levels"] * 3), "framework_too_large"),
+    ],
+)
+def test_framework_files_that_would_break_pages_or_the_database_are_refused(change, code):
+    document = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    document["version"] = "2099.1"
+    change(document)
+    with pytest.raises(MaillageError) as caught:
+        services.framework_publish(user=None, content=json.dumps(document, default=str), name="f.json")
+    assert code in {p.code for p in caught.value.problems}
+    assert Framework.objects.count() == 1
+
+
+def test_yaml_aliases_are_refused():
+    content = BUNDLED.read_text(encoding="utf-8").replace('version: "2026.1"', 'version: &v "2099.1"\nnote: *v')
+    with pytest.raises(MaillageError) as caught:
+        services.framework_publish(user=None, content=content, name="f.yaml")
+    assert caught.value.code == "framework_unreadable"
+
+
+def test_aggregates_never_mix_demo_and_real_diagnostics(team):
+    for _ in range(5):
+        initiative = InitiativeFactory(carrier=team["org"], is_demo=True)
+        diagnostic, _ = services.diagnostic_start(user=None, initiative=initiative)
+        diagnostic = services.diagnostic_submit(user=None, diagnostic=answer_all(diagnostic, 4))
+        Diagnostic.objects.filter(pk=diagnostic.pk).update(is_demo=True)
+    submitted(team, value=1)
+    real = selectors.aggregates()
+    assert real.diagnostics == 1
+    assert all(a.mean_score is None for a in real.elements)
+    demo = selectors.aggregates(demo=True)
+    assert demo.diagnostics == 5
+    assert {a.mean_score for a in demo.elements} == {4.0}

@@ -145,3 +145,15 @@ def test_stewards_publish_a_version_through_the_api(client, auth):
     assert [(f["version"], f["is_current"]) for f in listed] == [("2027.1", True), ("2026.1", False)]
     assert client.get("/api/frameworks/conditions-de-reussite/2026.1").json()["version"] == "2026.1"
     assert client.get("/api/frameworks/conditions-de-reussite/1999").json()["code"] == "not_found"
+
+
+def test_answers_must_be_whole_numbers_not_booleans(client, auth):
+    org = OrganisationFactory()
+    user = UserFactory()
+    member(user, org)
+    headers = auth(user)
+    pk = client.post(f"/api/initiatives/{InitiativeFactory(carrier=org).slug}/diagnostics", **headers).json()["id"]
+    for bad in ({"answers": {"gouvernance.q1": True}}, {"importance": {"nope": None}}):
+        response = client.patch(f"/api/diagnostics/{pk}", bad, content_type="application/json", **headers)
+        assert response.status_code in (400, 422), response.content
+    assert client.get(f"/api/diagnostics/{pk}", **headers).json()["importance"] == {}

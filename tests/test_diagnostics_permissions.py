@@ -148,7 +148,8 @@ API = [
     ("get", "/api/diagnostics/{submitted}/needs", None, row(401, 404, 200, 200, 404, 404, 200)),
     ("get", "/api/diagnostics/{submitted}/csv", None, row(401, 404, 200, 200, 404, 404, 200)),
     ("patch", "/api/diagnostics/{draft}", {"answers": {"gouvernance.q1": 4}}, row(401, 404, 200, 200, 404, 404, 404)),
-    ("patch", "/api/diagnostics/{submitted}", {"answers": {}}, row(401, 404, 403, 403, 404, 404, 403)),
+    # Submitted: nobody changes it any more (409 diagnostic_submitted); who cannot see it gets 404.
+    ("patch", "/api/diagnostics/{submitted}", {"answers": {}}, row(401, 404, 409, 409, 404, 404, 409)),
     ("post", "/api/diagnostics/{draft}/submit", None, row(401, 404, 400, 400, 404, 404, 404)),
     ("post", "/api/initiatives/{initiative}/diagnostics", None, row(401, 403, 201, 201, 403, 403, 403)),
     ("get", "/api/diagnostics/aggregates", None, row(401, 403, 403, 403, 403, 200, 403)),

@@ -66,6 +66,7 @@ STATUS_BY_CODE = {
     "not_found": 404,
     "conflict": 409,
     "framework_version_exists": 409,
+    "diagnostic_submitted": 409,
     "invalid_request": 422,
 }
 

@@ -51,7 +51,10 @@ __all__ = [
 FORMAT = "maillage-framework/1"
 IMPORTANCES = (1, 2, 3)
 MIN_QUESTIONS, MAX_QUESTIONS = 2, 4
+MAX_LEVELS, MAX_ELEMENTS = 12, 120
+MAX_ID, MAX_TITLE = 80, 200
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -186,12 +189,22 @@ def read_framework(path: Path | str, *, support_types: Collection[str] | None) -
     return parse_framework(load_document(content, name=path.name), support_types=support_types)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a small file cannot expand into a huge document."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.events.AliasEvent):
+            raise yaml.YAMLError("anchors and aliases (&, *) are not allowed")
+        return super().compose_node(parent, index)
+
+
 def load_document(content: str, *, name: str = "") -> Any:
     """Parse YAML (JSON is a subset of YAML) into plain data, with a clear error."""
+    content = content.removeprefix("\ufeff")
     try:
         if name.endswith(".json"):
             return json.loads(content)
-        return yaml.safe_load(content)
+        return yaml.load(content, Loader=_NoAliasLoader)  # a safe loader, without aliases
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise MaillageError(
             "framework_unreadable",
@@ -241,10 +254,14 @@ class _Parser:
                 )
                 value = ""
             values[language] = value.strip()
+        if what in ("title", "name") and any(len(v) > MAX_TITLE for v in values.values()):
+            self.problem(
+                "text_too_long", _("{owner}: a name or title has at most 200 characters.").format(owner=owner), where
+            )
         return Text(values["fr"], values["en"])
 
     def identifier(self, value: Any, where: str, owner: str) -> str:
-        if not isinstance(value, str) or not _ID.match(value):
+        if not isinstance(value, str) or not _ID.match(value) or len(value) > MAX_ID:
             self.problem(
                 "identifier_invalid",
                 _(
@@ -259,6 +276,9 @@ class _Parser:
         if not isinstance(data, Mapping):
             self.problem("framework_not_a_document", _("The file does not describe a framework."), "")
             return None
+        if _has_nul(data):
+            self.problem("null_character", _("Text cannot contain the NUL character (\\u0000)."), "")
+            return None
         if data.get("format") != FORMAT:
             self.problem(
                 "format_unknown",
@@ -270,6 +290,12 @@ class _Parser:
         if not isinstance(version, str | int | float) or not str(version).strip():
             self.problem("version_missing", _("The framework has no version."), "version")
             version = ""
+        elif not _VERSION.match(str(version).strip()):
+            self.problem(
+                "version_invalid",
+                _("The version must be up to 40 letters, digits, dots, hyphens or underscores (for example “2027.1”)."),
+                "version",
+            )
         valid_from = _date(data.get("valid_from"))
         if valid_from is None:
             self.problem(
@@ -323,6 +349,16 @@ class _Parser:
     def levels(self, data: Any, source_ids: set[str]) -> list[Level]:
         if not isinstance(data, list) or not data:
             self.problem("levels_missing", _("The framework has no levels."), "levels")
+            return []
+        if (
+            len(data) > MAX_LEVELS
+            or sum(len(lv.get("elements") or []) for lv in data if isinstance(lv, Mapping)) > MAX_ELEMENTS
+        ):
+            self.problem(
+                "framework_too_large",
+                _("A framework has at most 12 levels and 120 elements: keep it short enough to answer."),
+                "levels",
+            )
             return []
         levels: list[Level] = []
         level_ids: set[str] = set()
@@ -456,6 +492,16 @@ def _missing_text(what: str, language: str) -> str:
         ("text", "en"): _("{owner}: the text in English is missing."),
     }
     return messages[(what, language)]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _date(value: Any) -> dt.date | None:

@@ -190,9 +190,10 @@ class DiagnosticResult:
 def check_answers(
     framework: Framework,
     answers: Mapping[str, int | None],
-    importance: Mapping[str, int] | None = None,
+    importance: Mapping[str, int | None] | None = None,
 ) -> None:
-    """Refuse answers to unknown questions, answers outside 1–5 and importances outside 1–3."""
+    """Refuse answers to unknown questions, answers outside 1–5 and importances outside 1–3
+    (``None``, going back to the framework's default, is accepted for a known element)."""
     keys = set(framework.question_keys())
     problems = []
     for key, value in answers.items():
@@ -202,7 +203,9 @@ def check_answers(
                     "question_unknown", _("There is no question “{key}” in this framework.").format(key=key), field=key
                 )
             )
-        elif value is not NOT_APPLICABLE and (isinstance(value, bool) or value not in SCALE):
+        elif value is not NOT_APPLICABLE and (
+            isinstance(value, bool) or not isinstance(value, int) or value not in SCALE
+        ):
             problems.append(
                 Problem("answer_invalid", _("Answer with a number from 1 to 5, or “not applicable”."), field=key)
             )
@@ -216,7 +219,7 @@ def check_answers(
                     field=element_id,
                 )
             )
-        elif isinstance(value, bool) or value not in IMPORTANCES:
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, int) or value not in IMPORTANCES):
             problems.append(Problem("importance_invalid", _("Importance is 1, 2 or 3."), field=element_id))
     if problems:
         raise MaillageError("answers_invalid", _("Some answers are not valid."), problems)

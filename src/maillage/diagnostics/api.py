@@ -11,10 +11,12 @@ import io
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt
 
 from maillage.accounts.api import read_auth, token_auth
 from maillage.core import scoring
@@ -83,10 +85,10 @@ class AspirationsIn(Schema):
 
 
 class DiagnosticPatch(Schema):
-    answers: dict[str, int | None] | None = Field(
+    answers: dict[str, StrictInt | None] | None = Field(
         None, description="Question key → 1 to 5, or null for “not applicable”. Merged into the saved answers."
     )
-    importance: dict[str, int | None] | None = Field(
+    importance: dict[str, StrictInt | None] | None = Field(
         None, description="Element id → 1 (useful), 2 (important), 3 (essential); null goes back to the default."
     )
     context: ContextIn | None = None
@@ -122,16 +124,22 @@ def _not_found() -> MaillageError:
     return MaillageError("not_found", _("There is no such diagnostic."))
 
 
-def _visible(request: HttpRequest, pk: int, perm: str = "diagnostics.view_diagnostic") -> Diagnostic:
+def _visible(request: HttpRequest, pk: int) -> Diagnostic:
     try:
         diagnostic = selectors.diagnostic_get(pk)
     except MaillageError:
         raise _not_found() from None
     if not request.user.has_perm("diagnostics.view_diagnostic", diagnostic):
         raise _not_found()
-    if not request.user.has_perm(perm, diagnostic):
-        from django.core.exceptions import PermissionDenied
+    return diagnostic
 
+
+def _editable(request: HttpRequest, pk: int) -> Diagnostic:
+    """A diagnostic the caller may change: 404 if they may not see it, 409 once submitted, 403 otherwise."""
+    diagnostic = _visible(request, pk)
+    if not diagnostic.is_draft:
+        raise MaillageError("diagnostic_submitted", _("This diagnostic is submitted: it can no longer change."))
+    if not request.user.has_perm("diagnostics.edit_diagnostic", diagnostic):
         raise PermissionDenied
     return diagnostic
 
@@ -200,13 +208,15 @@ def diagnostic_list(request: HttpRequest, initiative: str = "") -> list[dict[str
 
 @router.get("/diagnostics/aggregates", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
 def diagnostic_aggregates(request: HttpRequest) -> dict[str, Any]:
-    """Stewards: per element, over the latest diagnostic of each initiative; withheld under 5 initiatives."""
-    if not request.user.has_perm("diagnostics.view_aggregates"):
-        from django.core.exceptions import PermissionDenied
+    """Stewards: per element, over the latest diagnostic of each initiative; withheld under 5 initiatives.
 
+    Real diagnostics only; ``?demo=1`` for the fictional demo ones (never mixed)."""
+    if not request.user.has_perm("diagnostics.view_aggregates"):
         raise PermissionDenied
-    data = selectors.aggregates()
+    demo = request.GET.get("demo") in ("1", "true")
+    data = selectors.aggregates(demo=demo)
     return {
+        "is_demo": data.is_demo,
         "framework": data.framework.slug if data.framework else None,
         "version": data.framework.version if data.framework else None,
         "initiatives": data.diagnostics,
@@ -244,7 +254,7 @@ def diagnostic_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.patch("/diagnostics/{pk}", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
 def diagnostic_update(request: HttpRequest, pk: int, payload: DiagnosticPatch) -> dict[str, Any]:
-    diagnostic = _visible(request, pk, "diagnostics.edit_diagnostic")
+    diagnostic = _editable(request, pk)
     context = None
     if payload.context is not None:
         given = payload.context
@@ -272,7 +282,7 @@ def diagnostic_update(request: HttpRequest, pk: int, payload: DiagnosticPatch) -
             else diagnostic.max_reporting_hours,
             horizon=diagnostic.horizon if wanted.horizon is None else wanted.horizon,
         )
-    services.diagnostic_save(
+    diagnostic = services.diagnostic_save(
         user=request.user,
         diagnostic=diagnostic,
         context=context,
@@ -286,8 +296,7 @@ def diagnostic_update(request: HttpRequest, pk: int, payload: DiagnosticPatch) -
 @router.post("/diagnostics/{pk}/submit", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
 def diagnostic_submit(request: HttpRequest, pk: int) -> dict[str, Any]:
     """Score and freeze the diagnostic: every question needs an answer or null (not applicable)."""
-    diagnostic = _visible(request, pk, "diagnostics.edit_diagnostic")
-    services.diagnostic_submit(user=request.user, diagnostic=diagnostic)
+    diagnostic = services.diagnostic_submit(user=request.user, diagnostic=_editable(request, pk))
     return report.as_json(diagnostic)
 
 

@@ -94,8 +94,8 @@ class LevelForm(forms.Form):
                 if question.key in diagnostic.answers:
                     value = diagnostic.answers[question.key]
                     initial[question_field(question.key)] = NOT_APPLICABLE if value is None else str(value)
-            if element.id in diagnostic.importance:  # only the team's own choice is preselected
-                initial[importance_field(element.id)] = str(diagnostic.importance[element.id])
+            # The team's own choice, or the explicit "framework's default" choice.
+            initial[importance_field(element.id)] = str(diagnostic.importance.get(element.id, ""))
         super().__init__(*args, initial=initial, **kwargs)
         self.level = level
         self.diagnostic = diagnostic
@@ -107,8 +107,8 @@ class LevelForm(forms.Form):
                 )
             default = str(dict(IMPORTANCE_LABELS)[str(element.importance)]).lower()
             self.fields[importance_field(element.id)] = forms.ChoiceField(
-                label=gettext("How important is this for you? (Without an answer: {default}.)").format(default=default),
-                choices=IMPORTANCE_LABELS,
+                label=_("How important is this for you?"),
+                choices=[("", gettext("Framework's default ({default})").format(default=default)), *IMPORTANCE_LABELS],
                 widget=forms.RadioSelect,
                 required=False,
             )
@@ -135,12 +135,13 @@ class LevelForm(forms.Form):
         return answers
 
     def importance(self) -> dict[str, int | None]:
-        """The importances the team chose (elements left without a choice keep the framework's default)."""
+        """The importances posted: 1–3 is the team's choice, the empty choice goes back to the default."""
         result: dict[str, int | None] = {}
         for element in self.level.elements:
-            value = self.cleaned_data.get(importance_field(element.id))
-            if value:
-                result[element.id] = int(value)
+            name = importance_field(element.id)
+            if name in self.data:
+                value = self.cleaned_data.get(name)
+                result[element.id] = int(value) if value else None
         return result
 
 

@@ -78,7 +78,10 @@ class Report:
         return 3 * (1 + self.result.parameters.equity_boost)
 
 
-def build(diagnostic: Diagnostic, support_type_names: dict[str, str]) -> Report:
+def build(diagnostic: Diagnostic, support_type_names: dict[str, str], viewer: Any = None) -> Report:
+    """The report of a submitted diagnostic. ``viewer`` (the person reading) sees the comparison with the
+    previous diagnostic only if they may read that one too: a support actor given one diagnostic learns
+    nothing of the others. Without a viewer (commands), the comparison is always made."""
     framework = selectors.framework_of(diagnostic.framework)
     result = selectors.result_of(diagnostic)
     assert result is not None, "only submitted diagnostics have a report"
@@ -105,6 +108,8 @@ def build(diagnostic: Diagnostic, support_type_names: dict[str, str]) -> Report:
         for need in result.needs[:TOP_NEEDS]
     ]
     previous = selectors.previous_submitted(diagnostic)
+    if previous is not None and viewer is not None and not viewer.has_perm("diagnostics.view_diagnostic", previous):
+        previous = None
     comparison, changes, removed, unchanged = None, [], [], 0
     if previous is not None and previous.result:
         previous_result = scoring.DiagnosticResult.from_dict(previous.result)

@@ -174,7 +174,7 @@ def my_initiatives(user: Any) -> QuerySet[Initiative]:
         Initiative.objects.filter(carriers__organisation_id__in=organisation_ids)
         .distinct()
         .order_by("sort_key", "id")
-        .prefetch_related("diagnostics")
+        .prefetch_related("diagnostics__framework")
     )
 
 
@@ -204,19 +204,22 @@ class Aggregates:
     diagnostics: int
     elements: list[ElementAggregate]
     threshold: int = AGGREGATE_THRESHOLD
+    is_demo: bool = False
 
 
-def aggregates(framework: Framework | None = None) -> Aggregates:
-    """Per element, over the latest submitted diagnostic of each initiative with this framework version.
+def aggregates(framework: Framework | None = None, *, demo: bool = False) -> Aggregates:
+    """Per element, over the latest submitted diagnostic of each initiative with this framework version:
+    real diagnostics only, or fictional ones only (``demo``), never mixed.
 
-    Figures over fewer than :data:`AGGREGATE_THRESHOLD` initiatives are withheld (``None``).
+    Figures over fewer than :data:`AGGREGATE_THRESHOLD` initiatives are withheld (``None``); means are
+    rounded (scores to 0.1, needs to 0.1, shares to 1 %), which blurs what one newcomer changes.
     """
     framework = framework or current_framework()
     if framework is None:
-        return Aggregates(None, 0, [])
+        return Aggregates(None, 0, [], is_demo=demo)
     latest: dict[int, dict[str, Any]] = {}
     rows = (
-        Diagnostic.objects.filter(framework=framework, status=Diagnostic.Status.SUBMITTED)
+        Diagnostic.objects.filter(framework=framework, status=Diagnostic.Status.SUBMITTED, is_demo=demo)
         .order_by("initiative_id", "submitted_at")
         .values_list("initiative_id", "result")
     )
@@ -235,9 +238,9 @@ def aggregates(framework: Framework | None = None) -> Aggregates:
             ElementAggregate(
                 element=element.id,
                 count=len(scores),
-                mean_score=sum(scores) / len(scores) if enough else None,
-                mean_need=sum(needs) / len(needs) if enough else None,
-                share_in_need=sum(1 for n in needs if n > 0) / len(needs) if enough else None,
+                mean_score=round(sum(scores) / len(scores), 1) if enough else None,
+                mean_need=round(sum(needs) / len(needs), 1) if enough else None,
+                share_in_need=round(sum(1 for n in needs if n > 0) / len(needs), 2) if enough else None,
             )
         )
-    return Aggregates(framework, len(latest), elements)
+    return Aggregates(framework, len(latest), elements, is_demo=demo)

@@ -116,16 +116,24 @@ def diagnostic_start(*, user: User | None, initiative: Initiative) -> tuple[Diag
         )
     # The context comes from the team's previous diagnostic, or else from the directory.
     previous = initiative.diagnostics.filter(status=Diagnostic.Status.SUBMITTED).order_by("-submitted_at").first()
-    diagnostic = Diagnostic.objects.create(
-        initiative=initiative,
-        framework=framework,
-        started_by=user,
-        stage=initiative.stage,
-        budget_range=(previous and previous.budget_range) or _budget_range(initiative.annual_budget),
-        team_size=previous.team_size if previous else "",
-        max_reporting_hours=previous.max_reporting_hours if previous else None,
-        horizon=previous.horizon if previous else "",
-    )
+    try:
+        with transaction.atomic():
+            diagnostic = Diagnostic.objects.create(
+                initiative=initiative,
+                framework=framework,
+                started_by=user,
+                stage=initiative.stage,
+                budget_range=(previous and previous.budget_range) or _budget_range(initiative.annual_budget),
+                team_size=previous.team_size if previous else "",
+                max_reporting_hours=previous.max_reporting_hours if previous else None,
+                horizon=previous.horizon if previous else "",
+            )
+    except IntegrityError:
+        # Someone of the team started it at the same moment: theirs is the one in progress.
+        draft = selectors.draft_of(initiative)
+        if draft is None:
+            raise
+        return draft, False
     source: Any = previous if previous is not None else initiative
     diagnostic.territories.set(source.territories.all())
     diagnostic.populations.set(source.populations.all())
@@ -150,10 +158,17 @@ class AspirationsInput:
     horizon: str
 
 
-def _editable(user: User | None, diagnostic: Diagnostic) -> None:
-    if diagnostic.status != Diagnostic.Status.DRAFT:
+def _locked(user: User | None, diagnostic: Diagnostic) -> Diagnostic:
+    """The diagnostic as it is now in the database, locked until the transaction ends, if it may change.
+
+    Two saves of the same diagnostic (two people, two tabs, an autosave and a submission) then
+    follow each other: neither loses the other's answers, and nothing reopens a submitted one.
+    """
+    current = Diagnostic.objects.select_for_update().select_related("framework", "initiative").get(pk=diagnostic.pk)
+    if current.status != Diagnostic.Status.DRAFT:
         raise MaillageError("diagnostic_submitted", _("This diagnostic is submitted: it can no longer change."))
-    _require(user, "diagnostics.edit_diagnostic", diagnostic)
+    _require(user, "diagnostics.edit_diagnostic", current)
+    return current
 
 
 @transaction.atomic
@@ -167,12 +182,12 @@ def diagnostic_save(
     aspirations: AspirationsInput | None = None,
 ) -> Diagnostic:
     """Save part of a diagnostic in progress. Answers and importances merge into those already given;
-    an importance of ``None`` goes back to the framework's default."""
-    _editable(user, diagnostic)
+    an importance of ``None`` goes back to the framework's default. Returns the saved diagnostic."""
+    diagnostic = _locked(user, diagnostic)
     framework = selectors.framework_of(diagnostic.framework)
     if answers is not None or importance is not None:
         given_importance = {k: v for k, v in (importance or {}).items() if v is not None}
-        scoring.check_answers(framework, answers or {}, given_importance)
+        scoring.check_answers(framework, answers or {}, importance or {})
         diagnostic.answers = {**diagnostic.answers, **(answers or {})}
         merged = {**diagnostic.importance, **given_importance}
         for element_id, value in (importance or {}).items():
@@ -194,7 +209,18 @@ def diagnostic_save(
             )
         diagnostic.max_reporting_hours = aspirations.max_reporting_hours
         diagnostic.horizon = aspirations.horizon
-    diagnostic.save()
+    diagnostic.save(
+        update_fields=[
+            "answers",
+            "importance",
+            "stage",
+            "team_size",
+            "budget_range",
+            "max_reporting_hours",
+            "horizon",
+            "updated_at",
+        ]
+    )
     if context is not None:
         diagnostic.territories.set(list(context.territories))
         diagnostic.populations.set(list(context.populations))
@@ -227,7 +253,7 @@ def diagnostic_score(diagnostic: Diagnostic) -> scoring.DiagnosticResult:
 @transaction.atomic
 def diagnostic_submit(*, user: User | None, diagnostic: Diagnostic) -> Diagnostic:
     """Score the diagnostic and freeze it. Every question needs an answer or "not applicable"."""
-    _editable(user, diagnostic)
+    diagnostic = _locked(user, diagnostic)
     problems = []
     if not diagnostic.stage:
         problems.append(Problem("stage_missing", _("Say at what stage the initiative is."), field="stage"))
@@ -249,7 +275,7 @@ def diagnostic_submit(*, user: User | None, diagnostic: Diagnostic) -> Diagnosti
     diagnostic.result = diagnostic_score(diagnostic).as_dict()
     diagnostic.status = Diagnostic.Status.SUBMITTED
     diagnostic.submitted_at = timezone.now()
-    diagnostic.save()
+    diagnostic.save(update_fields=["result", "status", "submitted_at", "updated_at"])
     return diagnostic
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
@@ -159,11 +162,14 @@ def framework_publish(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            content = upload.read().decode("utf-8")
-        except UnicodeDecodeError:
-            content = None
-            form.add_error("file", _("The file must be UTF-8 text (YAML or JSON)."))
+        content = None
+        if upload.size > services.MAX_FRAMEWORK_BYTES:
+            form.add_error("file", _("The framework file is larger than 512 KB."))
+        else:
+            try:
+                content = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                form.add_error("file", _("The file must be UTF-8 text (YAML or JSON)."))
         if content is not None:
             try:
                 framework = services.framework_publish(
@@ -209,6 +215,8 @@ def aggregates(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("diagnostics.view_aggregates"):
         raise PermissionDenied
     data = selectors.aggregates()
+    if data.diagnostics == 0:  # no real diagnostic yet: show the demo's, labelled as such
+        data = selectors.aggregates(demo=True)
     names = {}
     if data.framework is not None:
         language = current_language()
@@ -246,6 +254,10 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 def step(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
     diagnostic = _diagnostic(request, pk)
     if not diagnostic.is_draft:
+        if request.method == "POST":
+            messages.warning(request, _("This diagnostic is submitted: it can no longer change."))
+        if request.htmx:  # an autosave after someone submitted: show the results, and say why
+            return HttpResponseClientRedirect(reverse("diagnostics:detail", args=[diagnostic.pk]))
         return redirect("diagnostics:detail", diagnostic.pk)
     if not request.user.has_perm("diagnostics.edit_diagnostic", diagnostic):
         raise PermissionDenied
@@ -369,7 +381,11 @@ def _save_step(request: HttpRequest, diagnostic: Diagnostic, step_id: str, form:
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    diagnostic = _diagnostic(request, pk, "diagnostics.edit_diagnostic")
+    diagnostic = _diagnostic(request, pk)
+    if not diagnostic.is_draft:  # submitted already (a double click, or someone else of the team)
+        return redirect("diagnostics:detail", diagnostic.pk)
+    if not request.user.has_perm("diagnostics.edit_diagnostic", diagnostic):
+        raise PermissionDenied
     try:
         services.diagnostic_submit(user=request.user, diagnostic=diagnostic)
     except MaillageError as exc:
@@ -392,7 +408,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "diagnostics/detail.html",
         {
-            "report": report.build(diagnostic, _support_type_names()),
+            "report": report.build(diagnostic, _support_type_names(), viewer=request.user),
             "diagnostic": diagnostic,
             "is_team": can_share,
             "share_form": ShareForm() if can_share else None,
@@ -401,24 +417,25 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _static_files_only(site_root: str) -> Any:
-    """A WeasyPrint URL fetcher that reads the app's own static files from disk, and nothing else:
-    no network. Links in the PDF still point to the site (``site_root``)."""
-    from django.conf import settings
+@lru_cache(maxsize=1)
+def _report_css() -> str:
+    """The report's stylesheet, inlined in the PDF's page: WeasyPrint then fetches nothing at all (whatever
+    the static files storage in production)."""
     from django.contrib.staticfiles import finders
-    from weasyprint.urls import URLFetcherResponse
 
-    prefix = site_root.rstrip("/") + settings.STATIC_URL
+    path = finders.find("maillage/css/report.css")
+    return Path(str(path)).read_text(encoding="utf-8")
 
-    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-        path = finders.find(url[len(prefix) :]) if url.startswith(prefix) else None
-        if not path:
-            raise ValueError(f"Not a static file of Maillage: {url}")
-        with open(path, "rb") as handle:
-            body = handle.read()
-        return URLFetcherResponse(url, body, headers={"Content-Type": "text/css" if url.endswith(".css") else ""})
 
-    return fetch
+def _no_fetching() -> Any:
+    """A WeasyPrint URL fetcher that fetches nothing: no network, no files."""
+    from weasyprint.urls import URLFetcher
+
+    class NoFetching(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"The PDF of a diagnostic loads no resource ({url}).")
+
+    return NoFetching()
 
 
 @login_required
@@ -431,11 +448,15 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     html = render_to_string(
         "diagnostics/print.html",
-        {"report": report.build(diagnostic, _support_type_names()), "diagnostic": diagnostic},
+        {
+            "report": report.build(diagnostic, _support_type_names(), viewer=request.user),
+            "diagnostic": diagnostic,
+            "report_css": _report_css(),
+        },
         request=request,
     )
     site_root = request.build_absolute_uri("/")
-    document = HTML(string=html, base_url=site_root, url_fetcher=_static_files_only(site_root)).write_pdf()
+    document = HTML(string=html, base_url=site_root, url_fetcher=_no_fetching()).write_pdf()
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="diagnostic-{diagnostic.pk}.pdf"'
     return response
