@@ -67,7 +67,7 @@ format:
 messages: setup
 	cd src/maillage && ../../$(BIN)/maillage makemessages -l fr --add-location=file --no-wrap -v0
 
-## bench: search latency and list rendering on a generated ecosystem of 100,000 organisations (PostgreSQL)
+## bench: search, list rendering and diagnostics aggregates on a generated ecosystem of 100,000 organisations (PostgreSQL)
 bench: setup-dev
 	scripts/with-postgres.sh $(BIN)/python bench/run.py
 

@@ -1,4 +1,4 @@
-"""`make bench`: directory search and list rendering on a generated ecosystem of 100,000 organisations.
+"""`make bench`: directory search, list rendering and diagnostics on a generated ecosystem of 100,000 organisations.
 
 Runs against the database that DATABASE_URL names (make bench starts a throwaway PostgreSQL 15).
 For each of 200 seeded queries (words, accent-free spellings, filters), it times:
@@ -9,7 +9,11 @@ For each of 200 seeded queries (words, accent-free spellings, filters), it times
 then the rendering of the directory list page for both, and prints medians, 95th percentiles and
 the ratio baseline / Maillage measured in the same run. The target is a p95 under 50 ms for search.
 
-    python bench/run.py [--organisations 100000] [--queries 200] [--seed 2026] [--keep]
+Then it writes fictional submitted diagnostics for 20,000 initiatives and times the stewards'
+aggregates per element (SQL over the element-score rows) against a baseline that reads each
+diagnostic's JSON result and averages in Python, and the scoring of one diagnostic in the core.
+
+    python bench/run.py [--organisations 100000] [--queries 200] [--seed 2026] [--diagnostics 20000]
 """
 
 from __future__ import annotations
@@ -34,11 +38,20 @@ from django.db import connection  # noqa: E402
 from django.db.models import Q, QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from maillage.common.pagination import page_of  # noqa: E402
-from maillage.core.demo import DemoSpec  # noqa: E402
+from maillage.core import scoring  # noqa: E402
+from maillage.core.demo import DemoSpec, diagnostic_answers  # noqa: E402
+from maillage.diagnostics import loaders as diagnostic_loaders  # noqa: E402
+from maillage.diagnostics import selectors as diagnostic_selectors  # noqa: E402
+from maillage.diagnostics.models import Diagnostic, ElementScore  # noqa: E402
 from maillage.directory import loaders, selectors, views  # noqa: E402
-from maillage.directory.models import Organisation, Territory  # noqa: E402
+from maillage.directory.models import (  # noqa: E402
+    Initiative,
+    Organisation,
+    Territory,
+)
 
 WORDS = [
     "cuisine",
@@ -187,12 +200,73 @@ def row(label: str, ours: list[float], base: list[float]) -> str:
     )
 
 
+def load_diagnostics(count: int, seed: int) -> float:
+    """Submitted fictional diagnostics for the first ``count`` demo initiatives; returns the seconds taken."""
+    started = time.perf_counter()
+    diagnostic_loaders.framework_load_default()
+    framework_model = diagnostic_selectors.current_framework()
+    assert framework_model is not None
+    Diagnostic.objects.filter(is_demo=True).delete()
+    framework = diagnostic_selectors.framework_of(framework_model)
+    rng = random.Random(seed)
+    now = timezone.now()
+    ids = list(Initiative.objects.filter(is_demo=True).order_by("pk").values_list("pk", flat=True)[:count])
+    for start in range(0, len(ids), 2000):
+        batch = []
+        for initiative_id in ids[start : start + 2000]:
+            answers, importance = diagnostic_answers(framework, need=rng.random(), rng=rng)
+            result = scoring.score(framework, answers, importance=importance).as_dict()
+            batch.append(
+                Diagnostic(
+                    initiative_id=initiative_id,
+                    framework=framework_model,
+                    status=Diagnostic.Status.SUBMITTED,
+                    is_demo=True,
+                    answers=answers,
+                    importance=importance,
+                    result=result,
+                    submitted_at=now,
+                )
+            )
+        created = Diagnostic.objects.bulk_create(batch)
+        ElementScore.objects.bulk_create(
+            [row for d in created for row in ElementScore.rows_of(d, d.result)], batch_size=5000
+        )
+    return time.perf_counter() - started
+
+
+def json_aggregates(framework: Any) -> dict[str, tuple[int, float]]:
+    """Baseline: read every latest result's JSON and average in Python (what a first version does)."""
+    latest: dict[int, Any] = {}
+    rows = Diagnostic.objects.filter(framework=framework, status="submitted", is_demo=True).order_by(
+        "initiative_id", "submitted_at"
+    )
+    for initiative_id, result in rows.values_list("initiative_id", "result").iterator():
+        latest[initiative_id] = result
+    sums: dict[str, list[float]] = {}
+    for result in latest.values():
+        for element in result["elements"]:
+            if element["score"] is not None:
+                sums.setdefault(element["element"], []).append(element["score"])
+    return {k: (len(v), sum(v) / len(v)) for k, v in sums.items()}
+
+
+def time_calls(function: Callable[[], Any], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--organisations", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pages", type=int, default=50, help="how many of the queries also render the page")
+    parser.add_argument("--diagnostics", type=int, default=20_000, help="submitted diagnostics to aggregate")
     args = parser.parse_args(argv)
 
     print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
@@ -237,6 +311,29 @@ def main(argv: list[str] | None = None) -> int:
     target = 50.0
     verdict = "met" if p95(ours) < target else "NOT met"
     print(f"Target: search p95 under {target:.0f} ms at this size: {verdict} ({p95(ours):.1f} ms)")
+
+    seconds = load_diagnostics(args.diagnostics, args.seed)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    framework_model = diagnostic_selectors.current_framework()
+    framework = diagnostic_selectors.framework_of(framework_model)
+    check = diagnostic_selectors.aggregates(demo=True)
+    baseline = json_aggregates(framework_model)
+    assert all(a.mean_score is None or abs(a.mean_score - baseline[a.element][1]) < 0.051 for a in check.elements), (
+        "the two ways of aggregating disagree"
+    )
+    sql_times = time_calls(lambda: diagnostic_selectors.aggregates(demo=True), 20)
+    json_times = time_calls(lambda: json_aggregates(framework_model), 5)
+    rng = random.Random(args.seed)
+    samples = [diagnostic_answers(framework, need=rng.random(), rng=rng) for _ in range(200)]
+    score_times = time_calls(lambda: [scoring.score(framework, a, importance=i) for a, i in samples], 5)
+    print()
+    print(f"{check.diagnostics:,} submitted diagnostics (written in {seconds:.0f} s); times in ms")
+    print(f"{'':<34} {'Maillage':>19}   {'JSON baseline':>19}   {'baseline / Maillage':>15}")
+    print(row("stewards' aggregates per element", sql_times, json_times))
+    per_diagnostic = statistics.median(score_times) / len(samples)
+    print(f"Scoring one diagnostic in the core (25 elements, 64 answers): median {per_diagnostic * 1000:.0f} µs")
     return 0
 
 

@@ -120,6 +120,9 @@ def test_submission_needs_every_question_and_freezes_the_result(team):
     assert diagnostic.status == "submitted"
     assert diagnostic.submitted_at
     result = selectors.result_of(diagnostic)
+    rows = {row.element: row for row in diagnostic.element_scores.all()}
+    assert len(rows) == 25
+    assert rows["gouvernance"].need == result.element("gouvernance").need
     # Saint-Michel's figures give an equity multiplier above 1; every element has the same gap.
     assert result.equity_multiplier == pytest.approx(1.3727, abs=1e-4)
     assert len(result.needs) == 25
@@ -397,6 +400,9 @@ def test_demo_fills_diagnostics_for_most_demo_initiatives(team):
     assert count >= with_one >= 0.6 * initiatives
     assert not Diagnostic.objects.filter(initiative=team["initiative"]).exists()
     assert all(d.result["needs"] is not None for d in Diagnostic.objects.filter(status="submitted"))
+    from maillage.diagnostics.models import ElementScore
+
+    assert ElementScore.objects.count() == 25 * Diagnostic.objects.filter(status="submitted").count()
 
 
 def test_framework_command(tmp_path, capsys):

@@ -15,7 +15,7 @@ from maillage.core import scoring
 from maillage.directory.models import Initiative, SupportType
 
 from . import selectors, services
-from .models import Diagnostic, Framework
+from .models import Diagnostic, ElementScore, Framework
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parent.parent / "data" / "frameworks"
 DEFAULT_FRAMEWORK = FRAMEWORKS_DIR / "conditions-de-reussite.yaml"
@@ -60,6 +60,7 @@ def demo_diagnostics_load(*, seed: int = 2026, share: float = 0.8, progress: Pro
     figures_cache: dict[tuple[int, ...], list[scoring.TerritoryFigures]] = {}
     initiatives = Initiative.objects.filter(is_demo=True).prefetch_related("territories", "populations").order_by("pk")
     count = 0
+    scores: list[ElementScore] = []
     progress("Writing fictional self-diagnostics")
     for initiative in initiatives.iterator(chunk_size=500):
         if rng.random() >= share:
@@ -96,9 +97,12 @@ def demo_diagnostics_load(*, seed: int = 2026, share: float = 0.8, progress: Pro
             )
             if not is_draft:
                 Diagnostic.objects.filter(pk=diagnostic.pk).update(created_at=submitted_at - timedelta(days=2))
+            if not is_draft:
+                scores.extend(ElementScore.rows_of(diagnostic, diagnostic.result))
             diagnostic.territories.set(territories)
             diagnostic.populations.set(initiative.populations.all())
             wanted = {code for need_ in result.needs[:3] for code in need_.support_types[:1]}
             diagnostic.wanted_support_types.set([support_types[c] for c in sorted(wanted) if c in support_types])
             count += 1
+    ElementScore.objects.bulk_create(scores, batch_size=2000)
     return count

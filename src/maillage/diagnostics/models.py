@@ -9,6 +9,8 @@ its result (and the parameters used) so that what an initiative read never chang
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -196,3 +198,42 @@ class DiagnosticShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.diagnostic} → {self.organisation}"
+
+
+class ElementScore(models.Model):
+    """One element of a submitted diagnostic's result, as a row: what the ecosystem's aggregates,
+    analytics and allocation read in SQL (the full result stays in ``Diagnostic.result``)."""
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="element_scores")
+    element = models.CharField(_("element"), max_length=80)
+    level = models.CharField(_("level"), max_length=80)
+    score = models.FloatField(_("score (1–5)"), null=True, blank=True)
+    gap = models.FloatField(_("gap to the target (0–1)"))
+    importance = models.PositiveSmallIntegerField(_("importance (1–3)"))
+    need = models.FloatField(_("weight of the need"))
+
+    class Meta:
+        verbose_name = _("element score")
+        verbose_name_plural = _("element scores")
+        constraints = [
+            models.UniqueConstraint(fields=["diagnostic", "element"], name="element_score_unique"),
+        ]
+        indexes = [models.Index(fields=["element", "diagnostic"])]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id} · {self.element}"
+
+    @classmethod
+    def rows_of(cls, diagnostic: Diagnostic, result: dict[str, Any]) -> list[ElementScore]:
+        return [
+            cls(
+                diagnostic=diagnostic,
+                element=e["element"],
+                level=e["level"],
+                score=e["score"],
+                gap=e["gap"],
+                importance=e["importance"],
+                need=e["need"],
+            )
+            for e in result["elements"]
+        ]

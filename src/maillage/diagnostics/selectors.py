@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from maillage.accounts.selectors import memberships_by_organisation
@@ -17,7 +17,7 @@ from maillage.core.framework import Framework as CoreFramework
 from maillage.core.framework import parse_framework
 from maillage.directory.models import Initiative, Territory
 
-from .models import Diagnostic, Framework, ScoringSettings
+from .models import Diagnostic, ElementScore, Framework, ScoringSettings
 
 #: Aggregates over fewer diagnostics than this are not shown (stewards see no single initiative).
 AGGREGATE_THRESHOLD = 5
@@ -217,30 +217,28 @@ def aggregates(framework: Framework | None = None, *, demo: bool = False) -> Agg
     framework = framework or current_framework()
     if framework is None:
         return Aggregates(None, 0, [], is_demo=demo)
-    latest: dict[int, dict[str, Any]] = {}
-    rows = (
-        Diagnostic.objects.filter(framework=framework, status=Diagnostic.Status.SUBMITTED, is_demo=demo)
-        .order_by("initiative_id", "submitted_at")
-        .values_list("initiative_id", "result")
-    )
-    for initiative_id, result in rows.iterator():
-        latest[initiative_id] = result
+    submitted = Diagnostic.objects.filter(framework=framework, status=Diagnostic.Status.SUBMITTED, is_demo=demo)
+    later = submitted.filter(initiative_id=OuterRef("initiative_id"), submitted_at__gt=OuterRef("submitted_at"))
+    latest = submitted.exclude(Exists(later))
+    rows = {
+        row["element"]: row
+        for row in ElementScore.objects.filter(diagnostic__in=latest, score__isnull=False)
+        .values("element")
+        .annotate(
+            count=Count("id"), mean_score=Avg("score"), mean_need=Avg("need"), in_need=Count("id", filter=Q(need__gt=0))
+        )
+    }
     elements = []
     for element in framework_of(framework).elements:
-        scores, needs = [], []
-        for result in latest.values():
-            for row in result["elements"]:
-                if row["element"] == element.id and row["score"] is not None:
-                    scores.append(row["score"])
-                    needs.append(row["need"])
-        enough = len(scores) >= AGGREGATE_THRESHOLD
+        row = rows.get(element.id, {"count": 0})
+        enough = row["count"] >= AGGREGATE_THRESHOLD
         elements.append(
             ElementAggregate(
                 element=element.id,
-                count=len(scores),
-                mean_score=round(sum(scores) / len(scores), 1) if enough else None,
-                mean_need=round(sum(needs) / len(needs), 1) if enough else None,
-                share_in_need=round(sum(1 for n in needs if n > 0) / len(needs), 2) if enough else None,
+                count=row["count"],
+                mean_score=round(row["mean_score"], 1) if enough else None,
+                mean_need=round(row["mean_need"], 1) if enough else None,
+                share_in_need=round(row["in_need"] / row["count"], 2) if enough else None,
             )
         )
-    return Aggregates(framework, len(latest), elements, is_demo=demo)
+    return Aggregates(framework, latest.count(), elements, is_demo=demo)

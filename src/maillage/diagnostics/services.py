@@ -22,7 +22,7 @@ from maillage.core.framework import load_document, parse_framework
 from maillage.directory.models import Initiative, Organisation, Population, SupportType, Territory
 
 from . import selectors
-from .models import Diagnostic, DiagnosticShare, Framework, ScoringSettings
+from .models import Diagnostic, DiagnosticShare, ElementScore, Framework, ScoringSettings
 
 MAX_FRAMEWORK_BYTES = 512 * 1024
 
@@ -276,6 +276,7 @@ def diagnostic_submit(*, user: User | None, diagnostic: Diagnostic) -> Diagnosti
     diagnostic.status = Diagnostic.Status.SUBMITTED
     diagnostic.submitted_at = timezone.now()
     diagnostic.save(update_fields=["result", "status", "submitted_at", "updated_at"])
+    ElementScore.objects.bulk_create(ElementScore.rows_of(diagnostic, diagnostic.result))
     return diagnostic
 
 
