@@ -1,0 +1,283 @@
+"""The basket of support of one initiative: the best set of offers for its needs, solved exactly.
+
+The objective is the allocation format's (``maillage-allocation/1``), for a single initiative:
+
+    value(S) = Σ_e needs[e] · min(1, Σ_{o ∈ S} covers_o[e])  −  burden_penalty · Σ_{o ∈ S} burden_o
+
+subject to |S| ≤ max_offers and Σ burden_o ≤ max_burden_hours, over the offers that are eligible
+and have capacity left. The capped coverage is monotone submodular: an offer adds less to a basket
+that already covers its elements. So the gain of an offer given a basket is at most its gain given a
+smaller one, which makes "the current value plus the best remaining single gains" a valid upper
+bound, and a depth-first branch and bound proves the optimum quickly at the sizes of one
+initiative (a few hundred candidate offers, a handful per basket).
+
+>>> offers = [Offer("coaching", 5, {"gouvernance": 0.8}), Offer("fonds", 20, {"financement-souple": 1.0}),
+...           Offer("petit-fonds", 2, {"financement-souple": 0.4})]
+>>> basket = best_basket({"gouvernance": 2.0, "financement-souple": 3.0}, offers, max_offers=2,
+...                      max_burden_hours=30, burden_penalty=0.02)
+>>> basket.offers, round(basket.value, 2)
+(('fonds', 'coaching'), 4.1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Alternative",
+    "Basket",
+    "Candidate",
+    "Item",
+    "LeftOut",
+    "Offer",
+    "Recommendation",
+    "basket_value",
+    "best_basket",
+    "coverage",
+    "recommend",
+]
+
+EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An offer as the solver sees it (already eligible, with capacity left)."""
+
+    id: str
+    burden_hours: float
+    covers: Mapping[str, float]  # element id → share of the need one unit covers, in (0, 1]
+
+
+@dataclass(frozen=True)
+class Basket:
+    offers: tuple[str, ...]  # in the order of the candidates given
+    value: float
+    burden_hours: float
+    upper_bound: float  # equal to value: the search is exhaustive (kept for the allocation format's shape)
+    nodes: int  # search nodes explored, for benchmarks
+
+
+def coverage(offers: Sequence[Offer]) -> dict[str, float]:
+    """Element id → total share covered (uncapped)."""
+    total: dict[str, float] = {}
+    for offer in offers:
+        for element, share in offer.covers.items():
+            total[element] = total.get(element, 0.0) + share
+    return total
+
+
+def basket_value(needs: Mapping[str, float], offers: Sequence[Offer], burden_penalty: float) -> float:
+    """The objective of a basket (see the module's docstring)."""
+    covered = coverage(offers)
+    gain = sum(weight * min(1.0, covered.get(element, 0.0)) for element, weight in needs.items())
+    return gain - burden_penalty * sum(o.burden_hours for o in offers)
+
+
+def best_basket(
+    needs: Mapping[str, float],
+    offers: Sequence[Offer],
+    *,
+    max_offers: int,
+    max_burden_hours: float | None,
+    burden_penalty: float,
+) -> Basket:
+    """The basket of highest value; among equal values, the one with fewer reporting hours.
+
+    Offers come back in the order of their value alone, largest first.
+    """
+    limit = float("inf") if max_burden_hours is None else max_burden_hours
+    singles = [(o, _gain(needs, {}, o) - burden_penalty * o.burden_hours) for o in offers]
+    # An offer that adds nothing on its own adds nothing to any basket (gains only shrink as it grows).
+    candidates = [
+        o for o, net in sorted(singles, key=lambda pair: -pair[1]) if net > EPSILON and o.burden_hours <= limit
+    ]
+    best: list[Any] = [0.0, (), 0.0]  # value, chosen indexes, burden
+    nodes = 0
+
+    def search(start: int, chosen: tuple[int, ...], covered: dict[str, float], value: float, burden: float) -> None:
+        nonlocal nodes
+        nodes += 1
+        if value > best[0] + EPSILON or (abs(value - best[0]) <= EPSILON and burden < best[2] - EPSILON):
+            best[0], best[1], best[2] = value, chosen, burden
+        room = max_offers - len(chosen)
+        if room <= 0:
+            return
+        gains = []
+        for index in range(start, len(candidates)):
+            offer = candidates[index]
+            if burden + offer.burden_hours > limit + EPSILON:
+                continue
+            net = _gain(needs, covered, offer) - burden_penalty * offer.burden_hours
+            if net > EPSILON:
+                gains.append((index, net))
+        # suffix[k]: the sum of the `room` largest gains among gains[k:], an upper bound on what the
+        # branches that continue with gains[k] or a later offer can add (submodularity).
+        suffix = [0.0] * (len(gains) + 1)
+        top: list[float] = []
+        for k in range(len(gains) - 1, -1, -1):
+            top = sorted((*top, gains[k][1]), reverse=True)[:room]
+            suffix[k] = sum(top)
+        for k, (index, net) in enumerate(gains):
+            if value + suffix[k] <= best[0] + EPSILON:
+                break
+            offer = candidates[index]
+            grown = dict(covered)
+            for element, share in offer.covers.items():
+                grown[element] = grown.get(element, 0.0) + share
+            search(index + 1, (*chosen, index), grown, value + net, burden + offer.burden_hours)
+
+    search(0, (), {}, 0.0, 0.0)
+    value, chosen, burden = best
+    return Basket(tuple(candidates[i].id for i in chosen), value, burden, value, nodes)
+
+
+def _gain(needs: Mapping[str, float], covered: Mapping[str, float], offer: Offer) -> float:
+    """What ``offer`` adds to the covered need of a basket whose uncapped coverage is ``covered``."""
+    gain = 0.0
+    for element, share in offer.covers.items():
+        weight = needs.get(element, 0.0)
+        if weight <= 0:
+            continue
+        before = covered.get(element, 0.0)
+        gain += weight * (min(1.0, before + share) - min(1.0, before))
+    return gain
+
+
+# --- the explained basket of one initiative --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An offer with what decides whether it may enter the basket."""
+
+    offer: Offer
+    eligible: bool = True
+    capacity_left: int | None = None  # None: no limit declared
+
+
+@dataclass(frozen=True)
+class Item:
+    offer: str
+    covered: Mapping[str, float]  # element → share of its need that the basket covers thanks to this offer
+    contribution: float  # what the basket would lose without this offer
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    offer: str
+    reason: str  # not_eligible | full | over_hours | redundant | weaker
+    value_alone: float  # its value in a basket of its own: how good it looked
+
+
+@dataclass(frozen=True)
+class Alternative:
+    extra_hours: float
+    extra_offers: int
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    value: float
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    basket: Basket
+    items: tuple[Item, ...]
+    left_out: tuple[LeftOut, ...]  # the best offers not in the basket, best first
+    alternatives: tuple[Alternative, ...]
+
+
+def recommend(
+    needs: Mapping[str, float],
+    candidates: Sequence[Candidate],
+    *,
+    max_offers: int,
+    max_burden_hours: float | None,
+    burden_penalty: float,
+    left_out_shown: int = 5,
+) -> Recommendation:
+    """The best basket, what each offer in it brings, why the best others are left out, and one or
+    two alternatives (a few more reporting hours, or one more offer) when they are worth more.
+
+    >>> needs = {"gouvernance": 2.0}
+    >>> rec = recommend(needs, [Candidate(Offer("a", 5, {"gouvernance": 1.0})),
+    ...                         Candidate(Offer("b", 5, {"gouvernance": 1.0})),
+    ...                         Candidate(Offer("c", 1, {"gouvernance": 1.0}), eligible=False)],
+    ...                 max_offers=3, max_burden_hours=None, burden_penalty=0.02)
+    >>> rec.basket.offers, [(o.offer, o.reason) for o in rec.left_out]
+    (('a',), [('c', 'not_eligible'), ('b', 'redundant')])
+    """
+    open_offers = [c.offer for c in candidates if c.eligible and (c.capacity_left is None or c.capacity_left > 0)]
+    basket = best_basket(
+        needs, open_offers, max_offers=max_offers, max_burden_hours=max_burden_hours, burden_penalty=burden_penalty
+    )
+    by_id = {c.offer.id: c for c in candidates}
+    chosen = [by_id[i].offer for i in basket.offers]
+    items = []
+    for offer in chosen:
+        others = [o for o in chosen if o.id != offer.id]
+        covered_without = coverage(others)
+        covered_with = coverage(chosen)
+        share = {
+            element: round(min(1.0, covered_with.get(element, 0.0)) - min(1.0, covered_without.get(element, 0.0)), 6)
+            for element in offer.covers
+            if needs.get(element, 0.0) > 0
+        }
+        items.append(
+            Item(
+                offer.id,
+                {e: s for e, s in share.items() if s > 0},
+                basket.value - basket_value(needs, others, burden_penalty),
+            )
+        )
+    covered = coverage(chosen)
+    left: list[LeftOut] = []
+    for candidate in candidates:
+        offer = candidate.offer
+        if offer.id in basket.offers:
+            continue
+        alone = _gain(needs, {}, offer) - burden_penalty * offer.burden_hours
+        if alone <= EPSILON:
+            continue  # covers nothing the initiative needs: not worth explaining
+        if not candidate.eligible:
+            reason = "not_eligible"
+        elif candidate.capacity_left is not None and candidate.capacity_left <= 0:
+            reason = "full"
+        elif max_burden_hours is not None and basket.burden_hours + offer.burden_hours > max_burden_hours + EPSILON:
+            reason = "over_hours"
+        elif _gain(needs, covered, offer) - burden_penalty * offer.burden_hours <= EPSILON:
+            reason = "redundant"
+        else:
+            reason = "weaker"
+        left.append(LeftOut(offer.id, reason, alone))
+    left.sort(key=lambda lo: -lo.value_alone)
+    alternatives: list[Alternative] = []
+    tries: list[tuple[float, int]] = []
+    if max_burden_hours is not None:
+        tries += [(10.0, 0), (20.0, 0)]
+    tries.append((0.0, 1))
+    for extra_hours, extra_offers in tries:
+        other = best_basket(
+            needs,
+            open_offers,
+            max_offers=max_offers + extra_offers,
+            max_burden_hours=None if max_burden_hours is None else max_burden_hours + extra_hours,
+            burden_penalty=burden_penalty,
+        )
+        if other.value > basket.value + 0.01 and all(a.added != _added(basket, other) for a in alternatives):
+            alternatives.append(
+                Alternative(extra_hours, extra_offers, _added(basket, other), _removed(basket, other), other.value)
+            )
+        if len(alternatives) == 2:
+            break
+    return Recommendation(basket, tuple(items), tuple(left[:left_out_shown]), tuple(alternatives))
+
+
+def _added(before: Basket, after: Basket) -> tuple[str, ...]:
+    return tuple(o for o in after.offers if o not in before.offers)
+
+
+def _removed(before: Basket, after: Basket) -> tuple[str, ...]:
+    return tuple(o for o in before.offers if o not in after.offers)

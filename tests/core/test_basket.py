@@ -1,0 +1,78 @@
+"""The basket solver is exact: it matches brute force on random small cases (property-based)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maillage.core.basket import Offer, basket_value, best_basket
+
+ELEMENTS = ["a", "b", "c", "d"]
+
+offer_strategy = st.builds(
+    Offer,
+    id=st.uuids().map(str),
+    burden_hours=st.integers(min_value=0, max_value=40).map(float),
+    covers=st.dictionaries(
+        st.sampled_from(ELEMENTS), st.floats(min_value=0.05, max_value=1.0, allow_nan=False), min_size=1, max_size=3
+    ),
+)
+needs_strategy = st.dictionaries(st.sampled_from(ELEMENTS), st.floats(min_value=0.0, max_value=4.5), min_size=1)
+
+
+def brute_force(needs, offers, max_offers, max_burden, penalty):
+    best = 0.0
+    for size in range(1, max_offers + 1):
+        for subset in itertools.combinations(offers, size):
+            if max_burden is not None and sum(o.burden_hours for o in subset) > max_burden:
+                continue
+            best = max(best, basket_value(needs, subset, penalty))
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    needs=needs_strategy,
+    offers=st.lists(offer_strategy, max_size=9),
+    max_offers=st.integers(min_value=1, max_value=4),
+    max_burden=st.one_of(st.none(), st.integers(min_value=0, max_value=80).map(float)),
+    penalty=st.sampled_from([0.0, 0.02, 0.1]),
+)
+def test_the_basket_is_optimal(needs, offers, max_offers, max_burden, penalty):
+    basket = best_basket(needs, offers, max_offers=max_offers, max_burden_hours=max_burden, burden_penalty=penalty)
+    chosen = [o for o in offers if o.id in basket.offers]
+    assert len(chosen) <= max_offers
+    if max_burden is not None:
+        assert sum(o.burden_hours for o in chosen) <= max_burden + 1e-9
+    assert basket.value == pytest.approx(basket_value(needs, chosen, penalty), abs=1e-9)
+    assert basket.value == pytest.approx(brute_force(needs, offers, max_offers, max_burden, penalty), abs=1e-9)
+
+
+def test_a_covered_need_is_not_covered_twice():
+    needs = {"financement-souple": 3.0}
+    offers = [Offer("grand", 10, {"financement-souple": 1.0}), Offer("autre", 10, {"financement-souple": 1.0})]
+    basket = best_basket(needs, offers, max_offers=3, max_burden_hours=None, burden_penalty=0.02)
+    assert basket.offers == ("grand",)
+
+
+def test_the_reporting_limit_and_the_penalty_shape_the_basket():
+    needs = {"a": 2.0, "b": 2.0}
+    heavy = Offer("lourd", 60, {"a": 1.0, "b": 1.0})
+    light = Offer("leger", 5, {"a": 1.0})
+    assert best_basket(needs, [heavy, light], max_offers=2, max_burden_hours=40, burden_penalty=0.02).offers == (
+        "leger",
+    )
+    assert best_basket(needs, [heavy, light], max_offers=2, max_burden_hours=None, burden_penalty=0.02).offers == (
+        "lourd",
+    )
+    # A heavy enough penalty makes any reporting not worth it.
+    assert best_basket(needs, [heavy, light], max_offers=2, max_burden_hours=None, burden_penalty=1.0).offers == ()
+
+
+def test_nothing_to_cover_gives_an_empty_basket():
+    basket = best_basket({"a": 0.0}, [Offer("x", 0, {"a": 1.0})], max_offers=3, max_burden_hours=None, burden_penalty=0)
+    assert basket.offers == ()
+    assert basket.value == 0.0
