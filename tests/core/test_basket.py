@@ -76,3 +76,66 @@ def test_nothing_to_cover_gives_an_empty_basket():
     basket = best_basket({"a": 0.0}, [Offer("x", 0, {"a": 1.0})], max_offers=3, max_burden_hours=None, burden_penalty=0)
     assert basket.offers == ()
     assert basket.value == 0.0
+
+
+# --- YAML scenarios: this initiative, these offers → this basket and these reasons -------------------
+
+import datetime as dt  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import yaml  # noqa: E402
+
+from maillage.core.basket import Candidate, recommend  # noqa: E402
+from maillage.core.eligibility import Applicant, Label, Rule, evaluate  # noqa: E402
+
+SCENARIOS = sorted((Path(__file__).parent / "basket_scenarios").glob("*.yaml"))
+
+
+def _applicant(data):
+    return Applicant(
+        territories=frozenset(data.get("territories", ())),
+        own_territories=tuple(data.get("own_territories", ())),
+        sectors=frozenset(data.get("sectors", ())),
+        populations=frozenset(data.get("populations", ())),
+        stage=data.get("stage", ""),
+        legal_status=data.get("legal_status", ""),
+        budget_range=data.get("budget_range", ""),
+        founded_year=data.get("founded_year"),
+    )
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_basket_scenario(path):
+    scenario = yaml.safe_load(path.read_text(encoding="utf-8"))
+    applicant = _applicant(scenario["applicant"])
+    today = scenario.get("today", dt.date(2026, 11, 26))
+    labels = {code: Label(**names) for code, names in scenario.get("labels", {}).items()}
+    eligibility = {}
+    candidates = []
+    for data in scenario["offers"]:
+        rules = [Rule(**{**r, "values": tuple(r.get("values", ()))}) for r in data.get("rules", [])]
+        eligibility[data["id"]] = evaluate(rules, applicant, labels, today=today)
+        candidates.append(
+            Candidate(
+                Offer(data["id"], data["burden_hours"], data["covers"]),
+                eligible=eligibility[data["id"]].eligible,
+                capacity_left=data.get("capacity_left"),
+            )
+        )
+    rec = recommend(
+        scenario["needs"],
+        candidates,
+        max_offers=scenario["max_offers"],
+        max_burden_hours=scenario["max_burden_hours"],
+        burden_penalty=scenario["burden_penalty"],
+    )
+    expect = scenario["expect"]
+    assert list(rec.basket.offers) == expect["basket"]
+    assert {lo.offer: lo.reason for lo in rec.left_out} == expect["left_out"]
+    for offer_id, sentence in expect.get("reasons", {}).items():
+        assert [o.reason.en for o in eligibility[offer_id].failed] == [sentence]
+    assert [
+        {"extra_hours": a.extra_hours, "added": list(a.added), "removed": list(a.removed)} for a in rec.alternatives
+    ][: len(expect["alternatives"])] == expect["alternatives"]
+    if not expect["alternatives"]:
+        assert rec.alternatives == ()
