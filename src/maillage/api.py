@@ -22,6 +22,7 @@ from maillage.accounts.api import router as accounts_router
 from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics.api import router as diagnostics_router
 from maillage.directory.api import router as directory_router
+from maillage.matching.api import router as matching_router
 
 
 class StrictParser(Parser):
@@ -61,6 +62,7 @@ api = NinjaAPI(
 api.add_router("/", directory_router)
 api.add_router("/", accounts_router)
 api.add_router("/", diagnostics_router)
+api.add_router("/", matching_router)
 
 STATUS_BY_CODE = {
     "not_found": 404,

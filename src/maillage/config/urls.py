@@ -14,6 +14,7 @@ urlpatterns += i18n_patterns(
     path("", include("maillage.directory.urls")),
     path("accounts/", include("maillage.accounts.urls")),
     path("diagnostics/", include("maillage.diagnostics.urls")),
+    path("", include("maillage.matching.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

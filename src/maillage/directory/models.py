@@ -486,6 +486,12 @@ class SupportOffer(Provenance, Sortable):
         default=0,
         help_text=_("Hours it takes to apply."),
     )
+    decision_days = models.PositiveSmallIntegerField(
+        _("decision delay (days)"),
+        null=True,
+        blank=True,
+        help_text=_("How long it usually takes to answer an application."),
+    )
     is_rolling = models.BooleanField(_("open all year"), default=False)
     languages = models.ManyToManyField(Language, related_name="offers", blank=True, verbose_name=_("languages"))
     territories = models.ManyToManyField(

@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     "maillage.accounts",
     "maillage.directory",
     "maillage.diagnostics",
+    "maillage.matching",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

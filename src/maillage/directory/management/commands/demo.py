@@ -11,6 +11,7 @@ from maillage.core.errors import MaillageError
 from maillage.diagnostics.loaders import demo_diagnostics_load
 from maillage.directory import loaders
 from maillage.directory.models import Organisation
+from maillage.matching.loaders import demo_conditions_load
 
 
 class Command(BaseCommand):
@@ -52,6 +53,7 @@ class Command(BaseCommand):
                 DemoSpec(organisations=options["organisations"], seed=options["seed"]),
                 progress=lambda m: self.stdout.write(f"  {m}"),
             )
+            demo_conditions_load(seed=options["seed"])
             diagnostics = 0
             if not options["no_diagnostics"]:
                 diagnostics = demo_diagnostics_load(

@@ -1,0 +1,190 @@
+"""The basket of support of one initiative: its needs and context from its latest diagnostic, every
+offer's conditions and coverage, the core's eligibility and exact solver, and the explanations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import translation
+
+from maillage.core import basket as basket_core
+from maillage.core import eligibility as rules_core
+from maillage.core.framework import Framework as CoreFramework
+from maillage.diagnostics import selectors as diagnostic_selectors
+from maillage.diagnostics.models import Diagnostic
+from maillage.directory.models import (
+    Initiative,
+    Language,
+    Organisation,
+    Population,
+    Sector,
+    SupportOffer,
+    SupportType,
+    Territory,
+)
+from maillage.directory.selectors import territory_scope_ids
+
+from .models import EligibilityRule
+
+MAX_OFFERS = 3
+BURDEN_PENALTY = 0.02  # the allocation format's default: 50 reporting hours cost one unit of need
+INFERRED_STRENGTH = 0.5  # an offer without declared coverage covers half the need of the elements of its type
+
+
+def _both(label: Any) -> rules_core.Label:
+    with translation.override("fr"):
+        fr = str(label)
+    with translation.override("en"):
+        en = str(label)
+    return rules_core.Label(fr, en)
+
+
+def labels() -> dict[str, rules_core.Label]:
+    """Every code a rule may name → its name in French and English."""
+    names: dict[str, rules_core.Label] = {}
+    for territory in Territory.objects.only("slug", "name_fr", "name_en"):
+        names[territory.slug] = rules_core.Label(territory.name_fr, territory.name_en or territory.name_fr)
+    for model in (Sector, Population, Language, SupportType):
+        for term in model.objects.all():
+            names.setdefault(term.code, rules_core.Label(term.name_fr, term.name_en or term.name_fr))
+    for choices in (Initiative.Stage, Organisation.LegalStatus, Organisation.BudgetRange):
+        for value, label in choices.choices:
+            names.setdefault(value, _both(label))
+    return names
+
+
+def applicant_of(initiative: Initiative, diagnostic: Diagnostic | None) -> rules_core.Applicant:
+    """What the rules look at: the diagnostic's context when there is one, else the directory's."""
+    lead = next((c.organisation for c in initiative.carriers.all() if c.is_lead), None)
+    if lead is None:
+        lead = next((c.organisation for c in initiative.carriers.all()), None)
+    own = list(diagnostic.territories.all()) if diagnostic is not None else list(initiative.territories.all())
+    scope: set[int] = set()
+    for territory in own:
+        scope |= territory_scope_ids(territory)
+    slugs = dict(Territory.objects.filter(pk__in=scope).values_list("pk", "slug")) if scope else {}
+    populations = diagnostic.populations.all() if diagnostic is not None else initiative.populations.all()
+    return rules_core.Applicant(
+        territories=frozenset(slugs.values()),
+        own_territories=tuple(t.slug for t in own),
+        sectors=frozenset({initiative.sector.code} if initiative.sector else set()),
+        populations=frozenset(p.code for p in populations),
+        stage=(diagnostic.stage if diagnostic is not None else "") or initiative.stage,
+        legal_status=lead.legal_status if lead else "",
+        budget_range=(diagnostic.budget_range if diagnostic is not None else "")
+        or (lead.annual_budget if lead else ""),
+        founded_year=lead.founded_year if lead else None,
+    )
+
+
+def rules_of(offer: SupportOffer) -> list[rules_core.Rule]:
+    """The offer's declared rules; without a territory rule, the territories it lists are one."""
+    declared = [
+        rules_core.Rule(
+            kind=r.kind,
+            values=tuple(r.values or ()),
+            negate=r.negate,
+            minimum_years=r.minimum_years,
+            maximum_years=r.maximum_years,
+            valid_from=r.valid_from,
+            source=r.source,
+        )
+        for r in offer.eligibility_rules.all()
+    ]
+    places = tuple(t.slug for t in offer.territories.all())
+    if places and not any(r.kind == EligibilityRule.Kind.TERRITORY for r in declared):
+        declared.insert(0, rules_core.Rule("territory", places))
+    return declared
+
+
+def covers_of(offer: SupportOffer, framework: CoreFramework) -> tuple[dict[str, float], bool]:
+    """(element → share covered, inferred?): the declared coverage, or else the elements that the
+    framework says its support type addresses, each half covered."""
+    declared = {c.element: c.strength for c in offer.covers.all()}
+    if declared:
+        return declared, False
+    code = offer.support_type.code
+    return {e.id: INFERRED_STRENGTH for e in framework.elements if code in e.support_types}, True
+
+
+@dataclass
+class OfferView:
+    offer: SupportOffer
+    covers: dict[str, float]
+    inferred: bool
+    eligibility: rules_core.Eligibility
+    wanted: bool  # of a kind of support the team asked for (or the team asked for none)
+
+
+@dataclass
+class BasketView:
+    initiative: Initiative
+    diagnostic: Diagnostic | None
+    framework: CoreFramework | None
+    needs: dict[str, float] = field(default_factory=dict)
+    max_burden_hours: int | None = None
+    wanted_types: list[str] = field(default_factory=list)
+    all_types: bool = False
+    recommendation: basket_core.Recommendation | None = None
+    offers: dict[str, OfferView] = field(default_factory=dict)
+
+
+def offers_for_baskets() -> Iterable[SupportOffer]:
+    return (
+        SupportOffer.objects.select_related("support_type")
+        .prefetch_related("covers", "eligibility_rules", "territories", "providers", "open_periods")
+        .order_by("sort_key", "id")
+    )
+
+
+def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView:
+    """The explained basket of an initiative, from its latest submitted diagnostic."""
+    diagnostic = (
+        Diagnostic.objects.filter(initiative=initiative, status=Diagnostic.Status.SUBMITTED)
+        .select_related("framework")
+        .prefetch_related("territories", "populations", "wanted_support_types")
+        .order_by("-submitted_at")
+        .first()
+    )
+    if diagnostic is None:
+        return BasketView(initiative, None, None)
+    framework = diagnostic_selectors.framework_of(diagnostic.framework)
+    result = diagnostic_selectors.result_of(diagnostic)
+    assert result is not None
+    view = BasketView(
+        initiative,
+        diagnostic,
+        framework,
+        needs=result.needs_map(),
+        max_burden_hours=diagnostic.max_reporting_hours,
+        wanted_types=[t.code for t in diagnostic.wanted_support_types.all()],
+        all_types=all_types,
+    )
+    applicant = applicant_of(initiative, diagnostic)
+    names = labels()
+    candidates = []
+    for offer in offers_for_baskets():
+        covers, inferred = covers_of(offer, framework)
+        if not any(view.needs.get(e, 0) > 0 for e in covers):
+            continue  # covers nothing this initiative needs
+        eligibility = rules_core.evaluate(rules_of(offer), applicant, names)
+        wanted = all_types or not view.wanted_types or offer.support_type.code in view.wanted_types
+        view.offers[offer.slug] = OfferView(offer, covers, inferred, eligibility, wanted)
+        candidates.append(
+            basket_core.Candidate(
+                basket_core.Offer(offer.slug, float(offer.reporting_hours), covers),
+                eligible=eligibility.eligible and wanted,
+                capacity_left=offer.capacity,
+            )
+        )
+    view.recommendation = basket_core.recommend(
+        view.needs,
+        candidates,
+        max_offers=MAX_OFFERS,
+        max_burden_hours=None if view.max_burden_hours is None else float(view.max_burden_hours),
+        burden_penalty=BURDEN_PENALTY,
+    )
+    return view

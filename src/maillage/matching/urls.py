@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("basket/<slug:slug>/", views.basket, name="basket"),
+]

@@ -1,0 +1,166 @@
+"""The basket of support of an initiative: from its diagnostic and every offer's conditions, explained."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from maillage.accounts.models import Membership
+from maillage.accounts.services import token_create
+from maillage.diagnostics import selectors as diagnostic_selectors
+from maillage.diagnostics import services as diagnostic_services
+from maillage.matching import selectors
+from maillage.matching.models import EligibilityRule, OfferCover
+from tests.factories import InitiativeFactory, OfferFactory, OrganisationFactory, UserFactory, member
+from tests.test_permissions_matrix import EXPECTED_STATUS, _route_names
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(territory, term):
+    """A Verdun initiative whose diagnostic says it needs flexible funding and governance help."""
+    org = OrganisationFactory(name_fr="Organisme témoin", legal_status="npo", founded_year=2015)
+    user = UserFactory()
+    member(user, org)
+    initiative = InitiativeFactory(carrier=org, name_fr="Popote de Verdun")
+    initiative.territories.set([territory("quartier-verdun")])
+    initiative.populations.set([term("population", "jeunes")])
+    diagnostic, _ = diagnostic_services.diagnostic_start(user=user, initiative=initiative)
+    keys = diagnostic_selectors.framework_of(diagnostic.framework).question_keys()
+    answers = dict.fromkeys(keys, 5)
+    answers.update({k: 1 for k in keys if k.startswith(("financement-souple.", "gouvernance."))})
+    diagnostic_services.diagnostic_save(user=user, diagnostic=diagnostic, answers=answers)
+    diagnostic = diagnostic_services.diagnostic_save(
+        user=user,
+        diagnostic=diagnostic,
+        aspirations=diagnostic_services.AspirationsInput(wanted_support_types=[], max_reporting_hours=30, horizon="1y"),
+    )
+    diagnostic_services.diagnostic_submit(user=user, diagnostic=diagnostic)
+    funder = OrganisationFactory(name_fr="Fondation témoin", is_support_actor=True, kind="foundation")
+    fund = OfferFactory(
+        provider=funder,
+        name_fr="Fonds souple de l'île",
+        support_type=term("support_type", "financement-fonctionnement"),
+        reporting_hours=20,
+        links={"territories": [territory("montreal")]},
+    )
+    OfferCover.objects.create(offer=fund, element="financement-souple", strength=0.8)
+    north = OfferFactory(
+        provider=funder,
+        name_fr="Fonds du Nord",
+        support_type=term("support_type", "financement-fonctionnement"),
+        reporting_hours=4,
+        links={"territories": [territory("quartier-montreal-nord")]},
+    )
+    OfferCover.objects.create(offer=north, element="financement-souple", strength=1.0)
+    coaching = OfferFactory(provider=funder, name_fr="Coaching de gouvernance", reporting_hours=5)
+    OfferCover.objects.create(offer=coaching, element="gouvernance", strength=1.0)
+    EligibilityRule.objects.create(offer=coaching, kind="organisation_age", minimum_years=3)
+    seniors = OfferFactory(provider=funder, name_fr="Gouvernance pour aînés", reporting_hours=1)
+    OfferCover.objects.create(offer=seniors, element="gouvernance", strength=1.0)
+    EligibilityRule.objects.create(offer=seniors, kind="population", values=["aines"])
+    heavy = OfferFactory(
+        provider=funder,
+        name_fr="Grand fonds",
+        support_type=term("support_type", "financement-fonctionnement"),
+        reporting_hours=60,
+    )
+    OfferCover.objects.create(offer=heavy, element="financement-souple", strength=1.0)
+    return {"user": user, "org": org, "initiative": initiative, "funder": funder, "offers": locals()}
+
+
+def test_the_basket_covers_the_needs_within_the_limits(world):
+    view = selectors.basket_for(world["initiative"])
+    rec = view.recommendation
+    names = {view.offers[slug].offer.name_fr for slug in rec.basket.offers}
+    assert names == {"Fonds souple de l'île", "Coaching de gouvernance"}
+    assert rec.basket.burden_hours == 25
+    reasons = {view.offers[lo.offer].offer.name_fr: lo.reason for lo in rec.left_out}
+    assert reasons["Fonds du Nord"] == "not_eligible"
+    assert reasons["Gouvernance pour aînés"] == "not_eligible"
+    assert reasons["Grand fonds"] == "over_hours"
+    north = next(v for v in view.offers.values() if v.offer.name_fr == "Fonds du Nord")
+    assert [o.reason.fr for o in north.eligibility.failed] == [
+        "Votre initiative est à Verdun\u00a0; cette offre est pour Montréal-Nord."
+    ]
+
+
+def test_the_page_explains_each_offer_in_both_languages(client, world):
+    client.force_login(world["user"])
+    url = reverse("matching:basket", args=[world["initiative"].slug])
+    page = client.get(url).content.decode()
+    assert "Panier de soutien de «\u00a0Popote de Verdun\u00a0»" in page
+    assert "80\u00a0% du besoin «\u00a0Financement adapté\u00a0»" in page
+    assert "Votre initiative est à Verdun\u00a0; cette offre est pour Montréal-Nord." in page
+    assert "dépasserait votre limite de 30\u00a0heures" in page
+    english = client.get("/en" + url).content.decode()
+    assert "Your initiative is in Verdun; this offer is for Montréal-Nord." in english
+    assert "80% of the need “Funding that fits”" in english
+
+
+def test_without_a_diagnostic_the_page_says_how_to_get_a_basket(client, world):
+    other = InitiativeFactory(carrier=world["org"])
+    client.force_login(world["user"])
+    page = client.get(reverse("matching:basket", args=[other.slug])).content.decode()
+    assert "Remplir l'autodiagnostic" in page
+
+
+ROLES = ("anonymous", "outsider", "member", "admin", "other_admin", "steward", "funder")
+EXPECTED = dict(zip(ROLES, ("login", "deny", "ok", "ok", "deny", "deny", "deny"), strict=True))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_initiatives_team_sees_its_basket(client, world, role):
+    users = {
+        "member": world["user"],
+        "outsider": UserFactory(),
+        "admin": UserFactory(),
+        "other_admin": UserFactory(),
+        "steward": UserFactory(is_steward=True),
+        "funder": UserFactory(),
+    }
+    member(users["admin"], world["org"], Membership.Role.ADMIN)
+    member(users["other_admin"], OrganisationFactory(), Membership.Role.ADMIN)
+    member(users["funder"], world["funder"])
+    if role != "anonymous":
+        client.force_login(users[role])
+    response = client.get(reverse("matching:basket", args=[world["initiative"].slug]))
+    assert response.status_code in EXPECTED_STATUS[EXPECTED[role]]
+    headers = {}
+    if role != "anonymous":
+        _token, raw = token_create(user=users[role], name="t")
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+    api = client.get(f"/api/initiatives/{world['initiative'].slug}/basket", **headers)
+    assert api.status_code == {"login": 401, "deny": 403, "ok": 200}[EXPECTED[role]]
+
+
+def test_every_matching_route_is_tested():
+    assert {name for name in _route_names() if name.startswith("matching:")} == {"matching:basket"}
+
+
+def test_the_api_and_the_command_give_the_same_basket(client, world, capsys):
+    _token, raw = token_create(user=world["user"], name="t")
+    data = client.get(f"/api/initiatives/{world['initiative'].slug}/basket", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert len(data["basket"]["offers"]) == 2
+    left = {item["reason"] for item in data["left_out"]}
+    assert {"not_eligible", "over_hours"} <= left
+    call_command("basket", world["initiative"].slug, "--json")
+    assert json.loads(capsys.readouterr().out)["basket"] == data["basket"]
+    call_command("basket", world["initiative"].slug, "--language", "en")
+    out = capsys.readouterr().out
+    assert "Your initiative is in Verdun; this offer is for Montréal-Nord." in out
+
+
+def test_demo_offers_get_fictional_conditions(world):
+    from maillage.core.demo import DemoSpec
+    from maillage.directory.loaders import demo_load
+    from maillage.matching.loaders import demo_conditions_load
+
+    demo_load(DemoSpec(organisations=80, seed=4))
+    assert demo_conditions_load(seed=4) > 0
+    assert EligibilityRule.objects.filter(is_demo=True).exists()
+    assert not EligibilityRule.objects.filter(is_demo=True, offer__is_demo=False).exists()
