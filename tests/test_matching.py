@@ -139,7 +139,88 @@ def test_only_the_initiatives_team_sees_its_basket(client, world, role):
 
 
 def test_every_matching_route_is_tested():
-    assert {name for name in _route_names() if name.startswith("matching:")} == {"matching:basket"}
+    assert {name for name in _route_names() if name.startswith("matching:")} == {
+        "matching:basket",
+        "matching:offer_conditions",
+    }
+
+
+CONDITIONS = dict(zip(ROLES, ("login", "deny", "ok", "ok", "deny", "ok", "deny"), strict=True))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_providers_members_and_stewards_edit_an_offers_conditions(client, world, role):
+    users = {
+        "member": UserFactory(),
+        "admin": UserFactory(),
+        "outsider": UserFactory(),
+        "other_admin": UserFactory(),
+        "steward": UserFactory(is_steward=True),
+        "funder": world["user"],  # a field actor's member: not the provider's
+    }
+    member(users["member"], world["funder"])
+    member(users["admin"], world["funder"], Membership.Role.ADMIN)
+    member(users["other_admin"], OrganisationFactory(), Membership.Role.ADMIN)
+    if role != "anonymous":
+        client.force_login(users[role])
+    offer = world["offers"]["coaching"]
+    response = client.get(reverse("matching:offer_conditions", args=[offer.slug]))
+    assert response.status_code in EXPECTED_STATUS[CONDITIONS[role]]
+
+
+def _conditions_post(covers, rules):
+    data = {
+        "covers-TOTAL_FORMS": str(len(covers)),
+        "covers-INITIAL_FORMS": "0",
+        "rules-TOTAL_FORMS": str(len(rules)),
+        "rules-INITIAL_FORMS": "0",
+    }
+    for index, cover in enumerate(covers):
+        data.update({f"covers-{index}-{k}": v for k, v in cover.items()})
+    for index, rule in enumerate(rules):
+        data.update({f"rules-{index}-{k}": v for k, v in rule.items()})
+    return data
+
+
+def test_editing_conditions_in_a_form_then_seeing_them_in_plain_words(client, world, territory):
+    editor = UserFactory()
+    member(editor, world["funder"])
+    client.force_login(editor)
+    offer = world["offers"]["coaching"]
+    url = reverse("matching:offer_conditions", args=[offer.slug])
+    page = client.get(url).content.decode()
+    assert "Gouvernance saine" in page
+    bad = _conditions_post(
+        [{"element": "gouvernance", "strength": "1.0"}, {"element": "gouvernance", "strength": "0.5"}],
+        [{"kind": "organisation_age", "minimum_years": "5", "maximum_years": "2"}, {"kind": "population"}],
+    )
+    response = client.post(url, bad)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Cette condition est listée deux fois." in text
+    assert "âge minimum dépasse le maximum." in text
+    assert "Choisissez au moins une valeur." in text
+    assert EligibilityRule.objects.filter(offer=offer).count() == 1, "nothing changed"
+    good = _conditions_post(
+        [{"element": "gouvernance", "strength": "0.75"}, {"element": "", "strength": "0.5"}],
+        [
+            {"kind": "territory", "territories": [str(territory("quartier-verdun").pk)], "source": "Guide, art. 2"},
+            {"kind": "population", "populations": ["jeunes", "familles"], "negate": "on"},
+            {"kind": ""},
+        ],
+    )
+    response = client.post(url, good)
+    assert response.status_code == 302
+    rules = list(EligibilityRule.objects.filter(offer=offer).order_by("position"))
+    assert [(r.kind, r.values, r.negate) for r in rules] == [
+        ("territory", ["quartier-verdun"], False),
+        ("population", ["jeunes", "familles"], True),
+    ]
+    assert list(OfferCover.objects.filter(offer=offer).values_list("element", "strength")) == [("gouvernance", 0.75)]
+    detail = client.get(reverse("directory:offer", args=[offer.slug])).content.decode()
+    assert "Pour les initiatives de\u00a0: Verdun." in detail
+    assert "Sauf les initiatives qui servent\u00a0: Jeunes et Familles et petite enfance." in detail
+    assert "75\u00a0% du besoin «\u00a0Gouvernance saine\u00a0»" in detail
 
 
 def test_the_api_and_the_command_give_the_same_basket(client, world, capsys):

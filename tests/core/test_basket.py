@@ -51,6 +51,27 @@ def test_the_basket_is_optimal(needs, offers, max_offers, max_burden, penalty):
     assert basket.value == pytest.approx(brute_force(needs, offers, max_offers, max_burden, penalty), abs=1e-9)
 
 
+# Offers drawn from a few shapes, so that many dominate others (the solver leaves those out).
+similar_offer = st.builds(
+    Offer,
+    id=st.uuids().map(str),
+    burden_hours=st.sampled_from([0.0, 5.0, 10.0, 20.0]),
+    covers=st.sampled_from([{"a": 0.5}, {"a": 0.5, "b": 0.5}, {"a": 1.0}, {"b": 0.8}, {"c": 0.3, "a": 0.3}]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    needs=needs_strategy,
+    offers=st.lists(similar_offer, max_size=10),
+    max_offers=st.integers(min_value=1, max_value=3),
+    max_burden=st.one_of(st.none(), st.sampled_from([10.0, 25.0])),
+)
+def test_leaving_out_dominated_offers_keeps_the_optimum(needs, offers, max_offers, max_burden):
+    basket = best_basket(needs, offers, max_offers=max_offers, max_burden_hours=max_burden, burden_penalty=0.02)
+    assert basket.value == pytest.approx(brute_force(needs, offers, max_offers, max_burden, 0.02), abs=1e-9)
+
+
 def test_a_covered_need_is_not_covered_twice():
     needs = {"financement-souple": 3.0}
     offers = [Offer("grand", 10, {"financement-souple": 1.0}), Offer("autre", 10, {"financement-souple": 1.0})]

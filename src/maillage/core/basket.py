@@ -83,55 +83,127 @@ def best_basket(
     max_offers: int,
     max_burden_hours: float | None,
     burden_penalty: float,
+    incumbent: Sequence[Offer] = (),
 ) -> Basket:
     """The basket of highest value; among equal values, the one with fewer reporting hours.
+
+    ``incumbent``, a basket known to be feasible, only speeds the search up (it starts from its value);
+    the greedy basket always serves as one.
 
     Offers come back in the order of their value alone, largest first.
     """
     limit = float("inf") if max_burden_hours is None else max_burden_hours
-    singles = [(o, _gain(needs, {}, o) - burden_penalty * o.burden_hours) for o in offers]
+    net_alone = {o.id: _gain(needs, {}, o) - burden_penalty * o.burden_hours for o in offers}
     # An offer that adds nothing on its own adds nothing to any basket (gains only shrink as it grows).
-    candidates = [
-        o for o, net in sorted(singles, key=lambda pair: -pair[1]) if net > EPSILON and o.burden_hours <= limit
-    ]
-    best: list[Any] = [0.0, (), 0.0]  # value, chosen indexes, burden
+    candidates = _undominated(
+        needs,
+        [
+            o
+            for o in sorted(offers, key=lambda o: -net_alone[o.id])
+            if net_alone[o.id] > EPSILON and o.burden_hours <= limit
+        ],
+        max_offers,
+    )
+    best: list[Any] = [0.0, (), 0.0]  # value, chosen offer ids, burden
+    for start_with in (_greedy(needs, candidates, max_offers, limit, burden_penalty), list(incumbent)):
+        hours = sum(o.burden_hours for o in start_with)
+        if len(start_with) <= max_offers and hours <= limit + EPSILON:
+            value = basket_value(needs, start_with, burden_penalty)
+            if value > best[0] + EPSILON:
+                best[0], best[1], best[2] = value, tuple(o.id for o in start_with), hours
     nodes = 0
+    # Gains only shrink as a basket grows (submodularity), so an offer's value on its own bounds what it
+    # can add to any basket; candidates are sorted by it, so the best `room` of candidates[k:] are the
+    # next `room` ones, and prefix sums give that bound in constant time.
+    prefix = [0.0]
+    for offer in candidates:
+        prefix.append(prefix[-1] + net_alone[offer.id])
+    total_need = sum(w for w in needs.values() if w > 0)
+    # Each candidate's (element, share, need weight) on the elements with a need, and its hours.
+    terms = [tuple((e, sh, needs[e]) for e, sh in o.covers.items() if needs.get(e, 0.0) > 0) for o in candidates]
+    hours_of = [o.burden_hours for o in candidates]
+    count = len(candidates)
 
-    def search(start: int, chosen: tuple[int, ...], covered: dict[str, float], value: float, burden: float) -> None:
+    def search(
+        start: int, chosen: tuple[int, ...], covered: dict[str, float], value: float, burden: float, uncovered: float
+    ) -> None:
+        """``uncovered``: the need not covered yet, which also bounds what any offers can add."""
         nonlocal nodes
         nodes += 1
         if value > best[0] + EPSILON or (abs(value - best[0]) <= EPSILON and burden < best[2] - EPSILON):
-            best[0], best[1], best[2] = value, chosen, burden
+            best[0], best[1], best[2] = value, tuple(candidates[i].id for i in chosen), burden
         room = max_offers - len(chosen)
         if room <= 0:
             return
-        gains = []
-        for index in range(start, len(candidates)):
-            offer = candidates[index]
-            if burden + offer.burden_hours > limit + EPSILON:
+        for index in range(start, count):
+            bound = prefix[min(count, index + room)] - prefix[index]
+            if value + (bound if bound < uncovered else uncovered) <= best[0] + EPSILON:
+                break  # later candidates are worth no more on their own
+            hours = hours_of[index]
+            if burden + hours > limit + EPSILON:
+                continue
+            gain = 0.0
+            for element, share, weight in terms[index]:
+                before = covered.get(element, 0.0)
+                if before < 1.0:
+                    after = before + share
+                    gain += weight * ((1.0 if after > 1.0 else after) - before)
+            net = gain - burden_penalty * hours
+            if net <= EPSILON:
+                continue
+            grown = dict(covered)
+            for element, share, _weight in terms[index]:
+                grown[element] = grown.get(element, 0.0) + share
+            search(index + 1, (*chosen, index), grown, value + net, burden + hours, uncovered - gain)
+
+    search(0, (), {}, 0.0, 0.0, total_need)
+    value, chosen, burden = best
+    order = {o.id: position for position, o in enumerate(candidates)}
+    return Basket(tuple(sorted(chosen, key=lambda i: order.get(i, len(order)))), value, burden, value, nodes)
+
+
+def _greedy(
+    needs: Mapping[str, float], candidates: Sequence[Offer], max_offers: int, limit: float, burden_penalty: float
+) -> list[Offer]:
+    """Each step takes the offer that adds the most, while the limits allow: a good first incumbent."""
+    chosen: list[Offer] = []
+    covered: dict[str, float] = {}
+    hours = 0.0
+    while len(chosen) < max_offers:
+        best_offer, best_net = None, EPSILON
+        for offer in candidates:
+            if offer in chosen or hours + offer.burden_hours > limit + EPSILON:
                 continue
             net = _gain(needs, covered, offer) - burden_penalty * offer.burden_hours
-            if net > EPSILON:
-                gains.append((index, net))
-        # suffix[k]: the sum of the `room` largest gains among gains[k:], an upper bound on what the
-        # branches that continue with gains[k] or a later offer can add (submodularity).
-        suffix = [0.0] * (len(gains) + 1)
-        top: list[float] = []
-        for k in range(len(gains) - 1, -1, -1):
-            top = sorted((*top, gains[k][1]), reverse=True)[:room]
-            suffix[k] = sum(top)
-        for k, (index, net) in enumerate(gains):
-            if value + suffix[k] <= best[0] + EPSILON:
-                break
-            offer = candidates[index]
-            grown = dict(covered)
-            for element, share in offer.covers.items():
-                grown[element] = grown.get(element, 0.0) + share
-            search(index + 1, (*chosen, index), grown, value + net, burden + offer.burden_hours)
+            if net > best_net:
+                best_offer, best_net = offer, net
+        if best_offer is None:
+            break
+        chosen.append(best_offer)
+        hours += best_offer.burden_hours
+        for element, share in best_offer.covers.items():
+            covered[element] = covered.get(element, 0.0) + share
+    return chosen
 
-    search(0, (), {}, 0.0, 0.0)
-    value, chosen, burden = best
-    return Basket(tuple(candidates[i].id for i in chosen), value, burden, value, nodes)
+
+def _undominated(needs: Mapping[str, float], offers: list[Offer], max_offers: int) -> list[Offer]:
+    """Leave out the offers that at least ``max_offers`` others dominate (they cover at least as much of
+    every needed element it covers, for no more reporting hours): any basket holding such an offer can
+    swap it for a dominating one not already in it, and lose nothing. Order is kept."""
+    groups: dict[tuple[str, ...], list[tuple[Offer, dict[str, float]]]] = {}
+    for offer in offers:
+        useful = {e: min(1.0, s) for e, s in offer.covers.items() if needs.get(e, 0.0) > 0}
+        groups.setdefault(tuple(sorted(useful)), []).append((offer, useful))
+    kept: set[str] = set()
+    for elements, members in groups.items():
+        survivors: list[dict[str, float]] = []
+        for offer, useful in sorted(members, key=lambda m: (m[0].burden_hours, -sum(m[1].values()))):
+            dominators = sum(1 for other in survivors if all(other[e] >= useful[e] - EPSILON for e in elements))
+            if dominators >= max_offers:
+                continue
+            survivors.append(useful)
+            kept.add(offer.id)
+    return [o for o in offers if o.id in kept]
 
 
 def _gain(needs: Mapping[str, float], covered: Mapping[str, float], offer: Offer) -> float:
@@ -210,8 +282,13 @@ def recommend(
     (('a',), [('c', 'not_eligible'), ('b', 'redundant')])
     """
     open_offers = [c.offer for c in candidates if c.eligible and (c.capacity_left is None or c.capacity_left > 0)]
+    # The offers worth something on their own, without those that enough others dominate: the same pool
+    # serves the looser limits of the alternatives (a dominating offer never has more reporting hours).
+    pool = _undominated(
+        needs, [o for o in open_offers if _gain(needs, {}, o) - burden_penalty * o.burden_hours > EPSILON], max_offers
+    )
     basket = best_basket(
-        needs, open_offers, max_offers=max_offers, max_burden_hours=max_burden_hours, burden_penalty=burden_penalty
+        needs, pool, max_offers=max_offers, max_burden_hours=max_burden_hours, burden_penalty=burden_penalty
     )
     by_id = {c.offer.id: c for c in candidates}
     chosen = [by_id[i].offer for i in basket.offers]
@@ -254,17 +331,16 @@ def recommend(
         left.append(LeftOut(offer.id, reason, alone))
     left.sort(key=lambda lo: -lo.value_alone)
     alternatives: list[Alternative] = []
-    tries: list[tuple[float, int]] = []
-    if max_burden_hours is not None:
-        tries += [(10.0, 0), (20.0, 0)]
-    tries.append((0.0, 1))
+    # A few more reporting hours: the best basket under the looser limit (exact).
+    tries: list[tuple[float, int]] = [(10.0, 0), (20.0, 0)] if max_burden_hours is not None else []
     for extra_hours, extra_offers in tries:
         other = best_basket(
             needs,
-            open_offers,
+            pool,
             max_offers=max_offers + extra_offers,
             max_burden_hours=None if max_burden_hours is None else max_burden_hours + extra_hours,
             burden_penalty=burden_penalty,
+            incumbent=chosen,
         )
         if other.value > basket.value + 0.01 and all(a.added != _added(basket, other) for a in alternatives):
             alternatives.append(
@@ -272,6 +348,19 @@ def recommend(
             )
         if len(alternatives) == 2:
             break
+    # One more offer: the one that adds the most to this basket within the same limit.
+    if len(alternatives) < 2:
+        room_hours = float("inf") if max_burden_hours is None else max_burden_hours - basket.burden_hours
+        extra = max(
+            (
+                (_gain(needs, covered, o) - burden_penalty * o.burden_hours, o.id)
+                for o in open_offers
+                if o.id not in basket.offers and o.burden_hours <= room_hours + EPSILON
+            ),
+            default=(0.0, ""),
+        )
+        if extra[0] > 0.01:
+            alternatives.append(Alternative(0.0, 1, (extra[1],), (), basket.value + extra[0]))
     return Recommendation(basket, tuple(items), tuple(left[:left_out_shown]), tuple(alternatives))
 
 

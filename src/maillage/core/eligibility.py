@@ -27,7 +27,18 @@ from dataclasses import dataclass, field
 from .errors import MaillageError, Problem
 from .i18n import gettext as _
 
-__all__ = ["KINDS", "Applicant", "Eligibility", "Label", "Outcome", "Rule", "check_rule", "evaluate"]
+__all__ = [
+    "KINDS",
+    "Applicant",
+    "Eligibility",
+    "Label",
+    "Outcome",
+    "Rule",
+    "check_rule",
+    "describe",
+    "evaluate",
+    "is_eligible",
+]
 
 KINDS = ("territory", "sector", "population", "stage", "legal_status", "budget_range", "language", "organisation_age")
 
@@ -128,6 +139,42 @@ def evaluate(
             continue
         outcomes.append(_evaluate(rule, applicant, labels, today))
     return Eligibility(tuple(outcomes))
+
+
+def is_eligible(rules: Sequence[Rule], applicant: Applicant, *, today: dt.date | None = None) -> bool:
+    """The same verdict as :func:`evaluate`, without writing the sentences: for the thousands of offers
+    a basket weighs, of which only a few are shown."""
+    today = today or dt.date.today()
+    for rule in rules:
+        if rule.valid_from is not None and rule.valid_from > today:
+            continue
+        if _passes(rule, applicant, today) is False:
+            return False
+    return True
+
+
+def _passes(rule: Rule, applicant: Applicant, today: dt.date) -> bool | None:
+    if rule.kind == "organisation_age":
+        if applicant.founded_year is None:
+            return None
+        age = today.year - applicant.founded_year
+        return (rule.minimum_years is None or age >= rule.minimum_years) and (
+            rule.maximum_years is None or age <= rule.maximum_years
+        )
+    have = _values_of(rule.kind, applicant)
+    if not have:
+        return None
+    overlap = not have.isdisjoint(rule.values)
+    return not overlap if rule.negate else overlap
+
+
+def _values_of(kind: str, applicant: Applicant) -> frozenset[str]:
+    if kind == "territory":
+        return applicant.territories
+    if kind in ("stage", "legal_status", "budget_range"):
+        value = getattr(applicant, kind)
+        return frozenset({value}) if value else frozenset()
+    return {"sector": applicant.sectors, "population": applicant.populations, "language": applicant.languages}[kind]
 
 
 # --- one rule ------------------------------------------------------------------------------------
@@ -269,3 +316,47 @@ def _age(rule: Rule, applicant: Applicant, today: dt.date) -> Outcome:
 def _french_spaces(text: str) -> str:
     """Non-breaking spaces before : and ; as French typography wants."""
     return text.replace(" :", "\u00a0:").replace(" ;", "\u00a0;")
+
+
+_DESCRIBE = {
+    "territory": ("Pour les initiatives de : {values}", "For initiatives in: {values}"),
+    "sector": ("Pour les secteurs : {values}", "For the sectors: {values}"),
+    "population": ("Pour les initiatives qui servent : {values}", "For initiatives serving: {values}"),
+    "stage": ("Pour les initiatives à l'étape : {values}", "For initiatives at the stage: {values}"),
+    "legal_status": ("Pour les organisations : {values}", "For organisations that are: {values}"),
+    "budget_range": ("Pour un budget annuel de : {values}", "For an annual budget of: {values}"),
+    "language": ("Offerte en : {values}", "Given in: {values}"),
+}
+_DESCRIBE_NOT = {
+    "territory": ("Sauf les initiatives de : {values}", "Except initiatives in: {values}"),
+    "sector": ("Sauf les secteurs : {values}", "Except the sectors: {values}"),
+    "population": ("Sauf les initiatives qui servent : {values}", "Except initiatives serving: {values}"),
+    "stage": ("Sauf les initiatives à l'étape : {values}", "Except initiatives at the stage: {values}"),
+    "legal_status": ("Sauf les organisations : {values}", "Except organisations that are: {values}"),
+    "budget_range": ("Sauf un budget annuel de : {values}", "Except an annual budget of: {values}"),
+    "language": ("Pas offerte en : {values}", "Not given in: {values}"),
+}
+
+
+def describe(rule: Rule, labels: Mapping[str, Label]) -> Label:
+    """The rule in plain words, for the offer's page (no applicant needed).
+
+    >>> describe(Rule("organisation_age", minimum_years=2), {}).en
+    'For organisations at least 2 years old.'
+    """
+    if rule.kind == "organisation_age":
+        low, high = rule.minimum_years, rule.maximum_years
+        if low is not None and high is not None:
+            return Label(
+                f"Pour les organisations de {low} à {high} ans.", f"For organisations {low} to {high} years old."
+            )
+        if low is not None:
+            return Label(
+                f"Pour les organisations d'au moins {low} ans.", f"For organisations at least {low} years old."
+            )
+        return Label(f"Pour les organisations d'au plus {high} ans.", f"For organisations at most {high} years old.")
+    fr, en = (_DESCRIBE_NOT if rule.negate else _DESCRIBE)[rule.kind]
+    return Label(
+        _french_spaces(fr.format(values=_names(rule.values, labels, "fr")) + "."),
+        en.format(values=_names(rule.values, labels, "en")) + ".",
+    )

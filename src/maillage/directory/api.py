@@ -175,6 +175,7 @@ class OfferOut(Schema):
     is_multi_year: bool
     reporting_hours: int
     application_hours: int
+    decision_days: int | None
     is_rolling: bool
     open_periods: list[PeriodSchema]
     languages: list[str]
@@ -329,6 +330,7 @@ class OfferIn(Schema):
     is_multi_year: bool = False
     reporting_hours: int = 0
     application_hours: int = 0
+    decision_days: int | None = Field(None, ge=0, le=3650)
     is_rolling: bool = False
     open_periods: list[PeriodSchema] = []
     languages: list[str] = []
@@ -352,6 +354,7 @@ class OfferPatch(Schema):
     is_multi_year: bool | None = None
     reporting_hours: int | None = None
     application_hours: int | None = None
+    decision_days: int | None = Field(None, ge=0, le=3650)
     is_rolling: bool | None = None
     open_periods: list[PeriodSchema] | None = None
     languages: list[str] | None = None
@@ -475,6 +478,7 @@ def offer_out(request: HttpRequest, offer: SupportOffer) -> dict[str, Any]:
             "is_multi_year",
             "reporting_hours",
             "application_hours",
+            "decision_days",
             "is_rolling",
             "is_demo",
         )

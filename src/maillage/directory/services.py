@@ -76,6 +76,7 @@ OFFER_FIELDS = (
     "is_multi_year",
     "reporting_hours",
     "application_hours",
+    "decision_days",
     "is_rolling",
     "url",
 )

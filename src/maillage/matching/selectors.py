@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.utils import translation
@@ -115,8 +116,16 @@ class OfferView:
     offer: SupportOffer
     covers: dict[str, float]
     inferred: bool
-    eligibility: rules_core.Eligibility
+    eligible: bool
     wanted: bool  # of a kind of support the team asked for (or the team asked for none)
+    rules: list[rules_core.Rule]
+    applicant: rules_core.Applicant
+    names: dict[str, rules_core.Label]
+
+    @cached_property
+    def eligibility(self) -> rules_core.Eligibility:
+        """Every rule with its sentence, written only for the offers shown."""
+        return rules_core.evaluate(self.rules, self.applicant, self.names)
 
 
 @dataclass
@@ -170,13 +179,14 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
         covers, inferred = covers_of(offer, framework)
         if not any(view.needs.get(e, 0) > 0 for e in covers):
             continue  # covers nothing this initiative needs
-        eligibility = rules_core.evaluate(rules_of(offer), applicant, names)
+        rules = rules_of(offer)
+        eligible = rules_core.is_eligible(rules, applicant)
         wanted = all_types or not view.wanted_types or offer.support_type.code in view.wanted_types
-        view.offers[offer.slug] = OfferView(offer, covers, inferred, eligibility, wanted)
+        view.offers[offer.slug] = OfferView(offer, covers, inferred, eligible, wanted, rules, applicant, names)
         candidates.append(
             basket_core.Candidate(
                 basket_core.Offer(offer.slug, float(offer.reporting_hours), covers),
-                eligible=eligibility.eligible and wanted,
+                eligible=eligible and wanted,
                 capacity_left=offer.capacity,
             )
         )

@@ -25,3 +25,26 @@ def get(mapping: dict[str, Any], key: str) -> Any:
 @register.filter
 def percent(share: float) -> float:
     return round(share * 100)
+
+
+@register.simple_tag
+def offer_conditions(offer: Any) -> dict[str, Any]:
+    """Whom the offer accepts and which needs it covers, in plain words, for its page."""
+    from maillage.core.eligibility import describe
+    from maillage.diagnostics import selectors as diagnostic_selectors
+    from maillage.matching import selectors
+
+    names = selectors.labels()
+    framework_model = diagnostic_selectors.current_framework()
+    covers: list[tuple[str, float]] = []
+    inferred = False
+    if framework_model is not None:
+        framework = diagnostic_selectors.framework_of(framework_model)
+        shares, inferred = selectors.covers_of(offer, framework)
+        element_names = {e.id: e.name.get(current_language()) for e in framework.elements}
+        covers = [(element_names.get(e, e), share) for e, share in shares.items()]
+    return {
+        "rules": [describe(rule, names) for rule in selectors.rules_of(offer)],
+        "covers": covers,
+        "inferred": inferred,
+    }

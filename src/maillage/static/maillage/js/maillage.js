@@ -18,6 +18,16 @@
       box.scrollTop = checked.closest("label, li, div").offsetTop - box.offsetTop - 8;
     }
   });
+  // An eligibility rule shows only the values of what it looks at.
+  document.querySelectorAll("[data-rule]").forEach(function (row) {
+    var kind = row.querySelector("select[name$='-kind']");
+    function show() {
+      row.querySelectorAll("[data-kind]").forEach(function (part) {
+        part.hidden = part.getAttribute("data-kind") !== kind.value;
+      });
+    }
+    if (kind) { kind.addEventListener("change", show); show(); }
+  });
   // Forms that destroy something ask first (data-confirm holds the translated question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
