@@ -139,9 +139,15 @@ def test_only_the_initiatives_team_sees_its_basket(client, world, role):
 
 
 def test_every_matching_route_is_tested():
+    # The request pages are tested by role in tests/test_requests.py.
     assert {name for name in _route_names() if name.startswith("matching:")} == {
         "matching:basket",
         "matching:offer_conditions",
+        "matching:requests",
+        "matching:request",
+        "matching:request_create",
+        "matching:request_withdraw",
+        "matching:notifications",
     }
 
 

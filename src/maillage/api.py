@@ -69,6 +69,8 @@ STATUS_BY_CODE = {
     "conflict": 409,
     "framework_version_exists": 409,
     "diagnostic_submitted": 409,
+    "request_exists": 409,
+    "request_answered": 409,
     "invalid_request": 422,
 }
 

@@ -31,6 +31,8 @@ EMAIL_PORT = int(os.environ.get("MAILLAGE_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("MAILLAGE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("MAILLAGE_EMAIL_PASSWORD", "")
 DEFAULT_FROM_EMAIL = os.environ.get("MAILLAGE_FROM_EMAIL", "Maillage <noreply@localhost>")
+# The address of the site, for links in e-mails.
+SITE_URL = os.environ.get("MAILLAGE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 def require(name: str, value: str) -> str:

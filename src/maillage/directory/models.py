@@ -580,6 +580,7 @@ class Relation(Provenance):
         PARTNERS = "partners", _("partners with")
         MEMBER_OF = "member_of", _("is a member of")
         REFERS_TO = "refers_to", _("refers people to")
+        SUPPORTS = "supports", _("supports")
 
     source = models.ForeignKey(
         Organisation,

@@ -11,7 +11,7 @@ from maillage.common.i18n import current_language
 from maillage.core import eligibility as rules_core
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.forms import TerritoryMultipleField
-from maillage.directory.models import Initiative, Language, Organisation, Population, Sector
+from maillage.directory.models import Initiative, Language, Organisation, Population, Sector, SupportOffer
 
 from .models import EligibilityRule
 
@@ -137,3 +137,38 @@ class RuleForm(forms.Form):
 
 CoverFormSet = forms.formset_factory(CoverForm, extra=0)
 RuleFormSet = forms.formset_factory(RuleForm, extra=0)
+
+
+class RequestForm(forms.Form):
+    initiative = forms.SlugField()
+    offer = forms.SlugField()
+    message = forms.CharField(
+        label=_("Message to the support actor (optional)"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    share_diagnostic = forms.BooleanField(
+        label=_("Share our diagnostic with the support actor"), required=False, initial=True
+    )
+
+
+class AnswerForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[("accepted", _("Accept")), ("declined", _("Decline")), ("referred", _("Refer to another offer"))],
+        widget=forms.RadioSelect,
+    )
+    answer = forms.CharField(
+        label=_("Message to the initiative"), required=False, max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    referred_offer = forms.ModelChoiceField(
+        label=_("Offer you refer to"), queryset=SupportOffer.objects.none(), required=False, empty_label="—"
+    )
+    amount = forms.DecimalField(
+        label=_("Amount granted ($), if it is funding"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+
+    def __init__(self, *args: Any, offer: SupportOffer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["referred_offer"].queryset = SupportOffer.objects.exclude(pk=offer.pk).order_by("sort_key")

@@ -82,3 +82,79 @@ class EligibilityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer} · {self.get_kind_display()}"
+
+
+class SupportRequest(models.Model):
+    """An initiative asks a support actor for one of its offers; the support actor answers."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REFERRED = "referred", _("Referred to another offer")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    initiative = models.ForeignKey(
+        "directory.Initiative", on_delete=models.CASCADE, related_name="support_requests", verbose_name=_("initiative")
+    )
+    offer = models.ForeignKey(SupportOffer, on_delete=models.CASCADE, related_name="requests", verbose_name=_("offer"))
+    diagnostic = models.ForeignKey(
+        "diagnostics.Diagnostic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_requests",
+        verbose_name=_("diagnostic shared"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SENT)
+    message = models.TextField(_("message"), blank=True, max_length=3000)
+    answer = models.TextField(_("answer"), blank=True, max_length=3000)
+    referred_offer = models.ForeignKey(
+        SupportOffer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("offer referred to"),
+    )
+    amount = models.DecimalField(_("amount granted ($)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("request for support")
+        verbose_name_plural = _("requests for support")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "offer"],
+                condition=Q(status="sent"),
+                name="request_one_open_per_offer",
+                violation_error_message=_("This initiative already has a request waiting for this offer."),
+                violation_error_code="request_exists",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative} → {self.offer} ({self.get_status_display()})"
+
+
+class Notification(models.Model):
+    """Something that happened for a person, shown in the app (and sent by e-mail)."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
+    text_fr = models.CharField(max_length=300)
+    text_en = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text_en

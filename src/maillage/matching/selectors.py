@@ -174,6 +174,17 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
     )
     applicant = applicant_of(initiative, diagnostic)
     names = labels()
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from .models import SupportRequest
+
+    accepted = dict(
+        SupportRequest.objects.filter(status=SupportRequest.Status.ACCEPTED, answered_at__year=timezone.now().year)
+        .values("offer")
+        .annotate(n=Count("id"))
+        .values_list("offer", "n")
+    )
     candidates = []
     for offer in offers_for_baskets():
         covers, inferred = covers_of(offer, framework)
@@ -187,7 +198,7 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
             basket_core.Candidate(
                 basket_core.Offer(offer.slug, float(offer.reporting_hours), covers),
                 eligible=eligible and wanted,
-                capacity_left=offer.capacity,
+                capacity_left=None if offer.capacity is None else max(0, offer.capacity - accepted.get(offer.pk, 0)),
             )
         )
     view.recommendation = basket_core.recommend(
@@ -198,3 +209,29 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
         burden_penalty=BURDEN_PENALTY,
     )
     return view
+
+
+def requests_sent(user: Any) -> list[Any]:
+    """Requests of the initiatives that the person's organisations carry."""
+    from maillage.accounts.selectors import memberships_by_organisation
+
+    from .models import SupportRequest
+
+    mine = list(memberships_by_organisation(user))
+    return list(
+        SupportRequest.objects.filter(initiative__carriers__organisation_id__in=mine)
+        .distinct()
+        .select_related("initiative", "offer")
+    )
+
+
+def requests_received(user: Any) -> list[Any]:
+    """Requests for the offers that the person's organisations provide."""
+    from maillage.accounts.selectors import memberships_by_organisation
+
+    from .models import SupportRequest
+
+    mine = list(memberships_by_organisation(user))
+    return list(
+        SupportRequest.objects.filter(offer__providers__id__in=mine).distinct().select_related("initiative", "offer")
+    )

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import Membership
 from maillage.core import eligibility as rules_core
 from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics import selectors as diagnostic_selectors
-from maillage.directory.models import SupportOffer
+from maillage.diagnostics.models import Diagnostic, DiagnosticShare
+from maillage.directory.models import Initiative, Organisation, Relation, SupportOffer
 
-from .models import EligibilityRule, OfferCover
+from .models import EligibilityRule, Notification, OfferCover, SupportRequest
 
 
 @transaction.atomic
@@ -76,3 +83,173 @@ def offer_conditions_set(
         for position, rule in enumerate(rules)
     )
     return offer
+
+
+# --- requests for support ------------------------------------------------------------------------
+
+
+def _notify(users: Iterable[Any], *, fr: str, en: str, url: str) -> None:
+    """An in-app notification and an e-mail to each person, in their language."""
+    people = {u.pk: u for u in users if u is not None}.values()
+    Notification.objects.bulk_create(Notification(user=u, text_fr=fr, text_en=en, url=url) for u in people)
+    messages = [
+        ("Maillage", (en if u.preferred_language == "en" else fr) + f"\n\n{settings.SITE_URL}{url}", None, [u.email])
+        for u in people
+        if u.email
+    ]
+    if messages:
+        send_mass_mail(messages, fail_silently=True)
+
+
+def _members(organisations: Iterable[Organisation]) -> list[Any]:
+    return [m.user for m in Membership.objects.filter(organisation__in=list(organisations)).select_related("user")]
+
+
+def capacity_left(offer: SupportOffer, *, year: int | None = None) -> int | None:
+    """The offer's capacity this cycle minus the requests accepted this calendar year (None: no limit)."""
+    if offer.capacity is None:
+        return None
+    year = year or timezone.now().year
+    taken = SupportRequest.objects.filter(
+        offer=offer, status=SupportRequest.Status.ACCEPTED, answered_at__year=year
+    ).count()
+    return max(0, offer.capacity - taken)
+
+
+@transaction.atomic
+def request_send(
+    *, user: Any, initiative: Initiative, offer: SupportOffer, message: str = "", share_diagnostic: bool = True
+) -> SupportRequest:
+    """Ask for an offer on behalf of an initiative; share its latest diagnostic with the providers if chosen."""
+    if not user.has_perm("matching.view_basket", initiative):
+        raise PermissionDenied
+    if SupportRequest.objects.filter(initiative=initiative, offer=offer, status=SupportRequest.Status.SENT).exists():
+        raise MaillageError(
+            "request_exists",
+            _("This initiative already has a request waiting for this offer."),
+            [Problem("request_exists", _("A request is already waiting for an answer."), field="offer")],
+        )
+    if capacity_left(offer) == 0:
+        raise MaillageError("offer_full", _("This offer has no room left this cycle."))
+    diagnostic = None
+    if share_diagnostic:
+        diagnostic = (
+            Diagnostic.objects.filter(initiative=initiative, status=Diagnostic.Status.SUBMITTED)
+            .order_by("-submitted_at")
+            .first()
+        )
+        if diagnostic is not None:
+            for provider in offer.providers.all():
+                if provider.is_support_actor:
+                    DiagnosticShare.objects.get_or_create(
+                        diagnostic=diagnostic, organisation=provider, defaults={"shared_by": user}
+                    )
+    request = SupportRequest.objects.create(
+        initiative=initiative,
+        offer=offer,
+        diagnostic=diagnostic,
+        message=message.strip(),
+        created_by=user,
+        is_demo=initiative.is_demo and offer.is_demo,
+    )
+    _notify(
+        _members(offer.providers.all()),
+        fr=f"Nouvelle demande de soutien : « {initiative.name_fr} » demande « {offer.name_fr} ».".replace(
+            " :", "\u00a0:"
+        )
+        .replace("« ", "«\u00a0")
+        .replace(" »", "\u00a0»"),
+        en=f"New request for support: “{initiative.name_en or initiative.name_fr}” asks for "
+        f"“{offer.name_en or offer.name_fr}”.",
+        url=reverse("matching:request", args=[request.pk]),
+    )
+    return request
+
+
+@transaction.atomic
+def request_answer(
+    *,
+    user: Any,
+    request: SupportRequest,
+    decision: str,
+    answer: str = "",
+    referred_offer: SupportOffer | None = None,
+    amount: Decimal | None = None,
+) -> SupportRequest:
+    """Accept, decline or refer a request (members of a providing organisation). Accepting records a
+    dated relation from the provider to the lead carrying organisation: "funds" with an amount, else
+    "supports"."""
+    request = SupportRequest.objects.select_for_update().select_related("offer", "initiative").get(pk=request.pk)
+    if not user.has_perm("matching.answer_request", request):
+        raise PermissionDenied
+    if request.status != SupportRequest.Status.SENT:
+        raise MaillageError("request_answered", _("This request is already answered or withdrawn."))
+    problems = []
+    if decision not in ("accepted", "declined", "referred"):
+        problems.append(Problem("decision_invalid", _("Accept, decline or refer the request."), field="decision"))
+    if decision == "referred" and referred_offer is None:
+        problems.append(Problem("referral_missing", _("Choose the offer you refer to."), field="referred_offer"))
+    if referred_offer is not None and referred_offer.pk == request.offer_id:
+        problems.append(Problem("referral_same", _("Refer to another offer."), field="referred_offer"))
+    if amount is not None and amount < 0:
+        problems.append(Problem("amount_negative", _("The amount cannot be negative."), field="amount"))
+    if problems:
+        raise MaillageError("answer_invalid", _("Some information is missing or not valid."), problems)
+    now = timezone.now()
+    request.status = decision
+    request.answer = answer.strip()
+    request.referred_offer = referred_offer if decision == "referred" else None
+    request.amount = amount if decision == "accepted" else None
+    request.answered_by = user
+    request.answered_at = now
+    request.save()
+    if decision == "accepted":
+        lead = next((c.organisation for c in request.initiative.carriers.all() if c.is_lead), None)
+        lead = lead or next((c.organisation for c in request.initiative.carriers.all()), None)
+        for provider in request.offer.providers.all():
+            if lead is None or provider.pk == lead.pk:
+                continue
+            kind = Relation.Kind.FUNDS if amount is not None else Relation.Kind.SUPPORTS
+            Relation.objects.get_or_create(
+                source=provider,
+                target=lead,
+                kind=kind,
+                year=now.year,
+                defaults={
+                    "amount": amount,
+                    "is_multi_year": request.offer.is_multi_year,
+                    "is_flexible": request.offer.flexibility == SupportOffer.Flexibility.UNRESTRICTED,
+                    "note": f"{request.offer.name_fr}"[:300],
+                    "is_demo": request.is_demo,
+                },
+            )
+    labels = {
+        "accepted": ("acceptée", "accepted"),
+        "declined": ("refusée", "declined"),
+        "referred": ("orientée vers une autre offre", "referred to another offer"),
+    }[decision]
+    _notify(
+        _members(c.organisation for c in request.initiative.carriers.all()),
+        fr=f"Votre demande « {request.offer.name_fr} » est {labels[0]}.".replace("« ", "«\u00a0").replace(
+            " »", "\u00a0»"
+        ),
+        en=f"Your request “{request.offer.name_en or request.offer.name_fr}” is {labels[1]}.",
+        url=reverse("matching:request", args=[request.pk]),
+    )
+    return request
+
+
+@transaction.atomic
+def request_withdraw(*, user: Any, request: SupportRequest) -> SupportRequest:
+    request = SupportRequest.objects.select_for_update().get(pk=request.pk)
+    if not user.has_perm("matching.withdraw_request", request):
+        raise PermissionDenied
+    if request.status != SupportRequest.Status.SENT:
+        raise MaillageError("request_answered", _("This request is already answered or withdrawn."))
+    request.status = SupportRequest.Status.WITHDRAWN
+    request.save(update_fields=["status"])
+    return request
+
+
+def notifications_read(*, user: Any) -> None:
+    Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -118,6 +118,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 
 DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
+SITE_URL = env.SITE_URL
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
