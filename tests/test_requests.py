@@ -70,6 +70,7 @@ def test_ask_from_the_basket_then_accept_with_an_amount(client, world):
     # The support actor's member is told, in English (their language), by e-mail and in the app.
     assert [m.to for m in mail.outbox] == [[world["answerer"].email]]
     assert mail.outbox[0].body.startswith("New request for support: “Popote” asks for “Coaching”.")
+    assert f"/en/requests/{request.pk}/" in mail.outbox[0].body
     assert Notification.objects.filter(user=world["answerer"], read_at__isnull=True).count() == 1
 
     client.force_login(world["answerer"])

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import reverse, translate_url
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import Membership
@@ -93,7 +93,13 @@ def _notify(users: Iterable[Any], *, fr: str, en: str, url: str) -> None:
     people = {u.pk: u for u in users if u is not None}.values()
     Notification.objects.bulk_create(Notification(user=u, text_fr=fr, text_en=en, url=url) for u in people)
     messages = [
-        ("Maillage", (en if u.preferred_language == "en" else fr) + f"\n\n{settings.SITE_URL}{url}", None, [u.email])
+        (
+            "Maillage",
+            (en if u.preferred_language == "en" else fr)
+            + f"\n\n{settings.SITE_URL}{path_in(url, u.preferred_language)}",
+            None,
+            [u.email],
+        )
         for u in people
         if u.email
     ]
@@ -161,9 +167,21 @@ def request_send(
         .replace(" »", "\u00a0»"),
         en=f"New request for support: “{initiative.name_en or initiative.name_fr}” asks for "
         f"“{offer.name_en or offer.name_fr}”.",
-        url=reverse("matching:request", args=[request.pk]),
+        url=_french(reverse, "matching:request", request.pk),
     )
     return request
+
+
+def path_in(path: str, language: str) -> str:
+    """A site path stored in French (no prefix) as it reads in ``language``."""
+    with translation.override("fr"):
+        return translate_url(path, language)
+
+
+def _french(reverse_: Any, name: str, pk: int) -> str:
+    """A site path in French (the default language, without prefix): stored, then shown in each language."""
+    with translation.override("fr"):
+        return str(reverse_(name, args=[pk]))
 
 
 @transaction.atomic
@@ -234,7 +252,7 @@ def request_answer(
             " »", "\u00a0»"
         ),
         en=f"Your request “{request.offer.name_en or request.offer.name_fr}” is {labels[1]}.",
-        url=reverse("matching:request", args=[request.pk]),
+        url=_french(reverse, "matching:request", request.pk),
     )
     return request
 

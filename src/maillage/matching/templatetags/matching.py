@@ -18,6 +18,14 @@ def in_language(label: Any) -> str:
 
 
 @register.filter
+def localised_url(url: str) -> str:
+    """A site path (stored in French, the default) in the active language."""
+    from maillage.matching.services import path_in
+
+    return path_in(url, current_language()) if url else url
+
+
+@register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key) if mapping else None
 
