@@ -86,6 +86,8 @@ def test_ask_from_the_basket_then_accept_with_an_amount(client, world):
     relation = Relation.objects.get(source=world["funder"], target=world["org"])
     assert (relation.kind, relation.amount) == ("funds", 5000)
     assert services.capacity_left(world["offer"]) == 0
+    offer_page = client.get(reverse("directory:offer", args=[world["offer"].slug])).content.decode()
+    assert "0 place restante cette année" in offer_page
     # The initiative's member is told, in French.
     assert mail.outbox[-1].to == [world["asker"].email]
     assert mail.outbox[-1].body.startswith("Votre demande «\u00a0Coaching\u00a0» est acceptée.")

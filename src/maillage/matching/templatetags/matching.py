@@ -56,3 +56,11 @@ def offer_conditions(offer: Any) -> dict[str, Any]:
         "covers": covers,
         "inferred": inferred,
     }
+
+
+@register.simple_tag
+def places_left(offer: Any) -> int | None:
+    """The offer's capacity minus the requests accepted this year (None: no capacity declared)."""
+    from maillage.matching.services import capacity_left
+
+    return capacity_left(offer)
