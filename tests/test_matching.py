@@ -251,3 +251,64 @@ def test_demo_offers_get_fictional_conditions(world):
     assert demo_conditions_load(seed=4) > 0
     assert EligibilityRule.objects.filter(is_demo=True).exists()
     assert not EligibilityRule.objects.filter(is_demo=True, offer__is_demo=False).exists()
+
+
+# --- after the code review -----------------------------------------------------------------------------
+
+
+def test_territories_match_upwards_only(world, territory):
+    island = InitiativeFactory(carrier=world["org"])
+    island.territories.set([territory("montreal")])
+    north_only = world["offers"]["north"]
+    applicant = selectors.applicant_of(island, None)
+    from maillage.core.eligibility import is_eligible
+
+    assert not is_eligible(selectors.rules_of(north_only), applicant)
+    verdun = selectors.applicant_of(world["initiative"], None)
+    assert "montreal" in verdun.territories  # a Verdun initiative is in the agglomeration
+
+
+def test_a_future_territory_rule_leaves_the_listed_territories_in_force(world, territory):
+    import datetime as dt
+
+    north = world["offers"]["north"]
+    EligibilityRule.objects.create(
+        offer=north, kind="territory", values=["montreal"], valid_from=dt.date.today() + dt.timedelta(days=30)
+    )
+    kinds = [(r.kind, r.values) for r in selectors.rules_of(north)]
+    assert ("territory", ("quartier-montreal-nord",)) in kinds
+
+
+def test_conditions_form_keeps_other_shares_and_needs_a_share(client, world):
+    editor = UserFactory()
+    member(editor, world["funder"])
+    client.force_login(editor)
+    fund = world["offers"]["fund"]  # covers financement-souple at 0.8
+    url = reverse("matching:offer_conditions", args=[fund.slug])
+    page = client.get(url).content.decode()
+    assert 'value="0.8"' in page
+    response = client.post(url, _conditions_post([{"element": "gouvernance", "strength": ""}], []))
+    assert response.status_code == 400
+    assert "Dites quelle part du besoin l&#x27;offre couvre." in response.content.decode()
+    response = client.post(url, _conditions_post([{"element": "gouvernance", "strength": "0.3"}], []))
+    assert response.status_code == 302
+    assert list(OfferCover.objects.filter(offer=fund).values_list("element", "strength")) == [("gouvernance", 0.3)]
+
+
+def test_a_closed_offer_is_left_out_and_a_requested_one_says_so(client, world):
+    import datetime as dt
+
+    from maillage.directory.models import OpenPeriod
+    from maillage.matching import services as matching_services
+
+    fund = world["offers"]["fund"]
+    OpenPeriod.objects.create(offer=fund, opens_on=dt.date(2020, 1, 1), closes_on=dt.date(2020, 2, 1))
+    view = selectors.basket_for(world["initiative"])
+    assert fund.slug not in view.recommendation.basket.offers
+    assert {lo.offer: lo.reason for lo in view.recommendation.left_out}[fund.slug] == "closed"
+    coaching = world["offers"]["coaching"]
+    matching_services.request_send(user=world["user"], initiative=world["initiative"], offer=coaching)
+    client.force_login(world["user"])
+    page = client.get(reverse("matching:basket", args=[world["initiative"].slug])).content.decode()
+    assert "en attente d'une réponse" in page
+    assert "Les demandes sont fermées pour l'instant" in page

@@ -50,19 +50,20 @@ def world(territory):
     }
 
 
-def test_ask_from_the_basket_then_accept_with_an_amount(client, world):
+def test_ask_from_the_basket_then_accept_with_an_amount(client, world, django_capture_on_commit_callbacks):
     client.force_login(world["asker"])
     basket = client.get(reverse("matching:basket", args=[world["initiative"].slug])).content.decode()
     assert "Demander ce soutien" in basket
-    response = client.post(
-        reverse("matching:request_create"),
-        {
-            "initiative": world["initiative"].slug,
-            "offer": world["offer"].slug,
-            "message": "Bonjour !",
-            "share_diagnostic": "on",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # e-mails leave once the request is saved
+        response = client.post(
+            reverse("matching:request_create"),
+            {
+                "initiative": world["initiative"].slug,
+                "offer": world["offer"].slug,
+                "message": "Bonjour !",
+                "share_diagnostic": "on",
+            },
+        )
     request = SupportRequest.objects.get()
     assert response["Location"] == reverse("matching:request", args=[request.pk])
     assert request.diagnostic == world["diagnostic"]
@@ -77,9 +78,10 @@ def test_ask_from_the_basket_then_accept_with_an_amount(client, world):
     page = client.get(reverse("matching:request", args=[request.pk])).content.decode()
     assert "Les besoins que l'initiative a partagés" in page
     assert 'Notifications <span class="badge badge-count">1' in page
-    response = client.post(
-        reverse("matching:request", args=[request.pk]), {"decision": "accepted", "answer": "Oui", "amount": "5000"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("matching:request", args=[request.pk]), {"decision": "accepted", "answer": "Oui", "amount": "5000"}
+        )
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == "accepted"
@@ -207,3 +209,53 @@ def test_initiatives_without_a_carrier_in_common_see_nothing(world):
     other_initiative = InitiativeFactory(carrier=OrganisationFactory())
     with pytest.raises(PermissionDenied):
         services.request_send(user=stranger, initiative=other_initiative, offer=world["offer"])
+
+
+# --- after the code review -----------------------------------------------------------------------------
+
+
+def test_a_superuser_is_a_person_like_any_other_for_private_data(client, world):
+    request = services.request_send(user=world["asker"], initiative=world["initiative"], offer=world["offer"])
+    boss = UserFactory(is_superuser=True, is_staff=True, is_steward=True)
+    client.force_login(boss)
+    assert client.get(reverse("matching:request", args=[request.pk])).status_code == 404
+    assert client.get(reverse("matching:basket", args=[world["initiative"].slug])).status_code == 403
+    assert client.get(reverse("diagnostics:detail", args=[world["diagnostic"].pk])).status_code == 404
+
+
+def test_a_second_grant_adds_up_and_the_last_place_is_taken_once(client, world):
+    world["offer"].capacity = 2
+    world["offer"].save()
+    second_initiative = InitiativeFactory(carrier=world["org"])
+    first = services.request_send(user=world["asker"], initiative=world["initiative"], offer=world["offer"])
+    second = services.request_send(user=world["asker"], initiative=second_initiative, offer=world["offer"])
+    services.request_answer(user=world["answerer"], request=first, decision="accepted", amount=5000)
+    services.request_answer(user=world["answerer"], request=second, decision="accepted", amount=3000)
+    relation = Relation.objects.get(source=world["funder"], target=world["org"], kind="funds")
+    assert relation.amount == 8000
+    third_initiative = InitiativeFactory(carrier=world["org"])
+    world["offer"].capacity = 3
+    world["offer"].save()
+    third = services.request_send(user=world["asker"], initiative=third_initiative, offer=world["offer"])
+    world["offer"].capacity = 2
+    world["offer"].save()
+    with pytest.raises(MaillageError) as caught:
+        services.request_answer(user=world["answerer"], request=third, decision="accepted")
+    assert caught.value.code == "offer_full"
+
+
+def test_amounts_beyond_the_column_are_refused_by_the_api(client, world):
+    request = services.request_send(user=world["asker"], initiative=world["initiative"], offer=world["offer"])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=world['answerer'], name='b')[1]}"}
+    body = {"decision": "accepted", "amount": "1" * 30}
+    response = client.post(f"/api/requests/{request.pk}/answer", body, content_type="application/json", **headers)
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+
+
+def test_an_offer_without_provider_cannot_be_asked_for(world):
+    orphan = OfferFactory(provider=world["funder"])
+    orphan.providers.clear()
+    with pytest.raises(MaillageError) as caught:
+        services.request_send(user=world["asker"], initiative=world["initiative"], offer=orphan)
+    assert caught.value.code == "offer_without_provider"

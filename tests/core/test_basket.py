@@ -160,3 +160,18 @@ def test_basket_scenario(path):
     ][: len(expect["alternatives"])] == expect["alternatives"]
     if not expect["alternatives"]:
         assert rec.alternatives == ()
+
+
+def test_offers_closed_for_now_are_left_out_with_their_reason():
+    from maillage.core.basket import Candidate, recommend
+
+    needs = {"a": 2.0}
+    rec = recommend(
+        needs,
+        [Candidate(Offer("ferme", 1, {"a": 1.0}), accepting=False), Candidate(Offer("ouvert", 5, {"a": 0.5}))],
+        max_offers=3,
+        max_burden_hours=None,
+        burden_penalty=0.02,
+    )
+    assert rec.basket.offers == ("ouvert",)
+    assert [(lo.offer, lo.reason) for lo in rec.left_out] == [("ferme", "closed")]

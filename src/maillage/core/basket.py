@@ -85,7 +85,7 @@ def best_basket(
     burden_penalty: float,
     incumbent: Sequence[Offer] = (),
 ) -> Basket:
-    """The basket of highest value; among equal values, the one with fewer reporting hours.
+    """The basket of highest value (among baskets of equal value, the first one found).
 
     ``incumbent``, a basket known to be feasible, only speeds the search up (it starts from its value);
     the greedy basket always serves as one.
@@ -228,6 +228,7 @@ class Candidate:
     offer: Offer
     eligible: bool = True
     capacity_left: int | None = None  # None: no limit declared
+    accepting: bool = True  # False: applications are closed for now
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ class Item:
 @dataclass(frozen=True)
 class LeftOut:
     offer: str
-    reason: str  # not_eligible | full | over_hours | redundant | weaker
+    reason: str  # not_eligible | closed | full | over_hours | redundant | weaker
     value_alone: float  # its value in a basket of its own: how good it looked
 
 
@@ -281,7 +282,9 @@ def recommend(
     >>> rec.basket.offers, [(o.offer, o.reason) for o in rec.left_out]
     (('a',), [('c', 'not_eligible'), ('b', 'redundant')])
     """
-    open_offers = [c.offer for c in candidates if c.eligible and (c.capacity_left is None or c.capacity_left > 0)]
+    open_offers = [
+        c.offer for c in candidates if c.eligible and c.accepting and (c.capacity_left is None or c.capacity_left > 0)
+    ]
     # The offers worth something on their own, without those that enough others dominate: the same pool
     # serves the looser limits of the alternatives (a dominating offer never has more reporting hours).
     pool = _undominated(
@@ -320,6 +323,8 @@ def recommend(
             continue  # covers nothing the initiative needs: not worth explaining
         if not candidate.eligible:
             reason = "not_eligible"
+        elif not candidate.accepting:
+            reason = "closed"
         elif candidate.capacity_left is not None and candidate.capacity_left <= 0:
             reason = "full"
         elif max_burden_hours is not None and basket.burden_hours + offer.burden_hours > max_burden_hours + EPSILON:

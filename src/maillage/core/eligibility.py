@@ -116,8 +116,10 @@ def check_rule(rule: Rule) -> None:
         low, high = rule.minimum_years, rule.maximum_years
         if low is None and high is None:
             problems.append(Problem("rule_age_missing", _("Give a minimum or a maximum age."), field="minimum_years"))
-        elif (low is not None and low < 0) or (high is not None and high < 0):
-            problems.append(Problem("rule_age_negative", _("An age cannot be negative."), field="minimum_years"))
+        elif (low is not None and not 0 <= low <= 300) or (high is not None and not 0 <= high <= 300):
+            problems.append(
+                Problem("rule_age_negative", _("An age is between 0 and 300 years."), field="minimum_years")
+            )
         elif low is not None and high is not None and low > high:
             problems.append(
                 Problem("rule_age_order", _("The minimum age is above the maximum."), field="maximum_years")
@@ -194,7 +196,7 @@ _OFFER = {
     "sector": ("cette offre vise {theirs}", "this offer is for {theirs}"),
     "population": ("cette offre vise {theirs}", "this offer is for {theirs}"),
     "stage": ("cette offre vise l'étape {theirs}", "this offer is for the stage {theirs}"),
-    "legal_status": ("cette offre est pour : {theirs}", "this offer is for: {theirs}"),
+    "legal_status": ("cette offre vise les statuts {theirs}", "this offer is for the statuses {theirs}"),
     "budget_range": ("cette offre vise un budget de {theirs}", "this offer is for a budget of {theirs}"),
     "language": ("cette offre se donne en {theirs}", "this offer is given in {theirs}"),
 }
@@ -267,6 +269,7 @@ def _evaluate(rule: Rule, applicant: Applicant, labels: Mapping[str, Label], tod
     mine_fr, mine_en = _MINE[rule.kind]
     theirs_fr, theirs_en = _EXCLUDES if rule.negate else _OFFER[rule.kind]
     shown = [c for c in mine_codes if c in rule.values] if rule.negate and overlap else list(mine_codes)
+    shown = shown or list(mine_codes)  # excluded through a territory that contains the initiative's
     sentence_fr = (
         mine_fr.format(mine=_names(shown, labels, "fr"))
         + (" : " if passed else " ; ")

@@ -43,7 +43,7 @@ class AnswerIn(Schema):
     decision: Literal["accepted", "declined", "referred"]
     answer: str = Field("", max_length=3000)
     referred_offer: str | None = None
-    amount: Decimal | None = Field(None, ge=0)
+    amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
 
 
 def _request_out(r: SupportRequest) -> dict[str, Any]:

@@ -15,8 +15,6 @@ from maillage.directory.models import Initiative, Language, Organisation, Popula
 
 from .models import EligibilityRule
 
-STRENGTHS = [("0.25", _("a quarter")), ("0.5", _("half")), ("0.75", _("three quarters")), ("1.0", _("all of it"))]
-
 
 def element_choices() -> list[tuple[str, str]]:
     framework = diagnostic_selectors.current_framework()
@@ -31,13 +29,24 @@ def element_choices() -> list[tuple[str, str]]:
 
 class CoverForm(forms.Form):
     element = forms.ChoiceField(label=_("Condition of success"), required=False)
-    strength = forms.TypedChoiceField(
-        label=_("How much of the need it covers"), choices=STRENGTHS, coerce=float, required=False, initial="0.5"
+    strength = forms.FloatField(
+        label=_("How much of the need it covers"),
+        help_text=_("From 0.01 to 1: 1 covers the whole need, 0.5 half of it."),
+        min_value=0.01,
+        max_value=1.0,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["element"].choices = element_choices()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("element") and data.get("strength") is None and "strength" not in self.errors:
+            self.add_error("strength", _("Say how much of the need the offer covers."))
+        return data
 
 
 def _codes(model: Any) -> list[tuple[str, str]]:
@@ -47,8 +56,12 @@ def _codes(model: Any) -> list[tuple[str, str]]:
 class RuleForm(forms.Form):
     """One rule: what it looks at, then the values for that criterion (the others are ignored)."""
 
+    # Language is left out: Maillage does not know yet in which languages an initiative works, so such a
+    # rule could never exclude anyone (the core evaluates it, as "to check").
     kind = forms.ChoiceField(
-        label=_("The rule looks at"), choices=[("", "—"), *EligibilityRule.Kind.choices], required=False
+        label=_("The rule looks at"),
+        choices=[("", "—"), *[c for c in EligibilityRule.Kind.choices if c[0] != EligibilityRule.Kind.LANGUAGE]],
+        required=False,
     )
     territories = TerritoryMultipleField(label=_("Territories"))
     sectors = forms.MultipleChoiceField(label=_("Sectors"), required=False, widget=forms.CheckboxSelectMultiple)
@@ -71,8 +84,12 @@ class RuleForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.MultipleChoiceField(label=_("Languages"), required=False, widget=forms.CheckboxSelectMultiple)
-    minimum_years = forms.IntegerField(label=_("Organisation at least (years old)"), required=False, min_value=0)
-    maximum_years = forms.IntegerField(label=_("Organisation at most (years old)"), required=False, min_value=0)
+    minimum_years = forms.IntegerField(
+        label=_("Organisation at least (years old)"), required=False, min_value=0, max_value=300
+    )
+    maximum_years = forms.IntegerField(
+        label=_("Organisation at most (years old)"), required=False, min_value=0, max_value=300
+    )
     negate = forms.BooleanField(label=_("Everyone except these"), required=False)
     valid_from = forms.DateField(
         label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -146,8 +146,8 @@ class Notification(models.Model):
     """Something that happened for a person, shown in the app (and sent by e-mail)."""
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
-    text_fr = models.CharField(max_length=300)
-    text_en = models.CharField(max_length=300)
+    text_fr = models.TextField()
+    text_en = models.TextField()
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 
 from maillage.core import basket as basket_core
 from maillage.core import eligibility as rules_core
+from maillage.core.availability import availability
 from maillage.core.framework import Framework as CoreFramework
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.diagnostics.models import Diagnostic
@@ -26,13 +28,13 @@ from maillage.directory.models import (
     SupportType,
     Territory,
 )
-from maillage.directory.selectors import territory_scope_ids
 
 from .models import EligibilityRule
 
 MAX_OFFERS = 3
 BURDEN_PENALTY = 0.02  # the allocation format's default: 50 reporting hours cost one unit of need
 INFERRED_STRENGTH = 0.5  # an offer without declared coverage covers half the need of the elements of its type
+OPENING_HORIZON_DAYS = 90  # an offer opening within this many days still enters a basket
 
 
 def _both(label: Any) -> rules_core.Label:
@@ -63,10 +65,7 @@ def applicant_of(initiative: Initiative, diagnostic: Diagnostic | None) -> rules
     if lead is None:
         lead = next((c.organisation for c in initiative.carriers.all()), None)
     own = list(diagnostic.territories.all()) if diagnostic is not None else list(initiative.territories.all())
-    scope: set[int] = set()
-    for territory in own:
-        scope |= territory_scope_ids(territory)
-    slugs = dict(Territory.objects.filter(pk__in=scope).values_list("pk", "slug")) if scope else {}
+    slugs = containing_slugs(own)
     populations = diagnostic.populations.all() if diagnostic is not None else initiative.populations.all()
     return rules_core.Applicant(
         territories=frozenset(slugs.values()),
@@ -81,8 +80,22 @@ def applicant_of(initiative: Initiative, diagnostic: Diagnostic | None) -> rules
     )
 
 
+def containing_slugs(territories: Iterable[Territory]) -> dict[int, str]:
+    """The territories and every territory that contains them (a quartier's borough, the agglomeration):
+    an initiative in Verdun is in the agglomeration, but an island-wide one is not in Montréal-Nord."""
+    parents: dict[int, set[int]] = {}
+    for child, parent in Territory.within.through.objects.values_list("from_territory_id", "to_territory_id"):
+        parents.setdefault(child, set()).add(parent)
+    found = {t.pk for t in territories}
+    frontier = set(found)
+    while frontier:
+        frontier = set().union(*(parents.get(pk, set()) for pk in frontier)) - found
+        found |= frontier
+    return dict(Territory.objects.filter(pk__in=found).values_list("pk", "slug")) if found else {}
+
+
 def rules_of(offer: SupportOffer) -> list[rules_core.Rule]:
-    """The offer's declared rules; without a territory rule, the territories it lists are one."""
+    """The offer's declared rules; without a territory rule in force, the territories it lists are one."""
     declared = [
         rules_core.Rule(
             kind=r.kind,
@@ -96,7 +109,9 @@ def rules_of(offer: SupportOffer) -> list[rules_core.Rule]:
         for r in offer.eligibility_rules.all()
     ]
     places = tuple(t.slug for t in offer.territories.all())
-    if places and not any(r.kind == EligibilityRule.Kind.TERRITORY for r in declared):
+    today = timezone.localdate()
+    in_force = [r for r in declared if r.valid_from is None or r.valid_from <= today]
+    if places and not any(r.kind == EligibilityRule.Kind.TERRITORY for r in in_force):
         declared.insert(0, rules_core.Rule("territory", places))
     return declared
 
@@ -121,6 +136,8 @@ class OfferView:
     rules: list[rules_core.Rule]
     applicant: rules_core.Applicant
     names: dict[str, rules_core.Label]
+    availability: Any = None  # maillage.core.availability.Availability
+    requested: Any = None  # the initiative's request waiting for this offer, if any
 
     @cached_property
     def eligibility(self) -> rules_core.Eligibility:
@@ -175,7 +192,6 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
     applicant = applicant_of(initiative, diagnostic)
     names = labels()
     from django.db.models import Count
-    from django.utils import timezone
 
     from .models import SupportRequest
 
@@ -185,6 +201,11 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
         .annotate(n=Count("id"))
         .values_list("offer", "n")
     )
+    waiting = {
+        r.offer_id: r for r in SupportRequest.objects.filter(initiative=initiative, status=SupportRequest.Status.SENT)
+    }
+    today = timezone.localdate()
+    horizon = today + timedelta(days=OPENING_HORIZON_DAYS)
     candidates = []
     for offer in offers_for_baskets():
         covers, inferred = covers_of(offer, framework)
@@ -193,11 +214,20 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
         rules = rules_of(offer)
         eligible = rules_core.is_eligible(rules, applicant)
         wanted = all_types or not view.wanted_types or offer.support_type.code in view.wanted_types
-        view.offers[offer.slug] = OfferView(offer, covers, inferred, eligible, wanted, rules, applicant, names)
+        periods = [(p.opens_on, p.closes_on) for p in offer.open_periods.all()]
+        when = availability(periods, today=today, rolling=offer.is_rolling)
+        # Open now, without dates, or opening within the planning horizon: the team can prepare its request.
+        accepting = when.state in ("rolling", "open", "unknown") or (
+            when.state == "upcoming" and when.next_opening is not None and when.next_opening <= horizon
+        )
+        view.offers[offer.slug] = OfferView(
+            offer, covers, inferred, eligible, wanted, rules, applicant, names, when, waiting.get(offer.pk)
+        )
         candidates.append(
             basket_core.Candidate(
                 basket_core.Offer(offer.slug, float(offer.reporting_hours), covers),
                 eligible=eligible and wanted,
+                accepting=accepting,
                 capacity_left=None if offer.capacity is None else max(0, offer.capacity - accepted.get(offer.pk, 0)),
             )
         )

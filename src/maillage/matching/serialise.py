@@ -8,6 +8,7 @@ from .selectors import BasketView
 
 LEFT_OUT_REASONS = {
     "full": ("Plus de place ce cycle-ci.", "No room left this cycle."),
+    "closed": ("Les demandes sont fermées pour l'instant.", "Applications are closed for now."),
     "over_hours": (
         "Le panier dépasserait votre limite d'heures de reddition de comptes.",
         "The basket would go over your limit of reporting hours.",
@@ -41,6 +42,8 @@ def basket_data(view: BasketView) -> dict[str, Any]:
             details.insert(0, dict(zip(("fr", "en"), LEFT_OUT_REASONS["not_wanted"], strict=True)))
         elif reason in LEFT_OUT_REASONS:
             details.append(dict(zip(("fr", "en"), LEFT_OUT_REASONS[reason], strict=True)))
+        if reason == "not_eligible" and not offer_view.wanted and offer_view.eligible:
+            reason = "not_wanted"
         left.append({"offer": lo.offer, "reason": reason, "details": details})
     return {
         "initiative": view.initiative.slug,

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse, translate_url
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ def offer_conditions_set(
                 Problem("cover_exists", _("This condition is listed twice."), field=f"covers-{index}-element")
             )
         seen.add(element)
-        if not 0 < strength <= 1:
+        if not isinstance(strength, int | float) or not 0 < strength <= 1:
             problems.append(
                 Problem(
                     "strength_invalid",
@@ -103,8 +103,8 @@ def _notify(users: Iterable[Any], *, fr: str, en: str, url: str) -> None:
         for u in people
         if u.email
     ]
-    if messages:
-        send_mass_mail(messages, fail_silently=True)
+    if messages:  # only once the change is saved: no e-mail about a request that was rolled back
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
 
 
 def _members(organisations: Iterable[Organisation]) -> list[Any]:
@@ -137,6 +137,8 @@ def request_send(
         )
     if capacity_left(offer) == 0:
         raise MaillageError("offer_full", _("This offer has no room left this cycle."))
+    if not offer.providers.exists():
+        raise MaillageError("offer_without_provider", _("This offer has no provider to answer a request."))
     diagnostic = None
     if share_diagnostic:
         diagnostic = (
@@ -150,14 +152,20 @@ def request_send(
                     DiagnosticShare.objects.get_or_create(
                         diagnostic=diagnostic, organisation=provider, defaults={"shared_by": user}
                     )
-    request = SupportRequest.objects.create(
-        initiative=initiative,
-        offer=offer,
-        diagnostic=diagnostic,
-        message=message.strip(),
-        created_by=user,
-        is_demo=initiative.is_demo and offer.is_demo,
-    )
+    try:
+        with transaction.atomic():
+            request = SupportRequest.objects.create(
+                initiative=initiative,
+                offer=offer,
+                diagnostic=diagnostic,
+                message=message.strip(),
+                created_by=user,
+                is_demo=initiative.is_demo and offer.is_demo,
+            )
+    except IntegrityError:  # the same request, sent at the same moment by someone else of the team
+        raise MaillageError(
+            "request_exists", _("This initiative already has a request waiting for this offer.")
+        ) from None
     _notify(
         _members(offer.providers.all()),
         fr=f"Nouvelle demande de soutien : « {initiative.name_fr} » demande « {offer.name_fr} ».".replace(
@@ -213,6 +221,11 @@ def request_answer(
         problems.append(Problem("amount_negative", _("The amount cannot be negative."), field="amount"))
     if problems:
         raise MaillageError("answer_invalid", _("Some information is missing or not valid."), problems)
+    if decision == "accepted":
+        # Lock the offer: two acceptances at once cannot both take its last place.
+        SupportOffer.objects.select_for_update().filter(pk=request.offer_id).first()
+        if capacity_left(request.offer) == 0:
+            raise MaillageError("offer_full", _("This offer has no room left this cycle."))
     now = timezone.now()
     request.status = decision
     request.answer = answer.strip()
@@ -228,7 +241,7 @@ def request_answer(
             if lead is None or provider.pk == lead.pk:
                 continue
             kind = Relation.Kind.FUNDS if amount is not None else Relation.Kind.SUPPORTS
-            Relation.objects.get_or_create(
+            relation, created = Relation.objects.select_for_update().get_or_create(
                 source=provider,
                 target=lead,
                 kind=kind,
@@ -241,6 +254,11 @@ def request_answer(
                     "is_demo": request.is_demo,
                 },
             )
+            if not created and amount is not None:
+                # Another grant the same year to the same organisation: the relation carries the total.
+                relation.amount = (relation.amount or 0) + amount
+                relation.note = f"{relation.note} + {request.offer.name_fr}"[:300]
+                relation.save(update_fields=["amount", "note", "updated_at"])
     labels = {
         "accepted": ("acceptée", "accepted"),
         "declined": ("refusée", "declined"),

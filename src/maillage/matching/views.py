@@ -94,13 +94,14 @@ def offer_conditions(request: HttpRequest, slug: str) -> HttpResponse:
 def _show_problems(error: MaillageError, covers: Any, rules: Any, chosen_rules: list[tuple[int, Any]]) -> None:
     """Put each problem on its row and field (rule problems are numbered among the filled rows)."""
     filled = [index for index, rule in chosen_rules if rule is not None]
+    filled_covers = [index for index, form in enumerate(covers.forms) if form.cleaned_data.get("element")]
     for problem in error.problems:
         prefix, _sep, rest = (problem.field or "").partition("-")
         number, _sep, field = rest.partition("-")
         if not number.isdigit():
             continue
-        if prefix == "covers" and int(number) < len(covers.forms):
-            form = covers.forms[int(number)]
+        if prefix == "covers" and int(number) < len(filled_covers):
+            form = covers.forms[filled_covers[int(number)]]
         elif prefix == "rules" and int(number) < len(filled):
             form = rules.forms[filled[int(number)]]
         else:
