@@ -103,6 +103,7 @@ def test_referring_needs_an_offer_and_a_second_answer_is_refused(client, world):
     request = services.request_send(user=world["asker"], initiative=world["initiative"], offer=world["offer"])
     client.force_login(world["answerer"])
     url = reverse("matching:request", args=[request.pk])
+    assert "Autre offre — Fondation répondante" in client.get(url).content.decode()
     response = client.post(url, {"decision": "referred", "answer": "Voyez plutôt"})
     assert response.status_code == 400
     assert "Choisissez l&#x27;offre vers laquelle vous orientez." in response.content.decode()
@@ -130,6 +131,8 @@ def test_one_waiting_request_per_offer_and_withdrawing(client, world):
     client.post(reverse("matching:request_withdraw", args=[request.pk]))
     request.refresh_from_db()
     assert request.status == "withdrawn"
+    told = Notification.objects.filter(user=world["answerer"]).order_by("-id").first()
+    assert told.text_fr == "«\u00a0Popote\u00a0» a retiré sa demande pour «\u00a0Coaching\u00a0»."
 
 
 ROLES = ("anonymous", "outsider", "asker", "answerer", "steward")

@@ -1,12 +1,34 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from maillage.core.errors import MaillageError
+
 
 class NotFound(Http404):
     """A 404 whose message is written for the user (translated): the 404 page shows it."""
+
+
+def get_or_404(loader: Callable[[str], Any], slug: str) -> Any:
+    """The record a selector loads (it raises ``MaillageError`` when there is none), or a 404 saying so."""
+    try:
+        return loader(slug)
+    except MaillageError as exc:
+        raise NotFound(exc.message) from None
+
+
+def get_allowed(request: HttpRequest, loader: Callable[[str], Any], slug: str, perm: str) -> Any:
+    """The record behind ``slug`` (404 if none), if the person holds ``perm`` on it (403 otherwise)."""
+    record = get_or_404(loader, slug)
+    if not request.user.has_perm(perm, record):
+        raise PermissionDenied
+    return record
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
-from maillage.common.views import NotFound
+from maillage.common.views import NotFound, get_allowed
 from maillage.core import scoring
 from maillage.core.errors import MaillageError
 from maillage.directory import selectors as directory_selectors
@@ -231,12 +231,7 @@ def aggregates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        initiative = directory_selectors.initiative_detail(slug)
-    except MaillageError as exc:
-        raise NotFound(exc.message) from None
-    if not request.user.has_perm("diagnostics.start_diagnostic", initiative):
-        raise PermissionDenied
+    initiative = get_allowed(request, directory_selectors.initiative_detail, slug, "diagnostics.start_diagnostic")
     try:
         diagnostic, created = services.diagnostic_start(user=request.user, initiative=initiative)
     except MaillageError as exc:

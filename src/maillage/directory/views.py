@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.pagination import page_number
-from maillage.common.views import NotFound
+from maillage.common.views import get_allowed, get_or_404
 from maillage.core.errors import MaillageError
 
 from . import maps, selectors, services
@@ -34,19 +34,8 @@ INDICATORS = {
 }
 
 
-def _get(loader: Callable[[str], Any], slug: str) -> Any:
-    try:
-        return loader(slug)
-    except MaillageError as exc:
-        raise NotFound(exc.message) from None
-
-
-def _get_allowed(request: HttpRequest, loader: Callable[[str], Any], slug: str, perm: str) -> Any:
-    """The record behind ``slug`` (404 if none), if the person holds ``perm`` on it (403 otherwise)."""
-    record = _get(loader, slug)
-    if not request.user.has_perm(perm, record):
-        raise PermissionDenied
-    return record
+_get = get_or_404
+_get_allowed = get_allowed
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -22,8 +22,9 @@ def element_choices() -> list[tuple[str, str]]:
         return []
     language = current_language()
     core = diagnostic_selectors.framework_of(framework)
-    return [("", "—")] + [
-        (e.id, f"{level.name.get(language)} · {e.name.get(language)}") for level in core.levels for e in level.elements
+    # Grouped by level: short option names that a phone does not cut.
+    return [("", "—")] + [  # type: ignore[list-item]
+        (level.name.get(language), [(e.id, e.name.get(language)) for e in level.elements]) for level in core.levels
     ]
 
 
@@ -170,6 +171,14 @@ class RequestForm(forms.Form):
     )
 
 
+class OfferChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Offers named with their providers: many offers share a name."""
+
+    def label_from_instance(self, obj: SupportOffer) -> str:
+        providers = ", ".join(p.name for p in obj.providers.all())
+        return f"{obj.name} — {providers}" if providers else obj.name
+
+
 class AnswerForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Your answer"),
@@ -179,7 +188,7 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("Message to the initiative"), required=False, max_length=3000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    referred_offer = forms.ModelChoiceField(
+    referred_offer = OfferChoiceField(
         label=_("Offer you refer to"), queryset=SupportOffer.objects.none(), required=False, empty_label="—"
     )
     amount = forms.DecimalField(
@@ -188,4 +197,6 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args: Any, offer: SupportOffer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["referred_offer"].queryset = SupportOffer.objects.exclude(pk=offer.pk).order_by("sort_key")
+        self.fields["referred_offer"].queryset = (  # type: ignore[attr-defined]
+            SupportOffer.objects.exclude(pk=offer.pk).order_by("sort_key", "id").prefetch_related("providers")
+        )

@@ -284,6 +284,15 @@ def request_withdraw(*, user: Any, request: SupportRequest) -> SupportRequest:
         raise MaillageError("request_answered", _("This request is already answered or withdrawn."))
     request.status = SupportRequest.Status.WITHDRAWN
     request.save(update_fields=["status"])
+    offer, initiative = request.offer, request.initiative
+    _notify(
+        _members(offer.providers.all()),
+        fr=f"« {initiative.name_fr} » a retiré sa demande pour « {offer.name_fr} ».".replace("« ", "«\u00a0").replace(
+            " »", "\u00a0»"
+        ),
+        en=f"“{initiative.name_en or initiative.name_fr}” withdrew its request for “{offer.name_en or offer.name_fr}”.",
+        url=_french(reverse, "matching:request", request.pk),
+    )
     return request
 
 

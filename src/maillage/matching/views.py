@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
-from maillage.common.views import NotFound
+from maillage.common.views import NotFound, get_allowed
 from maillage.core.errors import MaillageError
 from maillage.directory import selectors as directory_selectors
 
@@ -25,12 +25,7 @@ from .models import SupportRequest
 
 @login_required
 def basket(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        initiative = directory_selectors.initiative_detail(slug)
-    except MaillageError as exc:
-        raise NotFound(exc.message) from None
-    if not request.user.has_perm("matching.view_basket", initiative):
-        raise PermissionDenied
+    initiative = get_allowed(request, directory_selectors.initiative_detail, slug, "matching.view_basket")
     view = selectors.basket_for(initiative, all_types=request.GET.get("all") == "1")
     language = current_language()
     names = {e.id: e.name.get(language) for e in view.framework.elements} if view.framework else {}
@@ -44,12 +39,7 @@ EXTRA_ROWS = 2
 @require_http_methods(["GET", "POST"])
 def offer_conditions(request: HttpRequest, slug: str) -> HttpResponse:
     """What the offer covers and whom it accepts, edited by the providing organisation's members."""
-    try:
-        offer = directory_selectors.offer_detail(slug)
-    except MaillageError as exc:
-        raise NotFound(exc.message) from None
-    if not request.user.has_perm("directory.edit_offer", offer):
-        raise PermissionDenied
+    offer = get_allowed(request, directory_selectors.offer_detail, slug, "directory.edit_offer")
     if request.method == "POST":
         covers = CoverFormSet(request.POST, prefix="covers")
         rules = RuleFormSet(request.POST, prefix="rules")
