@@ -12,6 +12,12 @@ from tests.factories import InitiativeFactory, OrganisationFactory, UserFactory,
 PASSWORD = "correct horse battery staple"
 
 
+def _settle(page):
+    """Wait until no autosave is in flight (htmx marks the form while it posts): the live server of the
+    tests shares one in-memory SQLite connection between its threads, so requests must not overlap."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=10_000)
+
+
 def _log_in(page, site, user):
     page.goto(site + "/accounts/login/")
     page.get_by_label(re.compile("^Adresse courriel")).fill(user.email)
@@ -48,6 +54,7 @@ def test_fill_leave_resume_submit_and_read_the_results(page, site, axe):
     assert axe(page) == []
 
     # Leave, come back later: the answers are there.
+    _settle(page)
     page.goto(site + "/")
     page.get_by_role("link", name="Autodiagnostic", exact=True).first.click()
     page.get_by_role("button", name="Reprendre le diagnostic").click()
@@ -63,10 +70,12 @@ def test_fill_leave_resume_submit_and_read_the_results(page, site, axe):
         for option in page.locator(".scale-option:has(input[value='4'])").all():
             option.click()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        _settle(page)
         page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Aspirations")
     page.get_by_label(re.compile("^Reddition de comptes que vous acceptez")).fill("20")
     page.get_by_text("Deux à trois ans").click()
+    _settle(page)
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vérifier et soumettre")
     page.get_by_role("button", name="Soumettre et voir mes résultats").click()
