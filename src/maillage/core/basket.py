@@ -295,13 +295,13 @@ def recommend(
     )
     by_id = {c.offer.id: c for c in candidates}
     chosen = [by_id[i].offer for i in basket.offers]
+    covered = coverage(chosen)
     items = []
     for offer in chosen:
         others = [o for o in chosen if o.id != offer.id]
         covered_without = coverage(others)
-        covered_with = coverage(chosen)
         share = {
-            element: round(min(1.0, covered_with.get(element, 0.0)) - min(1.0, covered_without.get(element, 0.0)), 6)
+            element: round(min(1.0, covered.get(element, 0.0)) - min(1.0, covered_without.get(element, 0.0)), 6)
             for element in offer.covers
             if needs.get(element, 0.0) > 0
         }
@@ -312,7 +312,6 @@ def recommend(
                 basket.value - basket_value(needs, others, burden_penalty),
             )
         )
-    covered = coverage(chosen)
     left: list[LeftOut] = []
     for candidate in candidates:
         offer = candidate.offer

@@ -25,7 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .errors import MaillageError, Problem
+from .framework import Text as Label  # a value's name in French and English
 from .i18n import gettext as _
+from .text import french_spaces as _french_spaces
 
 __all__ = [
     "KINDS",
@@ -41,14 +43,6 @@ __all__ = [
 ]
 
 KINDS = ("territory", "sector", "population", "stage", "legal_status", "budget_range", "language", "organisation_age")
-
-
-@dataclass(frozen=True)
-class Label:
-    """A value's name in French and English."""
-
-    fr: str
-    en: str
 
 
 @dataclass(frozen=True)
@@ -314,11 +308,6 @@ def _age(rule: Rule, applicant: Applicant, today: dt.date) -> Outcome:
             + f"this offer is for organisations {wanted[1]}.",
         ),
     )
-
-
-def _french_spaces(text: str) -> str:
-    """Non-breaking spaces before : and ; as French typography wants."""
-    return text.replace(" :", "\u00a0:").replace(" ;", "\u00a0;")
 
 
 _DESCRIBE = {

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 __all__ = [
     "MIN_TOKEN_LENGTH",
     "facet_document",
+    "french_spaces",
     "matches",
     "normalize",
     "search_document",
@@ -120,3 +121,14 @@ def facet_document(facets: Iterable[tuple[str, int]]) -> str:
 def sort_key(text: str) -> str:
     """A key that sorts names alphabetically regardless of accents and case."""
     return normalize(text)[:200]
+
+
+def french_spaces(text: str) -> str:
+    """French typography: a non-breaking space before « : ; ? ! » and inside « ».
+
+    >>> french_spaces("Votre demande « Coaching » : acceptée !").count(chr(0xA0))
+    4
+    """
+    for mark in (":", ";", "?", "!"):
+        text = text.replace(f" {mark}", f"\u00a0{mark}")
+    return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")

@@ -10,8 +10,10 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone, translation
 
+from maillage.accounts.selectors import memberships_by_organisation
 from maillage.core import basket as basket_core
 from maillage.core import eligibility as rules_core
 from maillage.core.availability import availability
@@ -29,7 +31,7 @@ from maillage.directory.models import (
     Territory,
 )
 
-from .models import EligibilityRule
+from .models import EligibilityRule, SupportRequest
 
 MAX_OFFERS = 3
 BURDEN_PENALTY = 0.02  # the allocation format's default: 50 reporting hours cost one unit of need
@@ -191,16 +193,7 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
     )
     applicant = applicant_of(initiative, diagnostic)
     names = labels()
-    from django.db.models import Count
-
-    from .models import SupportRequest
-
-    accepted = dict(
-        SupportRequest.objects.filter(status=SupportRequest.Status.ACCEPTED, answered_at__year=timezone.now().year)
-        .values("offer")
-        .annotate(n=Count("id"))
-        .values_list("offer", "n")
-    )
+    accepted = accepted_this_year()
     waiting = {
         r.offer_id: r for r in SupportRequest.objects.filter(initiative=initiative, status=SupportRequest.Status.SENT)
     }
@@ -241,12 +234,18 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
     return view
 
 
+def accepted_this_year(offer_ids: Iterable[int] | None = None, *, year: int | None = None) -> dict[int, int]:
+    """Offer id → requests accepted in the calendar year: what its capacity for the cycle has given."""
+    accepted = SupportRequest.objects.filter(
+        status=SupportRequest.Status.ACCEPTED, answered_at__year=year or timezone.now().year
+    )
+    if offer_ids is not None:
+        accepted = accepted.filter(offer_id__in=list(offer_ids))
+    return dict(accepted.values("offer").annotate(n=Count("id")).values_list("offer", "n"))
+
+
 def requests_sent(user: Any) -> list[Any]:
     """Requests of the initiatives that the person's organisations carry."""
-    from maillage.accounts.selectors import memberships_by_organisation
-
-    from .models import SupportRequest
-
     mine = list(memberships_by_organisation(user))
     return list(
         SupportRequest.objects.filter(initiative__carriers__organisation_id__in=mine)
@@ -257,10 +256,6 @@ def requests_sent(user: Any) -> list[Any]:
 
 def requests_received(user: Any) -> list[Any]:
     """Requests for the offers that the person's organisations provide."""
-    from maillage.accounts.selectors import memberships_by_organisation
-
-    from .models import SupportRequest
-
     mine = list(memberships_by_organisation(user))
     return list(
         SupportRequest.objects.filter(offer__providers__id__in=mine).distinct().select_related("initiative", "offer")

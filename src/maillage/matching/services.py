@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from maillage.accounts.models import Membership
 from maillage.core import eligibility as rules_core
 from maillage.core.errors import MaillageError, Problem
+from maillage.core.text import french_spaces
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.diagnostics.models import Diagnostic, DiagnosticShare
 from maillage.directory.models import Initiative, Organisation, Relation, SupportOffer
 
+from . import selectors
 from .models import EligibilityRule, Notification, OfferCover, SupportRequest
 
 
@@ -115,11 +117,7 @@ def capacity_left(offer: SupportOffer, *, year: int | None = None) -> int | None
     """The offer's capacity this cycle minus the requests accepted this calendar year (None: no limit)."""
     if offer.capacity is None:
         return None
-    year = year or timezone.now().year
-    taken = SupportRequest.objects.filter(
-        offer=offer, status=SupportRequest.Status.ACCEPTED, answered_at__year=year
-    ).count()
-    return max(0, offer.capacity - taken)
+    return max(0, offer.capacity - selectors.accepted_this_year([offer.pk], year=year).get(offer.pk, 0))
 
 
 @transaction.atomic
@@ -168,14 +166,10 @@ def request_send(
         ) from None
     _notify(
         _members(offer.providers.all()),
-        fr=f"Nouvelle demande de soutien : « {initiative.name_fr} » demande « {offer.name_fr} ».".replace(
-            " :", "\u00a0:"
-        )
-        .replace("« ", "«\u00a0")
-        .replace(" »", "\u00a0»"),
+        fr=french_spaces(f"Nouvelle demande de soutien : « {initiative.name_fr} » demande « {offer.name_fr} »."),
         en=f"New request for support: “{initiative.name_en or initiative.name_fr}” asks for "
         f"“{offer.name_en or offer.name_fr}”.",
-        url=_french(reverse, "matching:request", request.pk),
+        url=_request_path(request.pk),
     )
     return request
 
@@ -186,10 +180,10 @@ def path_in(path: str, language: str) -> str:
         return translate_url(path, language)
 
 
-def _french(reverse_: Any, name: str, pk: int) -> str:
-    """A site path in French (the default language, without prefix): stored, then shown in each language."""
+def _request_path(pk: int) -> str:
+    """The request's page in French (the default language, without prefix): stored, shown in each language."""
     with translation.override("fr"):
-        return str(reverse_(name, args=[pk]))
+        return reverse("matching:request", args=[pk])
 
 
 @transaction.atomic
@@ -266,11 +260,9 @@ def request_answer(
     }[decision]
     _notify(
         _members(c.organisation for c in request.initiative.carriers.all()),
-        fr=f"Votre demande « {request.offer.name_fr} » est {labels[0]}.".replace("« ", "«\u00a0").replace(
-            " »", "\u00a0»"
-        ),
+        fr=french_spaces(f"Votre demande « {request.offer.name_fr} » est {labels[0]}."),
         en=f"Your request “{request.offer.name_en or request.offer.name_fr}” is {labels[1]}.",
-        url=_french(reverse, "matching:request", request.pk),
+        url=_request_path(request.pk),
     )
     return request
 
@@ -287,11 +279,9 @@ def request_withdraw(*, user: Any, request: SupportRequest) -> SupportRequest:
     offer, initiative = request.offer, request.initiative
     _notify(
         _members(offer.providers.all()),
-        fr=f"« {initiative.name_fr} » a retiré sa demande pour « {offer.name_fr} ».".replace("« ", "«\u00a0").replace(
-            " »", "\u00a0»"
-        ),
+        fr=french_spaces(f"« {initiative.name_fr} » a retiré sa demande pour « {offer.name_fr} »."),
         en=f"“{initiative.name_en or initiative.name_fr}” withdrew its request for “{offer.name_en or offer.name_fr}”.",
-        url=_french(reverse, "matching:request", request.pk),
+        url=_request_path(request.pk),
     )
     return request
 

@@ -36,6 +36,12 @@ def tr(obj: Any, base: str) -> SafeString | str:
 
 
 @register.filter
+def get(mapping: dict[str, Any] | None, key: str) -> Any:
+    """``mapping[key]`` in a template (the key itself when it is missing, so that a code still shows)."""
+    return mapping.get(key, key) if mapping else key
+
+
+@register.filter
 def pct(value: float | None) -> str:
     """A percentage in fr-CA (« 12,5 % ») or en-CA (« 12.5% »)."""
     if value is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
 from maillage.common.i18n import current_language
@@ -23,11 +21,6 @@ def tr_text(text: Text | None) -> str:
 @register.filter
 def importance_label(value: int | str | None) -> str:
     return str(dict(IMPORTANCE_LABELS).get(str(value), ""))
-
-
-@register.filter
-def get(mapping: dict[str, Any], key: str) -> Any:
-    return mapping.get(key, key) if mapping else key
 
 
 @register.filter

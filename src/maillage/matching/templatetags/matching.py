@@ -13,8 +13,8 @@ register = template.Library()
 
 @register.filter
 def in_language(label: Any) -> str:
-    """A core label (``fr`` and ``en``) in the active language."""
-    return str(getattr(label, current_language(), "") or getattr(label, "fr", ""))
+    """A core text (``maillage.core.framework.Text``) in the active language."""
+    return str(label.get(current_language()))
 
 
 @register.filter
@@ -23,11 +23,6 @@ def localised_url(url: str) -> str:
     from maillage.matching.services import path_in
 
     return path_in(url, current_language()) if url else url
-
-
-@register.filter
-def get(mapping: dict[str, Any], key: str) -> Any:
-    return mapping.get(key) if mapping else None
 
 
 @register.filter

@@ -33,7 +33,11 @@ class Command(BaseCommand):
         export.add_argument("--output", "-o", type=Path, help="File to write (default: standard output).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        diagnostics = Diagnostic.objects.select_related("initiative", "framework").order_by("initiative__slug", "pk")
+        diagnostics = (
+            Diagnostic.objects.select_related("initiative", "framework")
+            .prefetch_related("territories", "populations", "wanted_support_types")
+            .order_by("initiative__slug", "pk")
+        )
         if options["initiative"]:
             diagnostics = diagnostics.filter(initiative__slug=options["initiative"])
             if not diagnostics.exists():
