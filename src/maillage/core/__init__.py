@@ -14,6 +14,8 @@ Modules:
 - :mod:`maillage.core.identifiers`: Québec NEQ and CRA business number checks.
 - :mod:`maillage.core.framework`: the success-conditions framework (versioned YAML/JSON), validated.
 - :mod:`maillage.core.scoring`: a self-diagnostic's answers → element scores → ranked, weighted needs.
+- :mod:`maillage.core.basket`: the exact basket of support of one initiative.
+- :mod:`maillage.core.allocation`: ecosystem allocation (formats, checker, solver, generator).
 - :mod:`maillage.core.demo`: the seeded generator of fictional ecosystems (and demo diagnostics).
 """
 
