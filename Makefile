@@ -67,9 +67,10 @@ format:
 messages: setup
 	cd src/maillage && ../../$(BIN)/maillage makemessages -l fr --add-location=file --no-wrap -v0
 
-## bench: search, list rendering and diagnostics aggregates on a generated ecosystem of 100,000 organisations (PostgreSQL)
+## bench: search, list rendering, diagnostics aggregates and baskets on 100,000 organisations (PostgreSQL), then allocation at Montréal and province scale
 bench: setup-dev
 	scripts/with-postgres.sh $(BIN)/python bench/run.py
+	$(BIN)/python bench/allocation.py
 
 ## screenshot: docs/screenshot.png, from a running demo
 screenshot: setup-dev
