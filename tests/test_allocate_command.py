@@ -118,3 +118,15 @@ def test_instance_errors_reach_users_in_french():
     assert caught.value.message == "L'instance d'allocation n'est pas valide\u00a0: 1 problème."
     assert caught.value.problems[0].message == "Une capacité est un nombre entier, 0 ou plus."
     assert caught.value.problems[0].field == "offers[0].capacity"
+
+
+@pytest.mark.parametrize("option", [["--equity-share", "1.5"], ["--time-limit", "-1"]])
+def test_the_core_module_refuses_bad_options(instance_file, option):
+    _, path = instance_file
+    done = subprocess.run(
+        [sys.executable, "-m", "maillage.core.allocation", "--input", str(path), *option],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr

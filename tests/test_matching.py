@@ -312,3 +312,52 @@ def test_a_closed_offer_is_left_out_and_a_requested_one_says_so(client, world):
     page = client.get(reverse("matching:basket", args=[world["initiative"].slug])).content.decode()
     assert "en attente d'une réponse" in page
     assert "Les demandes sont fermées pour l'instant" in page
+
+
+def test_the_current_ecosystem_as_an_allocation_instance_gives_each_initiative_its_basket(world, tmp_path):
+    """With one initiative and capacity to spare, the ecosystem allocation is the initiative's basket."""
+    from io import StringIO
+
+    from maillage.core.allocation import parse_instance, parse_result, violations
+    from maillage.matching.allocation import ecosystem_instance
+
+    instance = ecosystem_instance()
+    assert [i.id for i in instance.initiatives] == [world["initiative"].slug]
+    assert instance.initiatives[0].max_burden_hours == 30
+    by_name = {o.extra["name"]: o for o in instance.offers}
+    assert by_name["Fonds du Nord"].eligible == ()  # for Montréal-Nord only
+    assert by_name["Gouvernance pour aînés"].eligible == ()  # for seniors only
+    assert by_name["Fonds souple de l'île"].covers == {"financement-souple": 0.8}
+
+    out = tmp_path / "result.json"
+    saved = tmp_path / "instance.json"
+    stdout = StringIO()
+    call_command(
+        "allocate",
+        "--current",
+        "--output",
+        str(out),
+        "--save-instance",
+        str(saved),
+        "--time-limit",
+        "5",
+        stdout=stdout,
+        stderr=StringIO(),
+    )
+    again = parse_instance(json.loads(saved.read_text()))
+    result = parse_result(json.loads(out.read_text()), again)
+    assert violations(again, result.assignments) == []
+    basket = selectors.basket_for(world["initiative"]).recommendation.basket
+    assert sorted(a.offer for a in result.assignments) == sorted(basket.offers)
+    assert result.objective == pytest.approx(basket.value)
+    assert "Popote de Verdun ← Coaching de gouvernance" in stdout.getvalue()
+
+
+def test_a_full_offer_leaves_the_allocation(world):
+    from maillage.matching.allocation import ecosystem_instance
+
+    fund = world["offers"]["fund"]
+    fund.capacity = 0
+    fund.save()
+    offers = {o.extra["name"]: o for o in ecosystem_instance().offers}
+    assert offers["Fonds souple de l'île"].capacity == 0

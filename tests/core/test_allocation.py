@@ -44,7 +44,7 @@ def instances(draw, max_initiatives=4, max_offers=4):
             max_offers=draw(st.integers(0, 3)),
             max_burden_hours=float(draw(st.sampled_from([0, 5, 10, 20, 40]))),
             needs={e: float(draw(st.integers(0, 4))) for e in draw(st.sets(st.sampled_from(ELEMENTS), max_size=3))},
-            territory=draw(st.sampled_from(["t1", "t2"])),
+            territory=draw(st.sampled_from(["t1", "t2", None])),
         )
         for k in range(n)
     )
@@ -311,3 +311,68 @@ def test_the_decomposition_is_feasible_on_random_instances(instance):
     assert violations(instance, result.assignments) == []
     assert result.objective >= solution.greedy_value - 1e-9
     assert result.upper_bound >= brute_force(instance) - 1e-6 if instance.pairs <= 9 else True
+
+
+def test_the_equity_option_keeps_pairs_that_cost_more_than_they_cover():
+    # Alone, the offer costs more burden (2 h × 1.0) than it covers (1.0): pruned without the option,
+    # yet it is the only way to cover half of the territory's need.
+    instance = Instance(
+        1.0, (Initiative("i", 1, 10, {"a": 1.0}, territory="t"),), (Offer("o", 1, 2, {"a": 1.0}, ("i",)),)
+    )
+    assert solve(instance, time_limit=2).result.assignments == ()
+    solution = solve(instance, time_limit=2, equity_share=0.5)
+    assert solution.equity["feasible"] is True
+    assert solution.result.assignments == (Assignment("i", "o"),)
+    assert solution.equity["price"] == pytest.approx(1.0)
+    assert solution.result.upper_bound == pytest.approx(0.0)  # the bound without the guarantee holds with it
+
+
+def test_an_instance_built_in_code_is_checked_too():
+    twice = Instance(0.0, (Initiative("i", 2, 10, {"a": 1.0}),), (Offer("o", 2, 0, {"a": 0.5}, ("i", "i")),))
+    result = solve(twice, time_limit=2).result
+    assert violations(twice, result.assignments) == []
+    assert result.objective == pytest.approx(objective(twice, result.assignments)) == pytest.approx(0.5)
+    clash = Instance(0.0, (Initiative("i", 1, 1, {}), Initiative("i", 1, 1, {})), ())
+    with pytest.raises(ValueError, match="unique"):
+        solve(clash, time_limit=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{"capacity": Infinity}', "offers[0].capacity"),
+        ('{"capacity": NaN}', "offers[0].capacity"),
+        ('{"capacity": 1e20}', "offers[0].capacity"),
+        ('{"capacity": 1, "burden_hours": ' + "9" * 400 + "}", "offers[0].burden_hours"),
+    ],
+)
+def test_numbers_json_allows_but_no_instance_needs_are_refused(text, where):
+    offer = {"id": "o", "capacity": 1, "burden_hours": 1, "covers": {}, "eligible": [], **json.loads(text)}
+    assert where in _problems({"format": "maillage-allocation/1", "initiatives": [], "offers": [offer]})
+
+
+def test_a_result_naming_a_list_instead_of_an_id_is_refused():
+    instance = generate_instance(InstanceSpec(initiatives=10, offers=3, territories=2, seed=1))
+    with pytest.raises(MaillageError) as caught:
+        parse_result(
+            {
+                "format": "maillage-allocation-result/1",
+                "assignments": [{"initiative": ["i1"], "offer": "o1"}],
+                "objective": 0,
+                "upper_bound": 0,
+            },
+            instance,
+        )
+    assert [p.field for p in caught.value.problems] == ["assignments[0].initiative"]
+
+
+def test_the_time_limit_counts_from_the_call_by_default(tmp_path):
+    import time
+
+    from maillage.core.allocation.run import solve_instance
+
+    instance = generate_instance(InstanceSpec(initiatives=150, offers=20, territories=3, seed=2))
+    time.sleep(0.3)  # time spent before the call is not taken from the solve
+    solution = solve_instance(instance, tmp_path / "r.json", time_limit=3)
+    assert solution.result.gap <= 1e-3
+    assert json.loads((tmp_path / "r.json").read_text())["format"] == "maillage-allocation-result/1"

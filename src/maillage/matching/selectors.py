@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -207,12 +207,7 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
         rules = rules_of(offer)
         eligible = rules_core.is_eligible(rules, applicant)
         wanted = all_types or not view.wanted_types or offer.support_type.code in view.wanted_types
-        periods = [(p.opens_on, p.closes_on) for p in offer.open_periods.all()]
-        when = availability(periods, today=today, rolling=offer.is_rolling)
-        # Open now, without dates, or opening within the planning horizon: the team can prepare its request.
-        accepting = when.state in ("rolling", "open", "unknown") or (
-            when.state == "upcoming" and when.next_opening is not None and when.next_opening <= horizon
-        )
+        when, accepting = accepting_requests(offer, today, horizon)
         view.offers[offer.slug] = OfferView(
             offer, covers, inferred, eligible, wanted, rules, applicant, names, when, waiting.get(offer.pk)
         )
@@ -232,6 +227,17 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
         burden_penalty=BURDEN_PENALTY,
     )
     return view
+
+
+def accepting_requests(offer: SupportOffer, today: date, horizon: date) -> tuple[Any, bool]:
+    """(its availability, whether it takes requests for this cycle): open now, without dates, or
+    opening within the planning horizon, so that a team can prepare its request."""
+    periods = [(p.opens_on, p.closes_on) for p in offer.open_periods.all()]
+    when = availability(periods, today=today, rolling=offer.is_rolling)
+    accepting = when.state in ("rolling", "open", "unknown") or (
+        when.state == "upcoming" and when.next_opening is not None and when.next_opening <= horizon
+    )
+    return when, accepting
 
 
 def accepted_this_year(offer_ids: Iterable[int] | None = None, *, year: int | None = None) -> dict[int, int]:

@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap", type=float, default=1e-4, help="Stop when this close to the bound (relative).")
     parser.add_argument("--equity-share", type=float, help="Minimum share of each territory's need to cover.")
     args = parser.parse_args(argv)
+    if args.time_limit <= 0:
+        parser.error("the time limit is a number of seconds above 0")
+    if args.equity_share is not None and not 0 < args.equity_share <= 1:
+        parser.error("the equity share is a number above 0 and at most 1")
     try:
         solution = run_file(args.input, args.output, args.time_limit, args.gap, args.equity_share, sys.stderr, started)
     except MaillageError as exc:

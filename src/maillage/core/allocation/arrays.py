@@ -67,10 +67,22 @@ class Arrays:
         )
 
 
-def compile_instance(instance: Instance, prune: bool = True) -> Arrays:
-    """The arrays of ``instance``; ``prune=False`` keeps every eligible pair (the plain model)."""
+def compile_instance(instance: Instance, prune: bool = True, keep_worthless: bool = False) -> Arrays:
+    """The arrays of ``instance``; ``prune=False`` keeps every eligible pair (the plain model);
+    ``keep_worthless`` keeps pairs whose burden outweighs what they cover (the equity option needs
+    them: such a pair may be the only way to reach a territory's share).
+
+    Raises ``ValueError`` on ids used twice or eligibility naming unknown initiatives (an instance
+    read with :func:`.model.parse_instance` never has them); an initiative listed twice in an
+    offer's ``eligible`` counts once.
+    """
     initiatives, offers = instance.initiatives, instance.offers
     init_index = {i.id: n for n, i in enumerate(initiatives)}
+    if len(init_index) != len(initiatives) or len({o.id for o in offers}) != len(offers):
+        raise ValueError("initiative and offer ids must be unique")
+    eligible_lists = [tuple(dict.fromkeys(o.eligible)) for o in offers]
+    if any(i not in init_index for lst in eligible_lists for i in lst):
+        raise ValueError("an offer's eligible list names an unknown initiative")
     max_offers = np.array([i.max_offers for i in initiatives], dtype=np.int64)
     max_burden = np.array([i.max_burden_hours for i in initiatives], dtype=np.float64)
     capacity = np.array([o.capacity for o in offers], dtype=np.int64)
@@ -98,8 +110,8 @@ def compile_instance(instance: Instance, prune: bool = True) -> Arrays:
     slot_key = slot_init * width + np.array(slot_element_list, dtype=np.int64)  # increasing in initiative
 
     # Every eligible pair, then its entries: the offer's covered elements that the initiative needs.
-    raw_offer = np.repeat(np.arange(len(offers), dtype=np.int64), [len(o.eligible) for o in offers])
-    raw_init = np.fromiter((init_index[i] for o in offers for i in o.eligible), dtype=np.int64, count=len(raw_offer))
+    raw_offer = np.repeat(np.arange(len(offers), dtype=np.int64), [len(lst) for lst in eligible_lists])
+    raw_init = np.fromiter((init_index[i] for lst in eligible_lists for i in lst), dtype=np.int64, count=len(raw_offer))
     cover_offer_arr = np.array(cover_offer, dtype=np.int64)
     cover_start = np.searchsorted(cover_offer_arr, np.arange(len(offers) + 1))
     per_pair = (cover_start[raw_offer + 1] - cover_start[raw_offer]).astype(np.int64)
@@ -129,7 +141,7 @@ def compile_instance(instance: Instance, prune: bool = True) -> Arrays:
             & (max_offers[raw_init] > 0)
             & (burden[raw_offer] <= max_burden[raw_init])
             & (entries_of > 0)
-            & (alone > 0)
+            & ((alone > 0) | keep_worthless)
         )
     kept = np.flatnonzero(keep)
     kept = kept[np.lexsort((raw_offer[kept], raw_init[kept]))]
@@ -211,3 +223,18 @@ def part_of(whole: Arrays, pairs: Ints) -> Part:
         entry_pair=np.repeat(np.arange(len(pairs), dtype=np.int64), lengths),
     )
     return Part(arrays, pairs, initiatives, offers, slots)
+
+
+def carry_over(source: Arrays, chosen: NDArray[np.bool_], target: Arrays) -> NDArray[np.bool_]:
+    """An assignment of ``source``'s pairs as the same (initiative, offer) pairs of ``target``
+    (the same instance compiled otherwise); pairs ``target`` lacks are dropped."""
+    width = len(target.capacity) + 1
+    target_keys = target.pair_init * width + target.pair_offer
+    keys = source.pair_init[chosen] * width + source.pair_offer[chosen]
+    found = np.searchsorted(target_keys, keys)  # target pairs are sorted by initiative, then offer
+    found = np.minimum(found, max(0, len(target_keys) - 1))
+    result = np.zeros(target.pairs, dtype=bool)
+    if len(target_keys):
+        hit = target_keys[found] == keys
+        result[found[hit]] = True
+    return result

@@ -86,7 +86,7 @@ def generate_instance(spec: InstanceSpec, territories: Sequence[TerritoryWeight]
     for number, home in enumerate(homes):
         place = places[home]
         multiplier = 1 + 0.5 * place.need_index
-        needed = rng.sample(elements, rng.randint(4, 12))
+        needed = rng.sample(elements, rng.randint(min(4, len(elements)), min(12, len(elements))))
         needs = {e: round(rng.betavariate(2, 2) * rng.choice((1, 2, 2, 3)) * multiplier, 3) for e in needed}
         initiatives.append(
             Initiative(

@@ -331,8 +331,8 @@ def coverage_cuts(arrays: Arrays, x: NDArray[np.float64], y: NDArray[np.float64]
             if violation > best_violation:
                 best_violation, best = violation, (coef, rhs)
             covered += float(shares[k])
-            if covered >= 1.0 + 1.0:
-                break
+            if covered >= 2.0:
+                break  # S already covers the need twice over: longer prefixes only weaken the cut
         if best is not None:
             cuts.slot.append(slot)
             cuts.pairs.append(pair_of[start:end].tolist())
@@ -399,7 +399,8 @@ class Relaxation:
 
     def run(self, deadline: float) -> bool:
         """Solve (warm after the first time); False if not optimal by ``deadline``."""
-        self.h.setOptionValue("time_limit", max(0.05, deadline - time.monotonic()))
+        # HiGHS's time limit counts every run of the object together.
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.05, deadline - time.monotonic()))
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return False

@@ -48,6 +48,8 @@ __all__ = [
 INSTANCE_FORMAT = "maillage-allocation/1"
 RESULT_FORMAT = "maillage-allocation-result/1"
 MAX_ID_LENGTH = 200
+MAX_COUNT = 2**31 - 1
+MAX_NUMBER = 1e12  # hours, needs and penalties beyond this are input errors
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,7 @@ class _Parser:
 
     def count(self, item: Mapping[str, Any], key: str, where: str, message: str) -> int:
         value = item.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
+        if not _number(value) or value < 0 or value > MAX_COUNT or value != int(value):
             self.problem(f"{key}_invalid", message, f"{where}.{key}")
             return 0
         return int(value)
@@ -361,13 +363,13 @@ class _Parser:
                 self.problem("not_an_object", _("An assignment is a JSON object."), where)
                 continue
             initiative, offer = item.get("initiative"), item.get("offer")
-            if initiative not in initiatives:
+            if not isinstance(initiative, str) or initiative not in initiatives:
                 self.problem(
                     "unknown_initiative",
                     _('No initiative has the id "{id}".').format(id=initiative),
                     f"{where}.initiative",
                 )
-            elif offer not in offers:
+            elif not isinstance(offer, str) or offer not in offers:
                 self.problem("unknown_offer", _('No offer has the id "{id}".').format(id=offer), f"{where}.offer")
             else:
                 assignments.append(Assignment(str(initiative), str(offer)))
@@ -387,4 +389,10 @@ class _Parser:
 
 
 def _number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number of a sensible size (JSON allows NaN, Infinity and 400-digit integers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value) and abs(value) <= MAX_NUMBER
+    except OverflowError:
+        return False

@@ -1,7 +1,8 @@
 """Read an instance file, solve it, write the result: what ``maillage allocate --input`` does.
 
-The time limit counts from the start of the process (on Linux; from the call elsewhere), so
-that "10 s" means 10 s of wall time end to end: start, read, solve, write.
+The time limit counts from a given moment: the start of the process for
+``python -m maillage.core.allocation`` (on Linux), so that "10 s" means 10 s of wall time end to end
+(start, read, solve, write); the start of the command for ``maillage allocate``; now by default.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any, TextIO
 
 from ..errors import MaillageError, Problem
 from ..i18n import gettext as _
-from .model import dump_result, parse_instance
+from .model import Instance, dump_result, parse_instance
 from .solve import Progress, Solution, solve
 
-__all__ = ["process_started", "run_file"]
+__all__ = ["process_started", "read_instance_file", "run_file", "solve_instance"]
 
 WRITE_RESERVE = 0.03  # share of the time limit kept for writing the result
 
@@ -61,8 +62,24 @@ def run_file(
     progress: TextIO | None = None,
     started: float | None = None,
 ) -> Solution:
-    started = process_started() if started is None else started
+    started = time.monotonic() if started is None else started
     instance = parse_instance(read_instance_file(source))
+    return solve_instance(instance, target, time_limit, gap, equity_share, progress, started)
+
+
+def solve_instance(
+    instance: Instance,
+    target: Path | None,
+    time_limit: float,
+    gap: float = 1e-4,
+    equity_share: float | None = None,
+    progress: TextIO | None = None,
+    started: float | None = None,
+) -> Solution:
+    """Solve, show progress on ``progress``, write the result to ``target`` (atomically).
+
+    The time limit counts from ``started`` (a ``time.monotonic()`` reading; now by default)."""
+    started = time.monotonic() if started is None else started
     last = [-math.inf]
 
     def show(step: Progress) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .arrays import Arrays, compile_instance, part_of
+from .arrays import Arrays, carry_over, compile_instance, part_of
 from .decompose import BLOCK_PAIRS, Block, make_blocks, search_prices, share_capacity
 from .greedy import State, per_initiative_greedy, priced_greedy
 from .lns import large_neighbourhood_search
@@ -97,7 +97,7 @@ def solve(
         raise ValueError("equity_share must be in (0, 1]")
     middle = time.monotonic() + (deadline - time.monotonic()) / 2
     free = _solve(instance, middle, gap, None, on_progress, started)
-    fair = _solve(instance, deadline, gap, equity_share, on_progress, started, start=free.chosen)
+    fair = _solve(instance, deadline, gap, equity_share, on_progress, started, start=(free.arrays, free.chosen))
     shares = _territory_shares(fair.arrays, fair.chosen, instance)
     targets_met = all(done >= equity_share * total - 1e-6 for done, total in shares.values())
     report = {
@@ -111,8 +111,10 @@ def solve(
             for territory, (done, total) in sorted(shares.items())
         },
     }
-    extra = {**fair.result.extra, "equity": report}
-    result = Result(fair.result.assignments, fair.result.objective, fair.result.upper_bound, extra)
+    # The guarantee only removes assignments: the bound without it holds with it.
+    bound = min(fair.result.upper_bound, free.result.upper_bound)
+    extra = {**fair.result.extra, "gap": relative_gap(fair.result.objective, bound), "equity": report}
+    result = Result(fair.result.assignments, fair.result.objective, bound, extra)
     return Solution(result, fair.chosen, fair.arrays, fair.greedy_value, fair.method, report)
 
 
@@ -123,19 +125,19 @@ def _solve(
     equity_share: float | None,
     on_progress: ProgressCallback | None,
     started: float,
-    start: NDArray[np.bool_] | None = None,
+    start: tuple[Arrays, NDArray[np.bool_]] | None = None,
 ) -> Solution:
     def report(phase: str, value: float, bound: float) -> None:
         if on_progress is not None:
             on_progress(Progress(phase, time.monotonic() - started, value, bound))
 
-    arrays = compile_instance(instance)
+    arrays = compile_instance(instance, keep_worthless=equity_share is not None)
     equity = _equity(arrays, instance, equity_share) if equity_share is not None else None
     trivial = _trivial_bound(arrays)
     baseline = per_initiative_greedy(arrays)
     greedy_value = arrays.objective(baseline)
     best = baseline
-    for candidate in (priced_greedy(arrays), start):
+    for candidate in (priced_greedy(arrays), None if start is None else carry_over(*start, arrays)):
         if candidate is not None and arrays.objective(candidate) > arrays.objective(best):
             best = candidate
     report("greedy", arrays.objective(best), trivial)
@@ -156,6 +158,8 @@ def _solve(
             best = improve(arrays, best, deadline - 0.02 * (deadline - started))
         else:
             best = priced_greedy(arrays, start=best)  # adding never lowers a territory's coverage
+    if not _feasible(arrays, best):  # never expected: the solver's parts each keep to the constraints
+        best = baseline
     value = arrays.objective(best)
     if value > bound and value - bound <= 1e-4 * max(1.0, abs(value)):
         bound = value  # HiGHS's tolerances; anything larger would be a bug, and the tests would see it
@@ -172,6 +176,18 @@ def _solve(
         },
     )
     return Solution(result, best, arrays, greedy_value, method)
+
+
+def _feasible(arrays: Arrays, chosen: NDArray[np.bool_]) -> bool:
+    """The constraints, counted exactly once more before answering."""
+    load = np.bincount(arrays.pair_offer[chosen], minlength=len(arrays.capacity))
+    count = np.bincount(arrays.pair_init[chosen], minlength=len(arrays.max_offers))
+    hours = np.bincount(arrays.pair_init[chosen], weights=arrays.pair_burden[chosen], minlength=len(arrays.max_offers))
+    return bool(
+        (load <= arrays.capacity).all()
+        and (count <= arrays.max_offers).all()
+        and (hours <= arrays.max_burden + 1e-6).all()
+    )
 
 
 def _trivial_bound(arrays: Arrays) -> float:
