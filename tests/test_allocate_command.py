@@ -130,3 +130,20 @@ def test_the_core_module_refuses_bad_options(instance_file, option):
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_what_if_more_capacity_is_solved_from_a_scenario_file(instance_file, tmp_path):
+    instance, path = instance_file
+    scarce = max(instance.offers, key=lambda o: len(o.eligible))
+    scenario = tmp_path / "more.json"
+    scenario.write_text(json.dumps({"format": "maillage-scenario/1", "capacity": {scarce.id: scarce.capacity + 10}}))
+    values = []
+    for extra in ([], ["--what-if", str(scenario)]):
+        out = StringIO()
+        call_command("allocate", "--input", str(path), "--time-limit", "5", *extra, stdout=out, stderr=StringIO())
+        values.append(float(out.getvalue().split()[1]))
+    assert values[1] >= values[0]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "maillage-scenario/1", "capacity": {"ghost": 1}}))
+    with pytest.raises(CommandError, match=r"capacity\.ghost"):
+        call_command("allocate", "--input", str(path), "--what-if", str(bad), stdout=StringIO(), stderr=StringIO())

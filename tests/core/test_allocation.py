@@ -376,3 +376,90 @@ def test_the_time_limit_counts_from_the_call_by_default(tmp_path):
     solution = solve_instance(instance, tmp_path / "r.json", time_limit=3)
     assert solution.result.gap <= 1e-3
     assert json.loads((tmp_path / "r.json").read_text())["format"] == "maillage-allocation-result/1"
+
+
+def _base() -> Instance:
+    return Instance(
+        0.02,
+        (Initiative("i1", 3, 40, {"a": 2.0, "b": 1.0}, territory="t1"), Initiative("i2", 3, 40, {"a": 1.0})),
+        (
+            Offer("o1", 1, 10, {"a": 0.5}, ("i1",)),
+            Offer("o2", 2, 30, {"a": 0.8, "b": 0.2}, ("i2",)),
+            Offer("o3", 1, 5, {"b": 1.0}, ("i1", "i2")),
+        ),
+    )
+
+
+def test_a_scenario_changes_capacity_burden_eligibility_and_offers():
+    from maillage.core.allocation.scenario import apply_scenario
+
+    changed = apply_scenario(
+        _base(),
+        {
+            "format": "maillage-scenario/1",
+            "capacity": {"o1": 5},
+            "burden_hours": {"o2": 2},
+            "eligible_add": {"o1": ["i2", "i1"]},
+            "eligible_remove": {"o3": ["i2"]},
+            "remove_offers": ["o2"],
+            "add_offers": [{"id": "new", "capacity": 1, "burden_hours": 1, "covers": {"a": 1.0}, "eligible": ["i2"]}],
+        },
+    )
+    offers = {o.id: o for o in changed.offers}
+    assert set(offers) == {"o1", "o3", "new"}
+    assert (offers["o1"].capacity, offers["o1"].eligible) == (5, ("i1", "i2"))
+    assert offers["o3"].eligible == ("i1",)
+    assert changed.initiatives == _base().initiatives
+    # More capacity where it is short raises what the ecosystem covers.
+    before = solve(_base(), time_limit=2).result.objective
+    after = solve(
+        apply_scenario(
+            _base(), {"format": "maillage-scenario/1", "capacity": {"o1": 2}, "eligible_add": {"o1": ["i2"]}}
+        ),
+        time_limit=2,
+    ).result.objective
+    assert after > before
+
+
+def test_a_pool_sums_capacity_keeps_the_best_cover_and_the_lightest_reporting():
+    from maillage.core.allocation.scenario import apply_scenario
+
+    changed = apply_scenario(_base(), {"format": "maillage-scenario/1", "pool": [{"id": "p", "offers": ["o1", "o2"]}]})
+    pool = next(o for o in changed.offers if o.id == "p")
+    assert (pool.capacity, pool.burden_hours, dict(pool.covers)) == (3, 10.0, {"a": 0.8, "b": 0.2})
+    assert pool.eligible == ("i1", "i2")
+    assert pool.extra == {"pooled": ["o1", "o2"]}
+    assert {o.id for o in changed.offers} == {"o3", "p"}
+
+
+def test_a_bad_scenario_names_every_offending_path():
+    from maillage.core.allocation.scenario import apply_scenario
+
+    with pytest.raises(MaillageError) as caught:
+        apply_scenario(
+            _base(),
+            {
+                "format": "maillage-scenario/1",
+                "capacity": {"ghost": 1, "o1": -2},
+                "eligible_add": {"o2": ["nobody"]},
+                "pool": [{"id": "p", "offers": ["o1"]}],
+                "surprise": True,
+            },
+        )
+    assert caught.value.code == "scenario_invalid"
+    assert {p.field: p.code for p in caught.value.problems} == {
+        "capacity.ghost": "unknown_offer",
+        "capacity.o1": "capacity_invalid",
+        "eligible_add.o2[0]": "unknown_initiative",
+        "pool[0]": "pool_invalid",
+        "surprise": "key_unknown",
+    }
+    with pytest.raises(MaillageError) as caught:
+        apply_scenario(
+            _base(),
+            {
+                "format": "maillage-scenario/1",
+                "add_offers": [{"id": "o1", "capacity": 1, "burden_hours": 1, "covers": {"a": 2}, "eligible": []}],
+            },
+        )
+    assert {p.field for p in caught.value.problems} == {"add_offers[0].covers.a", "add_offers[0].id"}

@@ -10,6 +10,7 @@ and ``maillage-allocation-result/1``). Modules:
 - :mod:`.milp`: the MILP model for HiGHS;
 - :mod:`.search`: local search;
 - :mod:`.solve`: the solver (greedy, LP-guided sub-MIP, branch and cut or decomposition);
+- :mod:`.scenario`: what-if changes (``maillage-scenario/1``) applied to an instance;
 - :mod:`.generate`: the seeded generator of benchmark instances;
 - :mod:`.run`: read a file, solve, write (the command line).
 """

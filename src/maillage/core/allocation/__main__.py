@@ -18,13 +18,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=10.0, help="Seconds of wall time, end to end.")
     parser.add_argument("--gap", type=float, default=1e-4, help="Stop when this close to the bound (relative).")
     parser.add_argument("--equity-share", type=float, help="Minimum share of each territory's need to cover.")
+    parser.add_argument("--what-if", type=Path, help="A maillage-scenario/1 file of changes to apply first.")
     args = parser.parse_args(argv)
     if args.time_limit <= 0:
         parser.error("the time limit is a number of seconds above 0")
     if args.equity_share is not None and not 0 < args.equity_share <= 1:
         parser.error("the equity share is a number above 0 and at most 1")
     try:
-        solution = run_file(args.input, args.output, args.time_limit, args.gap, args.equity_share, sys.stderr, started)
+        solution = run_file(
+            args.input, args.output, args.time_limit, args.gap, args.equity_share, sys.stderr, started, args.what_if
+        )
     except MaillageError as exc:
         print(str(exc), file=sys.stderr)
         return 2

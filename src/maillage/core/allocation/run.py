@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from ..errors import MaillageError, Problem
 from ..i18n import gettext as _
 from .model import Instance, dump_result, parse_instance
+from .scenario import apply_scenario
 from .solve import Progress, Solution, solve
 
 __all__ = ["process_started", "read_instance_file", "run_file", "solve_instance"]
@@ -61,9 +62,12 @@ def run_file(
     equity_share: float | None = None,
     progress: TextIO | None = None,
     started: float | None = None,
+    what_if: Path | None = None,
 ) -> Solution:
     started = time.monotonic() if started is None else started
     instance = parse_instance(read_instance_file(source))
+    if what_if is not None:
+        instance = apply_scenario(instance, read_instance_file(what_if))
     return solve_instance(instance, target, time_limit, gap, equity_share, progress, started)
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from maillage.core.allocation import dump_instance
-from maillage.core.allocation.run import run_file, solve_instance
+from maillage.core.allocation.run import read_instance_file, run_file, solve_instance
+from maillage.core.allocation.scenario import apply_scenario
 from maillage.core.errors import MaillageError
 
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--time-limit", type=float, default=10.0, help="Seconds of wall time, end to end.")
         parser.add_argument("--gap", type=float, default=1e-4, help="Stop when this close to the bound (relative).")
         parser.add_argument("--equity-share", type=float, help="Minimum share of each territory's need to cover.")
+        parser.add_argument("--what-if", type=Path, help="A maillage-scenario/1 file of changes to apply first.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()  # the command may run in a long-lived process: count from now
@@ -47,11 +49,13 @@ class Command(BaseCommand):
                 from maillage.matching.allocation import ecosystem_instance
 
                 instance = ecosystem_instance()
+                if options["what_if"]:
+                    instance = apply_scenario(instance, read_instance_file(options["what_if"]))
                 if options["save_instance"]:
                     options["save_instance"].write_text(json.dumps(dump_instance(instance), ensure_ascii=False))
                 solution = solve_instance(instance, options["output"], *settings)
             else:
-                solution = run_file(options["input"], options["output"], *settings)
+                solution = run_file(options["input"], options["output"], *settings, what_if=options["what_if"])
         except MaillageError as exc:
             raise CommandError(str(exc)) from None
         result = solution.result
