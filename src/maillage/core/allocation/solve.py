@@ -325,7 +325,7 @@ def _blocks(
 
     sizes = [block.part.arrays.pairs for block in blocks]
     order = sorted(range(len(blocks)), key=lambda b: -sizes[b])
-    block_deadline = began + 0.85 * total
+    block_deadline = began + 0.82 * total
     remaining_size = [sum(sizes)]
     results: dict[int, tuple[NDArray[np.bool_], float]] = {}
 
@@ -394,7 +394,8 @@ def _blocks(
     incumbent = large_neighbourhood_search(
         arrays,
         incumbent,
-        deadline - 0.04 * max(0.0, deadline - time.monotonic()),
+        # Each step may overrun by up to a second; the result still has to be written.
+        deadline - max(1.5, 0.04 * max(0.0, deadline - time.monotonic())),
         lambda chosen: _penalised(arrays, chosen, equity),
         equity=equity,
         on_improve=improved,
