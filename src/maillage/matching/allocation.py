@@ -42,6 +42,7 @@ def ecosystem_instance() -> Instance:
     current = diagnostic_selectors.current_framework()
     framework = diagnostic_selectors.framework_of(current) if current is not None else None
 
+    graph = selectors.TerritoryGraph.load()
     initiatives: list[AllocationInitiative] = []
     applicants: list[tuple[str, rules_core.Applicant, set[str]]] = []
     for diagnostic in sorted(chosen, key=lambda d: d.initiative.slug):
@@ -61,7 +62,7 @@ def ecosystem_instance() -> Instance:
             )
         )
         wanted = {t.code for t in diagnostic.wanted_support_types.all()}
-        applicants.append((initiative.slug, selectors.applicant_of(initiative, diagnostic), wanted))
+        applicants.append((initiative.slug, selectors.applicant_of(initiative, diagnostic, graph), wanted))
 
     today = timezone.localdate()
     horizon = today + timedelta(days=selectors.OPENING_HORIZON_DAYS)

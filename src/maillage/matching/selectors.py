@@ -61,13 +61,16 @@ def labels() -> dict[str, rules_core.Label]:
     return names
 
 
-def applicant_of(initiative: Initiative, diagnostic: Diagnostic | None) -> rules_core.Applicant:
-    """What the rules look at: the diagnostic's context when there is one, else the directory's."""
+def applicant_of(
+    initiative: Initiative, diagnostic: Diagnostic | None, graph: TerritoryGraph | None = None
+) -> rules_core.Applicant:
+    """What the rules look at: the diagnostic's context when there is one, else the directory's.
+    Pass ``graph`` when asking for many initiatives, to read the territories once."""
     lead = next((c.organisation for c in initiative.carriers.all() if c.is_lead), None)
     if lead is None:
         lead = next((c.organisation for c in initiative.carriers.all()), None)
     own = list(diagnostic.territories.all()) if diagnostic is not None else list(initiative.territories.all())
-    slugs = containing_slugs(own)
+    slugs = (graph or TerritoryGraph.load()).containing(own)
     populations = diagnostic.populations.all() if diagnostic is not None else initiative.populations.all()
     return rules_core.Applicant(
         territories=frozenset(slugs.values()),
@@ -82,18 +85,29 @@ def applicant_of(initiative: Initiative, diagnostic: Diagnostic | None) -> rules
     )
 
 
-def containing_slugs(territories: Iterable[Territory]) -> dict[int, str]:
-    """The territories and every territory that contains them (a quartier's borough, the agglomeration):
-    an initiative in Verdun is in the agglomeration, but an island-wide one is not in Montréal-Nord."""
-    parents: dict[int, set[int]] = {}
-    for child, parent in Territory.within.through.objects.values_list("from_territory_id", "to_territory_id"):
-        parents.setdefault(child, set()).add(parent)
-    found = {t.pk for t in territories}
-    frontier = set(found)
-    while frontier:
-        frontier = set().union(*(parents.get(pk, set()) for pk in frontier)) - found
-        found |= frontier
-    return dict(Territory.objects.filter(pk__in=found).values_list("pk", "slug")) if found else {}
+@dataclass(frozen=True)
+class TerritoryGraph:
+    """Which territory lies within which (a quartier in its borough, the borough in the agglomeration)."""
+
+    parents: dict[int, set[int]]
+    slugs: dict[int, str]
+
+    @classmethod
+    def load(cls) -> TerritoryGraph:
+        parents: dict[int, set[int]] = {}
+        for child, parent in Territory.within.through.objects.values_list("from_territory_id", "to_territory_id"):
+            parents.setdefault(child, set()).add(parent)
+        return cls(parents, dict(Territory.objects.values_list("pk", "slug")))
+
+    def containing(self, territories: Iterable[Territory]) -> dict[int, str]:
+        """The territories and every territory that contains them: an initiative in Verdun is in the
+        agglomeration, but an island-wide one is not in Montréal-Nord."""
+        found = {t.pk for t in territories}
+        frontier = set(found)
+        while frontier:
+            frontier = set().union(*(self.parents.get(pk, set()) for pk in frontier)) - found
+            found |= frontier
+        return {pk: self.slugs[pk] for pk in found if pk in self.slugs}
 
 
 def rules_of(offer: SupportOffer) -> list[rules_core.Rule]:

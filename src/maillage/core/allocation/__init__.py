@@ -6,7 +6,7 @@ and ``maillage-allocation-result/1``). Modules:
 - :mod:`.model`: the formats, read with every problem's path, and written;
 - :mod:`.check`: an independent checker (objective and constraints, plain dictionaries);
 - :mod:`.arrays`: the instance compiled to arrays of useful pairs;
-- :mod:`.greedy`: the per-initiative baseline and the priced global greedy;
+- :mod:`.greedy`: the per-initiative baseline and the global greedy;
 - :mod:`.milp`: the MILP model for HiGHS;
 - :mod:`.search`: local search;
 - :mod:`.solve`: the solver (greedy, LP-guided sub-MIP, branch and cut or decomposition);

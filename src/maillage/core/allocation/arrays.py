@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from .model import Assignment, Instance
 
-__all__ = ["Arrays", "compile_instance"]
+__all__ = ["Arrays", "compile_instance", "neighbourhood_keys"]
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -238,3 +238,12 @@ def carry_over(source: Arrays, chosen: NDArray[np.bool_], target: Arrays) -> NDA
         hit = target_keys[found] == keys
         result[found[hit]] = True
     return result
+
+
+def neighbourhood_keys(instance: Instance) -> list[str]:
+    """Each initiative's group for decomposition and neighbourhoods: its territory, or, without one,
+    its hundred in the instance's order."""
+    return [
+        initiative.territory if initiative.territory is not None else f"#{number // 100}"
+        for number, initiative in enumerate(instance.initiatives)
+    ]

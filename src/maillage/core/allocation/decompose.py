@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .arrays import Arrays, Part, part_of
+from .arrays import Arrays, Part, neighbourhood_keys, part_of
 from .milp import Relaxation
 
 __all__ = ["Block", "LagrangianPrices", "make_blocks", "partition", "search_prices", "share_capacity"]
@@ -59,10 +59,7 @@ def partition(arrays: Arrays, block_pairs: int = BLOCK_PAIRS) -> list[NDArray[np
     as the block stays under ``block_pairs``; then small groups share blocks (first fit
     decreasing). Initiatives without a territory are grouped by hundreds, in their order.
     """
-    keys = [
-        initiative.territory if initiative.territory is not None else f"#{number // 100}"
-        for number, initiative in enumerate(arrays.instance.initiatives)
-    ]
+    keys = neighbourhood_keys(arrays.instance)
     names = sorted(set(keys))
     index = {name: n for n, name in enumerate(names)}
     group = np.array([index[k] for k in keys], dtype=np.int64)

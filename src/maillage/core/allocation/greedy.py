@@ -1,13 +1,12 @@
-"""Greedy assignments: the per-initiative baseline, and a global greedy with offer prices.
+"""Greedy assignments: the per-initiative baseline, and a global greedy.
 
 The *per-initiative greedy* is what a first-come ranked list amounts to: initiatives in decreasing
 total need, each takes its best marginal offer while capacity lasts. It is the benchmark's
 baseline; the solver must never do worse.
 
-The *priced greedy* adds, over all pairs at once, the one whose marginal gain minus its offer's
-price is largest (lazily: the capped coverage is submodular, so a gain computed earlier is an
-upper bound of the gain now). With prices from the LP relaxation's capacity duals, scarce offers
-go where they are worth the most; with zero prices it is the plain global greedy.
+The *global greedy* adds, over all pairs at once, the one whose marginal gain is largest (lazily:
+the capped coverage is submodular, so a gain computed earlier is an upper bound of the gain now).
+From a given assignment, it fills whatever capacity is left.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from numpy.typing import NDArray
 
 from .arrays import Arrays
 
-__all__ = ["State", "per_initiative_greedy", "priced_greedy"]
+__all__ = ["State", "global_greedy", "per_initiative_greedy"]
 
 EPSILON = 1e-9
 
@@ -117,21 +116,17 @@ def per_initiative_greedy(arrays: Arrays) -> NDArray[np.bool_]:
     return state.chosen
 
 
-def priced_greedy(
-    arrays: Arrays, prices: NDArray[np.float64] | None = None, start: NDArray[np.bool_] | None = None
-) -> NDArray[np.bool_]:
-    """Add pairs by decreasing (marginal gain − price of the offer), from ``start`` if given."""
+def global_greedy(arrays: Arrays, start: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+    """Add pairs by decreasing marginal gain, over all pairs at once, from ``start`` if given."""
     state = State(arrays, start)
-    price = np.zeros(len(arrays.capacity)) if prices is None else prices
-    pair_price = price[arrays.pair_offer].tolist()
-    heap = [(-(alone - pair_price[p]), p) for p, alone in enumerate(arrays.pair_alone.tolist())]
+    heap = [(-alone, p) for p, alone in enumerate(arrays.pair_alone.tolist())]
     heapq.heapify(heap)
     while heap:
         _, pair = heapq.heappop(heap)
         if not state.fits(pair):
             continue  # offers and initiatives only fill up: it will never fit again
-        value = state.gain(pair) - pair_price[pair]
-        if value <= EPSILON or state.gain(pair) <= EPSILON:
+        value = state.gain(pair)
+        if value <= EPSILON:
             continue  # gains only shrink as coverage grows
         if not heap or -value <= heap[0][0] + EPSILON:
             state.add(pair)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from .arrays import Arrays, part_of
+from .arrays import Arrays, neighbourhood_keys, part_of
 from .milp import Equity, solve_mip
 
 __all__ = ["large_neighbourhood_search"]
@@ -42,10 +42,8 @@ def large_neighbourhood_search(
     if arrays.pairs == 0:
         return chosen
     current = score(chosen)
-    instance = arrays.instance
     groups: dict[str, list[int]] = {}
-    for number, initiative in enumerate(instance.initiatives):
-        key = initiative.territory if initiative.territory is not None else f"#{number // 100}"
+    for number, key in enumerate(neighbourhood_keys(arrays.instance)):
         groups.setdefault(key, []).append(number)
     keys = sorted(groups)
     starts = arrays.init_start

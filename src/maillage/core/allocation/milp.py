@@ -39,7 +39,6 @@ __all__ = [
     "coverage_cuts",
     "restrict_cuts",
     "solve_mip",
-    "solve_strengthened",
 ]
 
 EQUITY_PENALTY = 1000.0
@@ -89,11 +88,9 @@ def build_model(
     equity: Equity | None = None,
     prices: NDArray[np.float64] | None = None,
     uncapped: NDArray[np.bool_] | None = None,
-    fixed: NDArray[np.bool_] | None = None,
-    forbidden: NDArray[np.bool_] | None = None,
 ) -> highspy.HighsLp:
     """The model; ``prices`` (per pair) are subtracted from the objective, ``uncapped`` offers lose
-    their capacity row (a Lagrangian relaxation), ``fixed`` pairs are forced in, ``forbidden`` out."""
+    their capacity row (a Lagrangian relaxation)."""
     pairs, slots = arrays.pairs, len(arrays.slot_need)
     offers, initiatives = len(arrays.capacity), len(arrays.max_offers)
     groups = len(equity.territories) if equity else 0
@@ -138,17 +135,12 @@ def build_model(
         pair_cost = pair_cost - prices
     cost = np.concatenate([pair_cost, arrays.slot_need])
     upper = np.ones(pairs + slots)
-    col_lower = np.zeros(columns)
-    if fixed is not None:
-        col_lower[:pairs][fixed] = 1.0
-    if forbidden is not None:
-        upper[:pairs][forbidden] = 0.0
     if equity:
         targets = equity.targets(arrays)
         cost = np.concatenate([cost, -equity.penalty(arrays) * np.ones(groups)])
         upper = np.concatenate([upper, targets])
     lp.col_cost_ = cost
-    lp.col_lower_ = col_lower
+    lp.col_lower_ = np.zeros(columns)
     lp.col_upper_ = upper
     lower = np.full(rows, -highspy.kHighsInf)
     capacity = arrays.capacity.astype(np.float64)
@@ -429,16 +421,3 @@ class Relaxation:
         """Subtract ``prices`` (per pair) from the pairs' original costs."""
         columns = np.arange(self.arrays.pairs, dtype=np.int32)
         self.h.changeColsCost(len(columns), columns, self.base_cost - prices)
-
-
-def solve_strengthened(
-    arrays: Arrays, deadline: float, rounds: int = 20, equity: Equity | None = None, **model: Any
-) -> tuple[float, NDArray[np.float64], Cuts] | None:
-    """The LP relaxation tightened by rounds of coverage cuts: (bound, x, every cut added)."""
-    relaxation = Relaxation(arrays, equity=equity, **model)
-    if not relaxation.run(deadline):
-        return None
-    value, x = relaxation.value, relaxation.x
-    if relaxation.strengthen(deadline, rounds):
-        value, x = relaxation.value, relaxation.x
-    return value, x, relaxation.cuts

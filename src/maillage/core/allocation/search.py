@@ -1,6 +1,6 @@
 """Local search: moves that keep an assignment feasible and raise its objective.
 
-- *fill*: add any pair that still fits and adds something (the priced greedy with no prices);
+- *fill*: add any pair that still fits and adds something (the global greedy with no prices);
 - *swap*: an initiative trades one of its offers for another with capacity left (exact gain,
   so that an offer covering the same need better replaces a weaker one);
 - *transfer*: a full offer moves from the initiative that gains least from it to one that would
@@ -17,20 +17,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .arrays import Arrays
-from .greedy import EPSILON, State, priced_greedy
+from .greedy import EPSILON, State, global_greedy
 
 __all__ = ["improve"]
 
 
 def improve(arrays: Arrays, chosen: NDArray[np.bool_], deadline: float) -> NDArray[np.bool_]:
     """Apply improving moves until none is left or the deadline (``time.monotonic()``) passes."""
-    chosen = priced_greedy(arrays, start=chosen)
+    chosen = global_greedy(arrays, start=chosen)
     for _ in range(50):
         if time.monotonic() >= deadline:
             break
         state = State(arrays, chosen)
         moved = _transfers(arrays, state) + _swaps(arrays, state, deadline)
-        chosen = priced_greedy(arrays, start=state.chosen)
+        chosen = global_greedy(arrays, start=state.chosen)
         if not moved:
             break
     return chosen

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from .arrays import Arrays, carry_over, compile_instance, part_of
 from .decompose import BLOCK_PAIRS, Block, make_blocks, search_prices, share_capacity
-from .greedy import State, per_initiative_greedy, priced_greedy
+from .greedy import State, global_greedy, per_initiative_greedy
 from .lns import large_neighbourhood_search
 from .milp import Equity, Relaxation, restrict_cuts, solve_mip
 from .model import Instance, Result, relative_gap
@@ -137,7 +137,7 @@ def _solve(
     baseline = per_initiative_greedy(arrays)
     greedy_value = arrays.objective(baseline)
     best = baseline
-    for candidate in (priced_greedy(arrays), None if start is None else carry_over(*start, arrays)):
+    for candidate in (global_greedy(arrays), None if start is None else carry_over(*start, arrays)):
         if candidate is not None and arrays.objective(candidate) > arrays.objective(best):
             best = candidate
     report("greedy", arrays.objective(best), trivial)
@@ -157,7 +157,7 @@ def _solve(
         if equity is None:
             best = improve(arrays, best, deadline - 0.02 * (deadline - started))
         else:
-            best = priced_greedy(arrays, start=best)  # adding never lowers a territory's coverage
+            best = global_greedy(arrays, start=best)  # adding never lowers a territory's coverage
     if not _feasible(arrays, best):  # never expected: the solver's parts each keep to the constraints
         best = baseline
     value = arrays.objective(best)
@@ -381,7 +381,7 @@ def _blocks(
         combined[block.part.pairs] = chosen
     if equity is not None:
         bound = math.inf
-    combined = priced_greedy(arrays, start=_repair(arrays, combined))
+    combined = global_greedy(arrays, start=_repair(arrays, combined))
     incumbent = _better(arrays, equity, incumbent, combined)
     report("blocks", arrays.objective(incumbent), bound)
     # Mend the seams between blocks: neighbourhoods across them, solved exactly.
