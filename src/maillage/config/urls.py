@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("maillage.accounts.urls")),
     path("diagnostics/", include("maillage.diagnostics.urls")),
     path("", include("maillage.matching.urls")),
+    path("scenarios/", include("maillage.scenarios.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

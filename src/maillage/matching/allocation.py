@@ -9,6 +9,7 @@ for all of them at once: with a single initiative, the allocation is its basket.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 
 from django.utils import timezone
@@ -25,9 +26,12 @@ from . import selectors
 NO_LIMIT_HOURS = 10_000.0  # an initiative that set no reporting-hours limit
 
 
-def ecosystem_instance() -> Instance:
+def ecosystem_instance(relax: Mapping[str, Collection[str]] | None = None) -> Instance:
     """The allocation instance of the ecosystem as it is today (demo and real data are never mixed:
-    real data when there is any, else the demo's)."""
+    real data when there is any, else the demo's).
+
+    ``relax`` lifts rules of some offers for a what-if: offer slug → the kinds of rule not applied
+    (``territory`` also lifts the territories an offer lists without a rule)."""
     submitted = (
         Diagnostic.objects.filter(status=Diagnostic.Status.SUBMITTED)
         .select_related("framework", "initiative__sector")
@@ -80,6 +84,8 @@ def ecosystem_instance() -> Instance:
         if not covers:
             continue
         rules = selectors.rules_of(offer)
+        if relax and offer.slug in relax:
+            rules = [rule for rule in rules if rule.kind not in relax[offer.slug]]
         eligible = tuple(
             slug
             for slug, applicant, wanted in applicants

@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "maillage.directory",
     "maillage.diagnostics",
     "maillage.matching",
+    "maillage.scenarios",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -27,6 +28,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "rules.apps.AutodiscoverRulesConfig",
 ]
 
@@ -81,6 +84,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (allocation runs): django-tasks with its database backend; `maillage serve` starts a
+# worker next to the web server, and `maillage db_worker` runs one on its own.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -39,7 +39,7 @@ from ..errors import MaillageError, Problem
 from ..i18n import gettext as _
 from .model import Instance, Offer, parse_instance
 
-__all__ = ["SCENARIO_FORMAT", "apply_scenario"]
+__all__ = ["SCENARIO_FORMAT", "apply_scenario", "invalid"]
 
 SCENARIO_FORMAT = "maillage-scenario/1"
 _KEYS = {"format", "capacity", "burden_hours", "eligible_add", "eligible_remove", "remove_offers", "add_offers", "pool"}
@@ -166,16 +166,7 @@ def apply_scenario(instance: Instance, changes: Any) -> Instance:
         problem("list_expected", _("This must be a list."), "add_offers")
         added = []
     if problems:
-        count = len(problems)
-        raise MaillageError(
-            "scenario_invalid",
-            (
-                _("The scenario is not valid: {count} problem.")
-                if count == 1
-                else _("The scenario is not valid: {count} problems.")
-            ).format(count=count),
-            problems,
-        )
+        raise invalid(problems)
     # The new instance is read like any instance: added and pooled offers are validated there, and
     # an id used twice (an added offer named like an existing one) is reported with its path.
     document = _document(instance, list(offers.values()), [*pooled, *added])
@@ -188,6 +179,17 @@ def apply_scenario(instance: Instance, changes: Any) -> Instance:
             error.message,
             [replace(p, field=_added_path(p.field, first_added)) for p in error.problems],
         ) from None
+
+
+def invalid(problems: list[Problem]) -> MaillageError:
+    """The error of a scenario with these problems (code ``scenario_invalid``)."""
+    count = len(problems)
+    message = (
+        _("The scenario is not valid: {count} problem.")
+        if count == 1
+        else _("The scenario is not valid: {count} problems.")
+    )
+    return MaillageError("scenario_invalid", message.format(count=count), problems)
 
 
 def _added_path(where: str | None, first_added: int) -> str | None:

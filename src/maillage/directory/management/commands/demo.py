@@ -12,6 +12,8 @@ from maillage.diagnostics.loaders import demo_diagnostics_load
 from maillage.directory import loaders
 from maillage.directory.models import Organisation
 from maillage.matching.loaders import demo_conditions_load
+from maillage.scenarios.loaders import demo_scenarios_load
+from maillage.scenarios.models import Scenario
 
 
 class Command(BaseCommand):
@@ -30,6 +32,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--clear", action="store_true", help="Only remove the fictional records.")
         parser.add_argument(
+            "--no-scenarios",
+            action="store_true",
+            help="Do not make and run the demo's allocation scenarios (a few seconds each).",
+        )
+        parser.add_argument(
             "--no-diagnostics",
             action="store_true",
             help="Do not fill self-diagnostics for the demo initiatives (they take a few seconds per thousand).",
@@ -45,6 +52,7 @@ class Command(BaseCommand):
             self.stdout.write("The demo is already loaded (use `maillage demo` without --if-empty to reload it).")
             return
         if options["clear"]:
+            Scenario.objects.filter(is_demo=True).delete()
             loaders.demo_clear()
             self.stdout.write(self.style.SUCCESS("Fictional records removed."))
             return
@@ -59,13 +67,16 @@ class Command(BaseCommand):
                 diagnostics = demo_diagnostics_load(
                     seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}")
                 )
+            scenarios = 0
+            if not options["no_scenarios"]:
+                scenarios = demo_scenarios_load(progress=lambda m: self.stdout.write(f"  {m}"))
         except MaillageError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.organisations} organisations, "
                 f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations, "
-                f"{diagnostics} self-diagnostics "
+                f"{diagnostics} self-diagnostics, {scenarios} allocation scenarios run "
                 "(all fictional, labelled “demo”)."
             )
         )

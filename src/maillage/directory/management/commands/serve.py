@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -7,11 +9,31 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve Maillage on 127.0.0.1:8000 (the embedded default): static files included, no reloader."
+    help = (
+        "Serve Maillage on 127.0.0.1:8000 (the embedded default): static files included, no reloader, and a "
+        "background worker for allocation runs (django-tasks, database backend) beside it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("address", nargs="?", default="127.0.0.1:8000", help="host:port to listen on.")
         parser.add_argument("--reload", action="store_true", help="Restart when the code changes (development).")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Do not start a worker (run `maillage db_worker` elsewhere)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("runserver", options["address"], use_reloader=options["reload"], use_threading=True)
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "maillage.cli", "db_worker", "--no-reload", "--interval", "1", "-v", "0"]
+            )
+            self.stdout.write(f"Background worker started (process {worker.pid}).")
+        try:
+            call_command("runserver", options["address"], use_reloader=options["reload"], use_threading=True)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
