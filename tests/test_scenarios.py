@@ -6,6 +6,8 @@ import csv
 import html
 import io
 import json
+import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -63,7 +65,7 @@ def world(territory, term):
     other = OrganisationFactory(name_fr="Réseau témoin", is_support_actor=True, kind="network")
     member(users["provider"], foundation)
     member(users["other_provider"], other)
-    fund = OfferFactory(provider=foundation, name_fr="Fonds souple témoin", reporting_hours=5, capacity=3)
+    fund = OfferFactory(provider=foundation, name_fr="Fonds souple témoin", reporting_hours=5, capacity=5)
     OfferCover.objects.create(offer=fund, element="financement-souple", strength=1.0)
     coaching = OfferFactory(provider=foundation, name_fr="Coaching témoin", reporting_hours=2, capacity=10)
     OfferCover.objects.create(offer=coaching, element="gouvernance", strength=0.8)
@@ -97,7 +99,7 @@ def world(territory, term):
 # --- who may do what ----------------------------------------------------------------------------------
 
 ROLES = ("anonymous", "outsider", "field_member", "provider", "other_provider", "steward")
-OK, LOGIN, DENY, MOVED = "ok", "login", "deny", "redirect"
+OK, LOGIN, DENY, MOVED, MISSING = "ok", "login", "deny", "redirect", "missing"
 
 
 def row(*values):
@@ -105,10 +107,13 @@ def row(*values):
 
 
 SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK)
+# A scenario one may see but not change answers 403; one one may not see, 404 (its title is not probed).
 STEWARD = row(LOGIN, DENY, DENY, DENY, DENY, OK)
 STEWARD_POST = row(LOGIN, DENY, DENY, DENY, DENY, MOVED)
-PROVIDER = row(LOGIN, DENY, DENY, OK, DENY, DENY)
-PROVIDER_POST = row(LOGIN, DENY, DENY, MOVED, DENY, DENY)
+STEWARDS_OWN = row(LOGIN, MISSING, MISSING, MISSING, MISSING, OK)
+STEWARDS_OWN_POST = row(LOGIN, MISSING, MISSING, MISSING, MISSING, MOVED)
+PROVIDERS_OWN = row(LOGIN, MISSING, MISSING, OK, MISSING, MISSING)
+PROVIDERS_OWN_POST = row(LOGIN, MISSING, MISSING, MOVED, MISSING, MISSING)
 
 # (route, arguments by name, method, expected); "shared" is run and shared, "private" is the stewards'
 # own, "own" is the foundation's.
@@ -117,25 +122,30 @@ MATRIX = [
     ("scenarios:create", (), "get", row(LOGIN, DENY, DENY, OK, OK, OK)),
     ("scenarios:compare", (), "get", SIGNED_IN),
     ("scenarios:detail", ("shared",), "get", SIGNED_IN),
-    ("scenarios:detail", ("private",), "get", STEWARD),
-    ("scenarios:detail", ("own",), "get", PROVIDER),
+    ("scenarios:detail", ("private",), "get", STEWARDS_OWN),
+    ("scenarios:detail", ("own",), "get", PROVIDERS_OWN),
     ("scenarios:edit", ("shared",), "get", STEWARD),
-    ("scenarios:edit", ("own",), "get", PROVIDER),
+    ("scenarios:edit", ("own",), "get", PROVIDERS_OWN),
     ("scenarios:changes", ("shared",), "get", STEWARD),
-    ("scenarios:changes", ("own",), "get", PROVIDER),
+    ("scenarios:changes", ("own",), "get", PROVIDERS_OWN),
     ("scenarios:pool", ("shared",), "get", STEWARD),
-    ("scenarios:new_offer", ("own",), "get", PROVIDER),
-    ("scenarios:import", ("private",), "get", STEWARD),
+    ("scenarios:new_offer", ("own",), "get", PROVIDERS_OWN),
+    ("scenarios:import", ("private",), "get", STEWARDS_OWN),
     ("scenarios:undo", ("shared",), "post", STEWARD_POST),
-    ("scenarios:run", ("private",), "post", STEWARD_POST),
-    ("scenarios:run", ("own",), "post", PROVIDER_POST),
-    ("scenarios:delete", ("own",), "post", PROVIDER_POST),
+    ("scenarios:run", ("private",), "post", STEWARDS_OWN_POST),
+    ("scenarios:run", ("own",), "post", PROVIDERS_OWN_POST),
+    ("scenarios:delete", ("own",), "post", PROVIDERS_OWN_POST),
     ("scenarios:progress", ("shared", "run"), "get", SIGNED_IN),
+    # The run is over: the steward is sent back with a message; nobody else may cancel it.
+    ("scenarios:cancel", ("shared", "run"), "post", STEWARD_POST),
+    # A run belongs to its scenario: another scenario's run is not found there.
+    ("scenarios:progress", ("private", "run"), "get", row(LOGIN, MISSING, MISSING, MISSING, MISSING, MISSING)),
     ("scenarios:results", ("shared",), "get", SIGNED_IN),
     ("scenarios:download", ("shared", "coverage.csv"), "get", SIGNED_IN),
-    ("scenarios:download", ("private", "changes.json"), "get", STEWARD),
+    ("scenarios:download", ("private", "changes.json"), "get", STEWARDS_OWN),
     # The offer's providers see whom it is advised to serve; stewards the aggregates; nobody else.
     ("scenarios:offer_advice", ("shared", "fund"), "get", row(LOGIN, DENY, DENY, OK, DENY, OK)),
+    ("scenarios:offer_advice", ("shared", "network"), "get", row(LOGIN, DENY, DENY, DENY, OK, OK)),
     # An initiative's advised basket shows its needs: its own members only.
     ("scenarios:initiative_advice", ("shared", "initiative"), "get", row(LOGIN, DENY, OK, DENY, DENY, DENY)),
 ]
@@ -231,7 +241,7 @@ def test_the_changes_form_saves_and_shows_errors_on_their_row(client, world):
     assert changes["burden_hours"] == {fund: 1.5}
     assert changes["relax"] == {coaching: ["territory"]}
     detail = client.get(reverse("scenarios:detail", args=[world["shared"].slug])).content.decode()
-    assert "«\u00a0Fonds souple témoin\u00a0» sert 6 initiatives" in detail
+    assert "«\u00a0Fonds souple témoin — Fondation témoin\u00a0» sert 6 initiatives" in detail
 
 
 def test_pooling_and_a_new_offer_from_their_forms(client, world):
@@ -379,15 +389,43 @@ def test_a_worker_killed_mid_run_leaves_nothing_half_written(client, world):
     assert again.status == Run.Status.SUCCEEDED
 
 
-def test_a_scenario_that_no_longer_fits_fails_with_its_problems(world):
+def test_changes_to_offers_gone_since_are_left_out_and_said(world, client):
     scenario = world["private"]
-    scenario.changes = {"format": "maillage-scenario/1", "capacity": {"offre-disparue": 3}}
-    scenario.save()
+    services.changes_set(
+        user=None,
+        scenario=scenario,
+        changes={"format": "maillage-scenario/1", "capacity": {world["network"].slug: 4, world["fund"].slug: 9}},
+    )
+    world["network"].delete()  # the offer closes after the scenario was made
+    run = services.run_execute(services.run_create(user=None, scenario=scenario).pk)
+    assert run.status == Run.Status.SUCCEEDED
+    assert run.summary["ignored"] == [{"path": f"capacity.{world['network'].slug}", "id": world["network"].slug}]
+    # The scenario can still be edited: what was there is tolerated, what is new is checked.
+    services.changes_set(
+        user=None,
+        scenario=scenario,
+        changes={**scenario.changes, "burden_hours": {world["fund"].slug: 1}},
+    )
+    with pytest.raises(MaillageError) as caught:
+        services.changes_set(
+            user=None, scenario=scenario, changes={**scenario.changes, "remove_offers": ["typo-offer"]}
+        )
+    assert [(p.code, p.field) for p in caught.value.problems] == [("unknown_id", "remove_offers[0]")]
+
+
+def test_a_run_that_breaks_a_rule_fails_with_its_problems_in_both_languages(world, client):
+    scenario = world["private"]
+    scenario.changes = {"format": "maillage-scenario/1", "capacity": {world["fund"].slug: -2}}
+    scenario.save()  # written around the checks, as an old or hand-edited record could be
     run = services.run_execute(services.run_create(user=None, scenario=scenario).pk)
     assert run.status == Run.Status.FAILED
     assert run.error["code"] == "scenario_invalid"
-    assert run.error["problems"][0]["field"] == "capacity.offre-disparue"
+    assert run.error["problems_fr"][0]["field"] == f"capacity.{world['fund'].slug}"
     assert run.error["en"] == "The scenario no longer fits the ecosystem as it is now."
+    assert run.error["problems_en"][0]["message"] == "A capacity is a whole number, 0 or more."
+    client.force_login(world["users"]["steward"])
+    page = html.unescape(client.get(reverse("scenarios:progress", args=[scenario.slug, run.pk])).content.decode())
+    assert "Une capacité est un nombre entier" in page
 
 
 def test_an_impossible_equity_guarantee_is_reported_with_the_best_alternative(client, world):
@@ -402,6 +440,8 @@ def test_an_impossible_equity_guarantee_is_reported_with_the_best_alternative(cl
     page = client.get(reverse("scenarios:results", args=[scenario.slug])).content.decode()
     assert "ne peut pas être tenue dans tous les territoires" in page
     assert "Prix de la garantie" in page
+    # The territories left under the target are named (Saint-Michel, with three initiatives, without figures).
+    assert "et 1 territoire de moins de 5 initiatives" in page
 
 
 def test_the_command_line_runs_a_scenario_and_stores_it(world, capsys, tmp_path):
@@ -441,8 +481,26 @@ def test_results_show_coverage_by_element_territory_and_group(client, world):
 
 
 def test_downloads_name_no_initiative_and_withhold_small_groups(client, world):
-    client.force_login(world["users"]["outsider"])
     slug = world["shared"].slug
+    client.force_login(world["users"]["outsider"])
+    # Even without names, the JSON files list each initiative's needs: stewards only (on real data).
+    assert client.get(reverse("scenarios:download", args=[slug, "instance.json"])).status_code == 403
+    assert client.get(reverse("scenarios:download", args=[slug, "result.json"])).status_code == 403
+    assert "instance.json" not in client.get(reverse("scenarios:results", args=[slug])).content.decode()
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(reverse("scenarios:download", args=[slug, "coverage.csv"])).content.decode())
+        )
+    )
+    assert list(rows[0]) == ["level", "key", "name", "initiatives", "covered_pct"]  # shares, no weights
+    michel = next(r for r in rows if r["key"] == "quartier-saint-michel")
+    verdun = next(r for r in rows if r["key"] == "quartier-verdun")
+    assert michel["covered_pct"] == ""
+    assert michel["initiatives"] == ""
+    assert float(verdun["covered_pct"]) > 0
+    assert client.get(reverse("scenarios:download", args=[slug, "other.txt"])).status_code == 404
+
+    client.force_login(world["users"]["steward"])
     result = client.get(reverse("scenarios:download", args=[slug, "result.json"])).json()
     instance = client.get(reverse("scenarios:download", args=[slug, "instance.json"])).json()
     text = json.dumps([result, instance])
@@ -451,17 +509,21 @@ def test_downloads_name_no_initiative_and_withhold_small_groups(client, world):
     parsed = parse_instance(instance)
     assert violations(parsed, parse_result(result, parsed).assignments) == []
     assert {i.territory for i in parsed.initiatives} == {"quartier-verdun", None}
-    rows = list(
-        csv.DictReader(
-            io.StringIO(client.get(reverse("scenarios:download", args=[slug, "coverage.csv"])).content.decode())
-        )
-    )
-    michel = next(r for r in rows if r["key"] == "quartier-saint-michel")
-    verdun = next(r for r in rows if r["key"] == "quartier-verdun")
-    assert michel["covered_pct"] == ""
-    assert michel["need"] == ""
-    assert float(verdun["covered_pct"]) > 0
-    assert client.get(reverse("scenarios:download", args=[slug, "other.txt"])).status_code == 404
+    # Neither the aliases nor their order follow the initiatives' identifiers.
+    aliases = [i.id for i in parsed.initiatives]
+    assert aliases == sorted(aliases)
+    stored = [i["id"] for i in world["run"].instance["initiatives"]]
+    by_alias = {views_alias(world["run"], i): i for i in stored}
+    assert [by_alias[a] for a in aliases] != sorted(stored)
+    assert all(re.fullmatch(r"i-[0-9a-f]{12}", a) for a in aliases)
+
+
+def views_alias(run, initiative):
+    from maillage.scenarios.views import _anonymous
+
+    one = {**run.instance, "initiatives": [i for i in run.instance["initiatives"] if i["id"] == initiative]}
+    copy = Run(pk=run.pk, instance=one, result={"assignments": []})
+    return _anonymous(copy)[0]["initiatives"][0]["id"]
 
 
 def test_the_advice_for_an_offer_explains_and_invites(client, world):
@@ -481,6 +543,7 @@ def test_the_advice_for_an_offer_explains_and_invites(client, world):
     assert first.name_fr in page
     assert "aucune autre offre qui lui est ouverte" in page
     assert page.count("Son diagnostic ne vous est pas partagé.") == len(advised) - 1
+    assert "checked" not in page  # nobody is invited by default
     response = client.post(url, {"initiatives": [a.initiative for a in advised]})
     assert response.status_code == 302
     assert Invitation.objects.count() == len(advised)
@@ -527,3 +590,154 @@ def test_before_and_after_side_by_side(client, world):
     before = selectors.Outcome.of(world["run"])
     assert after.total.covered > before.total.covered
     assert client.get(reverse("scenarios:compare") + f"?a={world['shared'].slug}&b=nope").status_code == 404
+
+
+# --- what the review found: scope, hand-picked lists, duplicates, inputs that must not break ----------
+
+
+def test_a_support_actor_cannot_reach_other_offers_by_a_new_offer_or_a_hand_picked_list(world):
+    own, provider, network = world["own"], world["users"]["provider"], world["network"].slug
+    attempts = [
+        # A "new" offer named like a competitor's, removed first: the competitor's offer is not new.
+        (
+            {
+                "remove_offers": [network],
+                "add_offers": [{"id": network, "capacity": 0, "burden_hours": 0, "covers": {"gouvernance": 1}}],
+            },
+            {"offer_not_yours", "offer_exists"},
+        ),
+        # Whom an offer accepts, listed by hand, could single out one initiative and read its needs.
+        ({"eligible_add": {world["fund"].slug: [world["initiative"].slug]}}, {"eligible_hand_picked"}),
+        (
+            {
+                "add_offers": [
+                    {
+                        "id": "x",
+                        "capacity": 1,
+                        "burden_hours": 0,
+                        "covers": {"gouvernance": 1},
+                        "eligible": [world["initiative"].slug],
+                    }
+                ]
+            },
+            {"eligible_hand_picked"},
+        ),
+    ]
+    for changes, codes in attempts:
+        with pytest.raises(MaillageError) as caught:
+            services.changes_set(user=provider, scenario=own, changes={"format": "maillage-scenario/1", **changes})
+        assert {p.code for p in caught.value.problems} >= codes, changes
+    assert Scenario.objects.get(pk=own.pk).changes == {"format": "maillage-scenario/1"}
+
+
+def test_an_offer_twice_in_a_pool_is_refused(client, world):
+    fund, network = world["fund"].slug, world["network"].slug
+    with pytest.raises(MaillageError) as caught:
+        services.changes_set(
+            user=None,
+            scenario=world["private"],
+            changes={"format": "maillage-scenario/1", "pool": [{"id": "p", "offers": [fund, fund, network]}]},
+        )
+    assert [p.code for p in caught.value.problems] == ["pool_duplicate"]
+    client.force_login(world["users"]["steward"])
+    response = client.post(
+        reverse("scenarios:pool", args=[world["private"].slug]), {"name": "Double", "offers": [fund, fund]}
+    )
+    assert response.status_code == 400
+    assert "Une offre figure deux fois dans le fonds commun." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"format": "maillage-scenario/1", "relax": {"x": 5}}',
+        b'{"format": "maillage-scenario/1", "add_offers": 5}',
+        b'{"format": "maillage-scenario/1", "add_offers": [{"id": [1], "eligible_like": [2]}]}',
+        b'{"format": "maillage-scenario/1", "remove_offers": [[1]], "pool": [{"id": "p", "offers": 3}]}',
+        b'{"format": "maillage-scenario/1", "capacity": {"x": 1e400}}',
+        b"[" * 100_000,
+        b"\xff\xfe",
+        b"[]",
+    ],
+)
+def test_a_file_of_changes_never_breaks_the_page(client, world, content):
+    client.force_login(world["users"]["provider"])
+    url = reverse("scenarios:import", args=[world["own"].slug])
+    response = client.post(url, {"file": SimpleUploadedFile("c.json", content)})
+    assert response.status_code == 400
+    assert 'class="form-errors"' in response.content.decode()
+    assert Scenario.objects.get(pk=world["own"].pk).changes == {"format": "maillage-scenario/1"}
+
+
+def test_a_strange_run_number_falls_back_to_the_latest_results(client, world):
+    client.force_login(world["users"]["outsider"])
+    url = reverse("scenarios:results", args=[world["shared"].slug])
+    for number in ("²", "9" * 40, "-1", "abc"):
+        assert client.get(url, {"run": number}).status_code == 200
+    # Another scenario's run is not found through this one.
+    client.force_login(world["users"]["steward"])
+    other = reverse("scenarios:results", args=[world["private"].slug])
+    assert client.get(other, {"run": world["run"].pk}).status_code == 404
+
+
+def test_a_waiting_run_can_be_cancelled_and_a_lost_task_does_not_block_the_scenario(client, world):
+    steward = world["users"]["steward"]
+    run = services.run_enqueue(user=steward, scenario=world["private"])
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.filter(id=run.task_id, status="READY").exists()  # written with the run
+    client.force_login(steward)
+    page = client.get(reverse("scenarios:progress", args=[world["private"].slug, run.pk])).content.decode()
+    assert "Annuler le calcul" in page
+    response = client.post(reverse("scenarios:cancel", args=[world["private"].slug, run.pk]))
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.status == Run.Status.FAILED
+    assert run.error["code"] == "cancelled"
+    assert DBTaskResult.objects.get(id=run.task_id).status == "FAILED"
+    # A run whose task failed before it started (a worker that could not even begin) is not left waiting.
+    again = services.run_enqueue(user=steward, scenario=world["private"])
+    DBTaskResult.objects.filter(id=again.task_id).update(status="FAILED")
+    assert services.runs_recover(timezone.now() + timedelta(seconds=10)) == 1
+    again.refresh_from_db()
+    assert again.status == Run.Status.FAILED
+    assert services.run_enqueue(user=steward, scenario=world["private"]).status == Run.Status.QUEUED
+
+
+def test_aggregated_reasons_are_withheld_below_the_threshold(client, world):
+    summary = selectors.Outcome.of(world["run"]).offer_summary(world["network"].slug)
+    assert 0 < summary["count"] < 5
+    client.force_login(world["users"]["steward"])
+    page = client.get(reverse("scenarios:offer_advice", args=[world["shared"].slug, world["network"].slug]))
+    assert "Financement adapté" not in page.content.decode()
+    fund = client.get(reverse("scenarios:offer_advice", args=[world["shared"].slug, world["fund"].slug]))
+    assert "Financement adapté" in fund.content.decode()
+
+
+def test_a_support_actor_sees_only_its_own_offers_in_the_results(client, world):
+    scenario = world["own"]
+    services.run_execute(services.run_create(user=None, scenario=scenario).pk)
+    client.force_login(world["users"]["provider"])
+    page = client.get(reverse("scenarios:results", args=[scenario.slug])).content.decode()
+    assert "Fonds souple témoin" in page
+    assert "Mentorat témoin" not in page
+    url = reverse("scenarios:offer_advice", args=[scenario.slug, world["network"].slug])
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_writes_progress_from_its_own_thread(monkeypatch, world):
+    monkeypatch.setattr(services, "HEARTBEAT_SECONDS", 0.05)
+    seen = []
+
+    def slow():
+        time.sleep(0.5)
+        run = Run.objects.get(pk=pk)
+        seen.append((run.heartbeat_at, run.started_at))
+
+    pk = services.run_create(user=None, scenario=world["private"]).pk
+    run = services.run_execute(pk, after_instance=slow)
+    assert run.status == Run.Status.SUCCEEDED
+    heartbeat, started = seen[0]
+    assert heartbeat > started
+    assert run.progress["phase"] == "done"

@@ -8,7 +8,10 @@ meaningful as the ecosystem moves on (initiatives come and go between runs):
 - a new offer may say ``"eligible_like": "o3"`` (it accepts whom ``o3`` accepts) or ``"*"`` (everyone)
   instead of listing ``eligible``.
 
-:func:`resolve` turns them into a plain ``maillage-scenario/1`` document for a given instance.
+:func:`resolve` turns them into a plain ``maillage-scenario/1`` document for a given instance, leaving
+out (and listing) what refers to offers or initiatives that are no longer there: an offer that closed
+since the scenario was made does not stop it from running. :func:`check` is strict about what a
+person adds, and tolerates only what was already there.
 """
 
 from __future__ import annotations
@@ -24,101 +27,241 @@ from maillage.core.errors import MaillageError, Problem
 from maillage.matching.models import EligibilityRule
 
 EVERYONE = "*"
-RULE_KINDS = frozenset(EligibilityRule.Kind.values)
+# Kinds of rule a scenario may lift (language is not yet known of initiatives: no such rule applies).
+RULE_KINDS = frozenset(EligibilityRule.Kind.values) - {EligibilityRule.Kind.LANGUAGE}
+BY_OFFER = ("capacity", "burden_hours", "eligible_add", "eligible_remove")
+# In a support actor's scenario, whom an offer accepts changes only by lifting its rules: a list of
+# initiatives chosen by hand could single one out and read its needs from the advice.
+HAND_PICKED = ("eligible_add", "eligible_remove")
 
 
 def empty() -> dict[str, Any]:
     return {"format": SCENARIO_FORMAT}
 
 
-def relax_of(changes: Mapping[str, Any]) -> dict[str, list[str]]:
-    relax = changes.get("relax") or {}
-    return {str(k): list(v) for k, v in relax.items()} if isinstance(relax, Mapping) else {}
+def relax_of(changes: Any) -> dict[str, list[str]]:
+    """``relax`` as the instance builder takes it (anything malformed is left to :func:`check`)."""
+    relax = changes.get("relax") if isinstance(changes, Mapping) else None
+    if not isinstance(relax, Mapping):
+        return {}
+    return {str(k): [x for x in v if isinstance(x, str)] for k, v in relax.items() if isinstance(v, list)}
 
 
-def resolve(changes: Mapping[str, Any], instance: Instance) -> dict[str, Any]:
-    """The plain ``maillage-scenario/1`` document of ``changes`` on ``instance`` (built with its ``relax``)."""
-    document = {key: value for key, value in changes.items() if key != "relax"}
-    eligible = {o.id: list(o.eligible) for o in instance.offers}
-    everyone = [i.id for i in instance.initiatives]
-    added = []
-    for offer in document.get("add_offers") or []:
-        if isinstance(offer, Mapping) and "eligible_like" in offer:
-            like = offer["eligible_like"]
-            offer = {k: v for k, v in offer.items() if k != "eligible_like"}
-            offer["eligible"] = everyone if like == EVERYONE else eligible.get(like, [])
-        added.append(offer)
-    if added:
+def _name(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def references(changes: Any) -> set[str]:
+    """Every offer id the changes refer to (not the ids of offers they add)."""
+    found: set[str] = set()
+    if not isinstance(changes, Mapping):
+        return found
+    for key in (*BY_OFFER, "relax"):
+        value = changes.get(key)
+        if isinstance(value, Mapping):
+            found |= {k for k in value if isinstance(k, str)}
+    removed = changes.get("remove_offers")
+    if isinstance(removed, list):
+        found |= {o for o in removed if isinstance(o, str)}
+    for pool in changes.get("pool") or [] if isinstance(changes.get("pool"), list) else []:
+        if isinstance(pool, Mapping) and isinstance(pool.get("offers"), list):
+            found |= {o for o in pool["offers"] if isinstance(o, str)}
+    for offer in changes.get("add_offers") or [] if isinstance(changes.get("add_offers"), list) else []:
+        if isinstance(offer, Mapping) and _name(offer.get("eligible_like")) not in (None, EVERYONE):
+            found.add(offer["eligible_like"])
+    return found
+
+
+def resolve(changes: Mapping[str, Any], instance: Instance) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The plain ``maillage-scenario/1`` document of ``changes`` on ``instance`` (built with its ``relax``),
+    and what was left out because its offer or initiative is no longer in the instance (path and id)."""
+    known = {o.id for o in instance.offers}
+    people = {i.id for i in instance.initiatives}
+    ignored: list[dict[str, str]] = []
+    document: dict[str, Any] = {k: v for k, v in changes.items() if k != "relax"}
+
+    def gone(where: str, what: str) -> None:
+        ignored.append({"path": where, "id": what})
+
+    for key in BY_OFFER:
+        value = document.get(key)
+        if not isinstance(value, Mapping):
+            continue
+        kept = {}
+        for offer_id, item in value.items():
+            if offer_id not in known:
+                gone(f"{key}.{offer_id}", offer_id)
+                continue
+            if key in HAND_PICKED and isinstance(item, list):
+                for index, initiative in enumerate(item):
+                    if isinstance(initiative, str) and initiative not in people:
+                        gone(f"{key}.{offer_id}[{index}]", initiative)
+                item = [i for i in item if not isinstance(i, str) or i in people]
+            kept[offer_id] = item
+        document[key] = kept
+    if isinstance(document.get("remove_offers"), list):
+        for index, offer_id in enumerate(document["remove_offers"]):
+            if isinstance(offer_id, str) and offer_id not in known:
+                gone(f"remove_offers[{index}]", offer_id)
+        document["remove_offers"] = [o for o in document["remove_offers"] if not isinstance(o, str) or o in known]
+    if isinstance(document.get("pool"), list):
+        pools = []
+        for number, pool in enumerate(document["pool"]):
+            if isinstance(pool, Mapping) and isinstance(pool.get("offers"), list):
+                members = []
+                for index, offer_id in enumerate(pool["offers"]):
+                    if isinstance(offer_id, str) and offer_id not in known:
+                        gone(f"pool[{number}].offers[{index}]", offer_id)
+                    else:
+                        members.append(offer_id)
+                if len(members) < 2 <= len(pool["offers"]):
+                    continue  # not a pool any more: its offers stay as they are
+                pool = {**pool, "offers": members}
+            pools.append(pool)
+        document["pool"] = pools
+    if isinstance(document.get("add_offers"), list):
+        eligible = {o.id: list(o.eligible) for o in instance.offers}
+        everyone = [i.id for i in instance.initiatives]
+        added = []
+        for number, offer in enumerate(document["add_offers"]):
+            if isinstance(offer, Mapping) and "eligible_like" in offer:
+                like = _name(offer["eligible_like"])
+                offer = {k: v for k, v in offer.items() if k != "eligible_like"}
+                if like == EVERYONE:
+                    offer["eligible"] = everyone
+                elif like in eligible:
+                    offer["eligible"] = eligible[like]
+                else:
+                    gone(f"add_offers[{number}].eligible_like", str(like))
+                    offer["eligible"] = []
+            added.append(offer)
         document["add_offers"] = added
-    return document
+    return document, ignored
 
 
-def check(changes: Any, instance: Instance, *, own_offers: Iterable[str] | None = None) -> list[Problem]:
-    """Every problem of ``changes`` against ``instance`` (built with its ``relax``); with ``own_offers``,
-    changes may touch those offers only (a support actor's scenario)."""
-    problems: list[Problem] = []
+def check(
+    changes: Any,
+    instance: Instance,
+    *,
+    own_offers: Iterable[str] | None = None,
+    tolerated: Iterable[str] = (),
+) -> list[Problem]:
+    """Every problem of ``changes`` against ``instance`` (built with its ``relax``). References to offers
+    or initiatives that are not there are problems, except the ``tolerated`` ids (what the scenario
+    already referred to before: an offer that closed since). With ``own_offers``, changes may touch
+    those offers only (a support actor's scenario)."""
     if not isinstance(changes, Mapping):
         return [Problem("not_an_object", _("A scenario is a JSON object."), field="$")]
+    problems: list[Problem] = []
     known = {o.id for o in instance.offers}
     relax = changes.get("relax", {})
     if not isinstance(relax, Mapping):
         problems.append(Problem("object_expected", _("This must be an object keyed by offer ids."), field="relax"))
         relax = {}
     for offer_id, kinds in relax.items():
-        where = f"relax.{offer_id}"
-        if offer_id not in known:
-            problems.append(Problem("unknown_offer", _('No offer has the id "{id}".').format(id=offer_id), field=where))
-        if not isinstance(kinds, list) or not all(k in RULE_KINDS for k in kinds):
+        if not isinstance(kinds, list) or not all(isinstance(k, str) and k in RULE_KINDS for k in kinds):
             problems.append(
                 Problem(
                     "rule_kind_unknown",
                     _("List kinds of rule among: {kinds}.").format(kinds=", ".join(sorted(RULE_KINDS))),
-                    field=where,
+                    field=f"relax.{offer_id}",
                 )
             )
-    new_ids = set()
-    for index, offer in enumerate(changes.get("add_offers") or []):
-        if isinstance(offer, Mapping):
-            new_ids.add(offer.get("id"))
-            like = offer.get("eligible_like")
-            if like is not None and like != EVERYONE and like not in known:
+    added = changes.get("add_offers", [])
+    new_ids: set[str] = set()
+    if isinstance(added, list):
+        for number, offer in enumerate(added):
+            if not isinstance(offer, Mapping):
+                continue
+            offer_id = offer.get("id")
+            if isinstance(offer_id, str) and offer_id in known:
                 problems.append(
                     Problem(
-                        "unknown_offer",
-                        _('No offer has the id "{id}".').format(id=like),
-                        field=f"add_offers[{index}].eligible_like",
+                        "offer_exists",
+                        _('An offer already has the id "{id}": give the new one another.').format(id=offer_id),
+                        field=f"add_offers[{number}].id",
+                    )
+                )
+            elif isinstance(offer_id, str):
+                new_ids.add(offer_id)
+            like = offer.get("eligible_like", EVERYONE)
+            if not isinstance(like, str):
+                problems.append(
+                    Problem(
+                        "eligible_like_invalid",
+                        _("Name an offer, or * for every initiative."),
+                        field=f"add_offers[{number}].eligible_like",
+                    )
+                )
+            if own_offers is not None and "eligible" in offer:
+                problems.append(
+                    Problem(
+                        "eligible_hand_picked",
+                        _("A support actor's new offer accepts everyone or whom one of its offers accepts."),
+                        field=f"add_offers[{number}].eligible",
+                    )
+                )
+    if isinstance(changes.get("pool"), list):
+        for number, pool in enumerate(changes["pool"]):
+            members = pool.get("offers") if isinstance(pool, Mapping) else None
+            if isinstance(members, list) and len({repr(m) for m in members}) != len(members):
+                problems.append(
+                    Problem(
+                        "pool_duplicate", _("An offer is listed twice in the pool."), field=f"pool[{number}].offers"
                     )
                 )
     if own_offers is not None:
-        problems += _outside(changes, set(own_offers) | new_ids)
+        mine = set(own_offers)
+        for key in HAND_PICKED:
+            if changes.get(key):
+                problems.append(
+                    Problem(
+                        "eligible_hand_picked",
+                        _("A support actor's scenario changes whom an offer accepts by lifting its rules."),
+                        field=key,
+                    )
+                )
+        problems += [
+            Problem(
+                "offer_not_yours",
+                _(
+                    'The offer "{id}" is not one of yours: a support actor\'s scenario changes its own offers only.'
+                ).format(id=offer_id),
+                field=where,
+            )
+            for where, offer_id in _touched(changes)
+            if offer_id not in mine
+        ]
     if problems:
         return problems
+    document, ignored = resolve(changes, instance)
+    tolerated = set(tolerated)
+    ignored += [{"path": f"relax.{k}", "id": k} for k in relax if k not in known]
+    problems = [
+        Problem("unknown_id", _('No offer or initiative has the id "{id}".').format(id=item["id"]), field=item["path"])
+        for item in ignored
+        if item["id"] not in tolerated
+    ]
     try:
-        apply_scenario(instance, resolve(changes, instance))
+        apply_scenario(instance, document)
     except MaillageError as exc:
-        return list(exc.problems)
-    return []
+        problems += list(exc.problems)
+    return problems
 
 
-def _outside(changes: Mapping[str, Any], mine: set[Any]) -> list[Problem]:
-    """Changes to offers that are not the support actor's own."""
+def _touched(changes: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The offers the changes modify (path, id): those a support actor must own."""
     touched: list[tuple[str, Any]] = []
-    for key in ("capacity", "burden_hours", "eligible_add", "eligible_remove", "relax"):
+    for key in (*BY_OFFER, "relax"):
         value = changes.get(key) or {}
         if isinstance(value, Mapping):
             touched += [(f"{key}.{offer_id}", offer_id) for offer_id in value]
-    touched += [(f"remove_offers[{i}]", o) for i, o in enumerate(changes.get("remove_offers") or [])]
-    for p, pool in enumerate(changes.get("pool") or []):
-        if isinstance(pool, Mapping):
-            touched += [(f"pool[{p}].offers[{i}]", o) for i, o in enumerate(pool.get("offers") or [])]
-    return [
-        Problem(
-            "offer_not_yours",
-            _('The offer "{id}" is not one of yours: a support actor\'s scenario changes its own offers only.').format(
-                id=offer_id
-            ),
-            field=where,
-        )
-        for where, offer_id in touched
-        if offer_id not in mine
-    ]
+    removed = changes.get("remove_offers") or []
+    if isinstance(removed, list):
+        touched += [(f"remove_offers[{i}]", o) for i, o in enumerate(removed) if isinstance(o, str)]
+    pools = changes.get("pool") or []
+    for p, pool in enumerate(pools if isinstance(pools, list) else []):
+        members = pool.get("offers") if isinstance(pool, Mapping) else None
+        if isinstance(members, list):
+            touched += [(f"pool[{p}].offers[{i}]", o) for i, o in enumerate(members) if isinstance(o, str)]
+    return touched

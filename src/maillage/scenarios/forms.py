@@ -83,16 +83,21 @@ class OfferChangesForm(forms.Form):
         self.offers = list(offers)
         capacity, hours = changes.get("capacity") or {}, changes.get("burden_hours") or {}
         relax, removed = changes.get("relax") or {}, set(changes.get("remove_offers") or [])
-        labels = dict(EligibilityRule.Kind.choices)
         for offer in self.offers:
             key = offer.id
             self.fields[f"{key}__capacity"] = forms.IntegerField(
                 label=_("Capacity"), min_value=0, max_value=100_000, required=False, initial=capacity.get(key)
             )
             self.fields[f"{key}__hours"] = forms.FloatField(
-                label=_("Reporting hours"), min_value=0, max_value=10_000, required=False, initial=hours.get(key)
+                label=_("Reporting hours"),
+                min_value=0,
+                max_value=10_000,
+                required=False,
+                initial=hours.get(key),
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
-            choices = [(k, labels[k]) for k in sorted(kinds.get(key, set())) if k in labels]
+            choices = [(k, label) for k, label in RELAXABLE if k in kinds.get(key, set())]
             if choices:
                 self.fields[f"{key}__relax"] = forms.MultipleChoiceField(
                     label=_("Rules lifted"),
@@ -161,6 +166,8 @@ class PoolForm(forms.Form):
 
     def clean_offers(self) -> list[str]:
         chosen = self.cleaned_data["offers"]
+        if len(set(chosen)) != len(chosen):
+            raise forms.ValidationError(_("An offer is listed twice in the pool."), code="pool_duplicate")
         if len(chosen) < 2:
             raise forms.ValidationError(_("Choose at least two offers."), code="pool_invalid")
         return list(chosen)
@@ -169,7 +176,14 @@ class PoolForm(forms.Form):
 class NewOfferForm(forms.Form):
     name = forms.CharField(label=_("Name of the new offer"), max_length=120)
     capacity = forms.IntegerField(label=_("Initiatives it can serve"), min_value=0, max_value=100_000)
-    hours = forms.FloatField(label=_("Reporting hours"), min_value=0, max_value=10_000, initial=0)
+    hours = forms.FloatField(
+        label=_("Reporting hours"),
+        min_value=0,
+        max_value=10_000,
+        initial=0,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     eligible_like = forms.ChoiceField(label=_("It accepts"))
     element = forms.ChoiceField(label=_("Condition of success it works on"))
     strength = forms.FloatField(
@@ -178,7 +192,8 @@ class NewOfferForm(forms.Form):
         max_value=1.0,
         initial=0.5,
         help_text=_("From 0.01 to 1: 1 covers the whole need, 0.5 half of it."),
-        widget=forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     element_2 = forms.ChoiceField(label=_("A second condition (optional)"), required=False)
     strength_2 = forms.FloatField(
@@ -186,7 +201,8 @@ class NewOfferForm(forms.Form):
         min_value=0.01,
         max_value=1.0,
         required=False,
-        widget=forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
 
     def __init__(self, *args: Any, offers: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:

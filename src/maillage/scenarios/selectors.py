@@ -109,6 +109,7 @@ class Outcome:
     by_element: dict[str, Share] = field(default_factory=dict)
     by_territory: dict[str, Share] = field(default_factory=dict)
     total: Share = field(default_factory=Share)
+    unplaced: Share = field(default_factory=Share)  # initiatives without a territory
 
     @classmethod
     def of(cls, run: Run) -> Outcome:
@@ -136,8 +137,10 @@ class Outcome:
     def _aggregate(self) -> None:
         for initiative, needs in self.needs.items():
             got = self.coverage(initiative, self.basket.get(initiative, []))
-            where = self.territory.get(initiative) or ""
-            touched = {where} if where else set()
+            where = self.territory.get(initiative)
+            cell = self.by_territory.setdefault(where, Share()) if where else self.unplaced
+            cell.initiatives += 1
+            self.total.initiatives += 1
             for element, weight in needs.items():
                 if weight <= 0:
                     continue
@@ -145,15 +148,9 @@ class Outcome:
                 share.need += weight
                 share.covered += weight * got[element]
                 share.initiatives += 1
-                self.total.need += weight
-                self.total.covered += weight * got[element]
-                for key in touched:
-                    cell = self.by_territory.setdefault(key, Share())
-                    cell.need += weight
-                    cell.covered += weight * got[element]
-            for key in touched:
-                self.by_territory.setdefault(key, Share()).initiatives += 1
-            self.total.initiatives += 1
+                for whole in (self.total, cell):
+                    whole.need += weight
+                    whole.covered += weight * got[element]
 
     def advice(self, initiative: str, offer: str) -> Advice:
         basket = self.basket.get(initiative, [])
@@ -210,9 +207,10 @@ def equity_groups(outcome: Outcome) -> list[tuple[str, Share]]:
         _("Quartiers with the fewest people with low income (lowest third)"),
         _("Quartiers in the middle third"),
         _("Quartiers with the most people with low income (highest third)"),
-        _("Initiatives placed at a wider level (a borough, the island)"),
+        _("Other initiatives: placed at a wider level (a borough, the island) or without a territory"),
     ]
     groups = [Share() for _label in labels]
+    groups[GROUPS] = Share(outcome.unplaced.need, outcome.unplaced.covered, outcome.unplaced.initiatives)
     for territory, share in outcome.by_territory.items():
         value = figures.get(territory)
         index = GROUPS if value is None or not breaks else class_of(value, breaks)
@@ -222,15 +220,30 @@ def equity_groups(outcome: Outcome) -> list[tuple[str, Share]]:
     return list(zip(labels, groups, strict=True))
 
 
+def offer_labels(ids: Iterable[str], language: str) -> dict[str, str]:
+    """Offers by name and provider ("Coaching — Fondation X"): two providers may name an offer alike."""
+    labels = {}
+    for offer in SupportOffer.objects.filter(slug__in=list(ids)).prefetch_related("providers"):
+        name = offer.name_en if language == "en" and offer.name_en else offer.name_fr
+        providers = ", ".join(
+            (p.name_en if language == "en" and p.name_en else p.name_fr) for p in offer.providers.all()
+        )
+        labels[offer.slug] = f"{name} — {providers}" if providers else name
+    return labels
+
+
 def names(outcome: Outcome, language: str) -> tuple[dict[str, str], dict[str, str]]:
     """Display names of the run's initiatives and offers (from the directory; a scenario's new or
     pooled offer by the name it was given)."""
-    offers = {
-        o.slug: o.name_en if language == "en" and o.name_en else o.name_fr
-        for o in SupportOffer.objects.filter(slug__in=list(outcome.covers)).only("slug", "name_fr", "name_en")
+    offers = offer_labels(outcome.covers, language)
+    given = {
+        item.get("id"): item.get("name")
+        for key in ("pool", "add_offers")
+        for item in (outcome.run.scenario.changes.get(key) or [])
+        if isinstance(item, Mapping) and item.get("name")
     }
     for offer_id, data in outcome.offer_extra.items():
-        offers.setdefault(offer_id, str(data.get("name") or offer_id))
+        offers.setdefault(offer_id, str(given.get(offer_id) or data.get("name") or offer_id))
     initiatives = {
         i.slug: i.name_en if language == "en" and i.name_en else i.name_fr
         for i in Initiative.objects.filter(slug__in=list(outcome.needs)).only("slug", "name_fr", "name_en")

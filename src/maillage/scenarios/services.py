@@ -37,9 +37,8 @@ from .models import Invitation, Run, Scenario
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 5.0  # a running run says it is alive this often
+HEARTBEAT_SECONDS = 1.0  # a running run says it is alive (and how far it got) this often
 STALE_SECONDS = 45.0  # a running run silent for longer lost its worker
-PROGRESS_SECONDS = 0.5
 
 
 def own_offer_ids(organisation: Organisation | None) -> set[str] | None:
@@ -125,9 +124,14 @@ def changes_set(*, user: Any, scenario: Scenario, changes: Any, instance: Instan
     """Replace the scenario's changes, checked against the ecosystem as it is; all or nothing."""
     if user is not None and not user.has_perm("scenarios.edit_scenario", scenario):
         raise PermissionDenied
-    relax = changes_core.relax_of(changes) if isinstance(changes, Mapping) else {}
+    relax = changes_core.relax_of(changes)
     instance = instance if instance is not None and not relax else ecosystem_instance(relax)
-    problems = changes_core.check(changes, instance, own_offers=own_offer_ids(scenario.organisation))
+    problems = changes_core.check(
+        changes,
+        instance,
+        own_offers=own_offer_ids(scenario.organisation),
+        tolerated=changes_core.references(scenario.changes),
+    )
     if problems:
         raise scenario_invalid(problems)
     Scenario.objects.filter(pk=scenario.pk).update(changes=dict(changes), updated_at=timezone.now())
@@ -148,24 +152,35 @@ def scenario_delete(*, user: Any, scenario: Scenario) -> None:
 
 
 def run_enqueue(*, user: Any, scenario: Scenario) -> Run:
-    """Queue a run of the scenario for the background worker."""
+    """Queue a run of the scenario for the background worker. The run and its task are written in one
+    transaction: both or neither."""
     if user is not None and not user.has_perm("scenarios.run_scenario", scenario):
         raise PermissionDenied
     runs_recover()
+    from .tasks import run_scenario
+
     with transaction.atomic():
         Scenario.objects.select_for_update().filter(pk=scenario.pk).first()
         if scenario.runs.filter(status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).exists():
             raise MaillageError("run_in_progress", _("A run of this scenario is already in progress."))
         run = run_create(user=user, scenario=scenario)
-
-        def enqueue() -> None:
-            from .tasks import run_scenario
-
-            task = run_scenario.enqueue(run.pk)
-            Run.objects.filter(pk=run.pk).update(task_id=str(task.id))
-
-        transaction.on_commit(enqueue)
+        run.task_id = str(run_scenario.enqueue(run.pk).id)
+        run.save(update_fields=["task_id"])
     return run
+
+
+def run_cancel(*, user: Any, run: Run) -> None:
+    """Take a run that waits for a worker out of the queue (a running one cannot be stopped)."""
+    if user is not None and not user.has_perm("scenarios.run_scenario", run.scenario):
+        raise PermissionDenied
+    error = _error("cancelled", lambda: _("The run was cancelled before it started."))
+    with transaction.atomic():
+        if not Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
+            status=Run.Status.FAILED, finished_at=timezone.now(), error=error
+        ):
+            raise MaillageError("run_started", _("The run has already started: it ends within its time limit."))
+        _task_failed(run.task_id, timezone.now(), "READY")
+    run.refresh_from_db()
 
 
 def run_create(*, user: Any, scenario: Scenario, time_limit: float | None = None) -> Run:
@@ -178,55 +193,91 @@ def run_create(*, user: Any, scenario: Scenario, time_limit: float | None = None
     )
 
 
-def _error(code: str, message: Callable[[], str], problems: Iterable[Problem] = ()) -> dict[str, Any]:
-    """An error in both languages (the page shows the reader's)."""
-    texts = {}
+def _error(code: str, message: Callable[[], str], problems: Callable[[], Iterable[Problem]] = tuple) -> dict[str, Any]:
+    """An error in both languages (the page shows the reader's); ``problems`` is called in each."""
+    error: dict[str, Any] = {"code": code}
     for language in ("fr", "en"):
         with translation.override(language):
-            texts[language] = message()
-    return {
-        "code": code,
-        **texts,
-        "problems": [{"code": p.code, "message": p.message, "field": p.field} for p in problems],
-    }
+            error[language] = message()
+            error[f"problems_{language}"] = [
+                {"code": p.code, "message": p.message, "field": p.field} for p in problems()
+            ]
+    return error
 
 
 def runs_recover(now: Any = None) -> int:
-    """Mark failed every run whose worker stopped (silent for :data:`STALE_SECONDS`): nothing of it was
-    written, so it can simply be run again. Returns how many."""
+    """Mark failed every run whose worker is gone: running but silent for :data:`STALE_SECONDS`, or
+    queued while its task is no longer waiting (it failed before the run started, or was lost). Nothing
+    of such a run was written, so it can simply be run again. Returns how many."""
+    from django_tasks_db.models import DBTaskResult
+
     now = now or timezone.now()
-    stale = Run.objects.filter(status=Run.Status.RUNNING, heartbeat_at__lt=now - timedelta(seconds=STALE_SECONDS))
-    error = _error("worker_lost", lambda: _("The worker stopped during the run; nothing was saved. Run it again."))
+    lost = _error("worker_lost", lambda: _("The worker stopped during the run; nothing was saved. Run it again."))
     count = 0
+    stale = Run.objects.filter(status=Run.Status.RUNNING, heartbeat_at__lt=now - timedelta(seconds=STALE_SECONDS))
     for run in stale:
         count += Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).update(
-            status=Run.Status.FAILED, finished_at=now, error=error
+            status=Run.Status.FAILED, finished_at=now, error=lost
         )
-        _task_failed(run.task_id, now)
+        _task_failed(run.task_id, now, "RUNNING")
+    queued = list(Run.objects.filter(status=Run.Status.QUEUED, queued_at__lt=now - timedelta(seconds=5)))
+    if queued:
+        waiting = {
+            str(pk)
+            for pk in DBTaskResult.objects.filter(
+                id__in=[r.task_id for r in queued if r.task_id], status__in=["READY", "RUNNING"]
+            ).values_list("id", flat=True)
+        }
+        for run in queued:
+            if run.task_id and run.task_id not in waiting:
+                count += Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
+                    status=Run.Status.FAILED, finished_at=now, error=lost
+                )
     return count
 
 
-def _task_failed(task_id: str, now: Any) -> None:
-    """The task record of a lost run says so too (the worker that held it is gone)."""
+def _task_failed(task_id: str, now: Any, status: str) -> None:
+    """The task record of a lost or cancelled run says so too."""
     if not task_id:
         return
     from django_tasks_db.models import DBTaskResult
 
-    DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(status="FAILED", finished_at=now)
+    DBTaskResult.objects.filter(id=task_id, status=status).update(status="FAILED", finished_at=now)
 
 
 class _Heartbeat(threading.Thread):
-    """Tells every few seconds that the run is alive, even while the solver is busy in C++."""
+    """Writes, every second, that the run is alive and how far the solver got: the solver's threads only
+    hand their progress over (:meth:`report`), so that the database is written from this thread alone,
+    even while the solver is busy in C++."""
 
     def __init__(self, run_id: int) -> None:
         super().__init__(daemon=True, name=f"run-{run_id}-heartbeat")
         self.run_id = run_id
         self.stopped = threading.Event()
+        self.lock = threading.Lock()
+        self.latest: dict[str, Any] | None = None
+
+    def report(self, step: Progress) -> None:
+        with self.lock:
+            self.latest = {
+                "phase": step.phase,
+                "elapsed": round(step.elapsed, 1),
+                "value": step.value,
+                "bound": step.bound if math.isfinite(step.bound) else None,
+            }
 
     def run(self) -> None:
         try:
             while not self.stopped.wait(HEARTBEAT_SECONDS):
-                Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(heartbeat_at=timezone.now())
+                with self.lock:
+                    latest, self.latest = self.latest, None
+                fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+                if latest is not None:
+                    fields["progress"] = latest
+                try:
+                    Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(**fields)
+                except Exception:  # a locked database now and then must not stop the heartbeat
+                    logger.warning("Run %s: heartbeat not written", self.run_id, exc_info=True)
         finally:
             connection.close()
 
@@ -241,26 +292,41 @@ def run_execute(
 
     ``on_progress`` also hears the solver (the command line prints it); ``after_instance`` is for tests
     (a worker killed there must leave nothing behind)."""
-    runs_recover()
+    try:
+        runs_recover()
+    except Exception:  # recovering others' runs must not keep this one from running
+        logger.warning("Recovering lost runs failed", exc_info=True)
     now = timezone.now()
     claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
         status=Run.Status.RUNNING, started_at=now, heartbeat_at=now
     )
     if not claimed:
-        return None  # already run, failed or deleted
+        return None  # already run, failed, cancelled or deleted
     run = Run.objects.select_related("scenario").get(pk=run_id)
     started = time.monotonic()
     heartbeat = _Heartbeat(run_id)
     heartbeat.start()
     try:
         scenario = run.scenario
+        relax = changes_core.relax_of(scenario.changes)
+        base = ecosystem_instance(relax)
+        document, ignored = changes_core.resolve(scenario.changes, base)
         try:
-            instance = ecosystem_instance(changes_core.relax_of(scenario.changes))
-            instance = apply_scenario(instance, changes_core.resolve(scenario.changes, instance))
-        except MaillageError as exc:
+            instance = apply_scenario(base, document)
+        except MaillageError:
+
+            def problems() -> list[Problem]:
+                try:
+                    apply_scenario(base, document)
+                except MaillageError as exc:
+                    return list(exc.problems)
+                return []
+
             _fail(
                 run,
-                _error(exc.code, lambda: _("The scenario no longer fits the ecosystem as it is now."), exc.problems),
+                _error(
+                    "scenario_invalid", lambda: _("The scenario no longer fits the ecosystem as it is now."), problems
+                ),
             )
             return run
         if not instance.initiatives or not instance.offers:
@@ -277,23 +343,11 @@ def run_execute(
             return run
         if after_instance is not None:
             after_instance()
-        last = [-math.inf]
 
         def progress(step: Progress) -> None:
+            heartbeat.report(step)
             if on_progress is not None:
                 on_progress(step)
-            if step.phase != "done" and step.elapsed - last[0] < PROGRESS_SECONDS:
-                return
-            last[0] = step.elapsed
-            Run.objects.filter(pk=run_id).update(
-                progress={
-                    "phase": step.phase,
-                    "elapsed": round(step.elapsed, 1),
-                    "value": step.value,
-                    "bound": step.bound if math.isfinite(step.bound) else None,
-                },
-                heartbeat_at=timezone.now(),
-            )
 
         solution = solve(
             instance,
@@ -315,7 +369,10 @@ def run_execute(
             "seconds": round(time.monotonic() - started, 2),
             "equity": solution.equity or None,
             "demo": bool(instance.extra.get("demo")),
+            "ignored": ignored,
         }
+        heartbeat.stopped.set()
+        heartbeat.join()
         with transaction.atomic():
             Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
                 status=Run.Status.SUCCEEDED,
@@ -323,7 +380,12 @@ def run_execute(
                 instance=dump_instance(instance),
                 result=dump_result(result),
                 summary=summary,
-                progress={**run.progress, "phase": "done", "value": result.objective, "bound": result.upper_bound},
+                progress={
+                    "phase": "done",
+                    "elapsed": summary["seconds"],
+                    "value": result.objective,
+                    "bound": result.upper_bound,
+                },
             )
     except Exception:
         logger.exception("Run %s failed", run_id)
@@ -351,7 +413,8 @@ def invite(*, user: Any, run: Run, offer: SupportOffer, initiatives: Iterable[In
     member of their carrying organisations. The provider learns nothing more about them by it."""
     if not user.has_perm("directory.edit_offer", offer):
         raise PermissionDenied
-    url = reverse("directory:offer", args=[offer.slug])
+    with translation.override("fr"):  # stored in the default language, shown in each person's
+        url = reverse("directory:offer", args=[offer.slug])
     count = 0
     for initiative in initiatives:
         _created, new = Invitation.objects.get_or_create(

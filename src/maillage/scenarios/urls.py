@@ -18,6 +18,7 @@ urlpatterns = [
     path("<slug:slug>/import/", views.scenario_import, name="import"),
     path("<slug:slug>/run/", views.scenario_run, name="run"),
     path("<slug:slug>/runs/<int:pk>/", views.run_progress, name="progress"),
+    path("<slug:slug>/runs/<int:pk>/cancel/", views.run_cancel, name="cancel"),
     path("<slug:slug>/results/", views.scenario_results, name="results"),
     path("<slug:slug>/results/offers/<str:offer>/", views.offer_advice, name="offer_advice"),
     path("<slug:slug>/results/initiatives/<slug:initiative>/", views.initiative_advice, name="initiative_advice"),

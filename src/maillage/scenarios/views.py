@@ -4,23 +4,27 @@ call a service or a selector, render."""
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
-from maillage.common.views import NotFound, get_allowed
+from maillage.common.views import NotFound, get_or_404
 from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.diagnostics.models import Diagnostic
@@ -40,7 +44,11 @@ STEWARDS = "stewards"
 
 
 def _scenario(request: HttpRequest, slug: str, perm: str = "scenarios.view_scenario") -> Scenario:
-    scenario = get_allowed(request, selectors.scenario_get, slug, "scenarios.view_scenario")
+    """The scenario, if this person may see it; else "not found", so that a private scenario's title
+    (its identifier) cannot be probed."""
+    scenario = get_or_404(selectors.scenario_get, slug)
+    if not request.user.has_perm("scenarios.view_scenario", scenario):
+        raise NotFound(_("There is no such scenario."))
     if perm != "scenarios.view_scenario" and not request.user.has_perm(perm, scenario):
         raise PermissionDenied
     return scenario
@@ -131,11 +139,8 @@ def _in_scope(scenario: Scenario, instance: Any) -> list[Any]:
 
 
 def _offer_names(ids: list[str]) -> dict[str, str]:
-    language = current_language()
-    return {
-        o.slug: (o.name_en if language == "en" and o.name_en else o.name_fr)
-        for o in SupportOffer.objects.filter(slug__in=ids).only("slug", "name_fr", "name_en")
-    }
+    """Offers by name and provider (two providers may name an offer alike)."""
+    return selectors.offer_labels(ids, current_language())
 
 
 def _rule_kinds(ids: list[str]) -> dict[str, set[str]]:
@@ -257,7 +262,11 @@ def scenario_undo(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Nothing to take out."))
         return redirect("scenarios:detail", scenario.slug)
     changes = dict(scenario.changes)
-    changes[key] = [item for item in changes.get(key) or [] if item.get("id") != target]
+    before = list(changes.get(key) or [])
+    changes[key] = [item for item in before if not isinstance(item, dict) or item.get("id") != target]
+    if len(changes[key]) == len(before):
+        messages.error(request, _("Nothing to take out."))
+        return redirect("scenarios:detail", scenario.slug)
     if not changes[key]:
         changes.pop(key)
     error = _save_changes(request, scenario, changes)
@@ -277,12 +286,17 @@ def scenario_import(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             changes = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+        except UnicodeDecodeError:
+            error = MaillageError("scenario_invalid", _("The file is not in UTF-8: save it as UTF-8 JSON."))
+        except json.JSONDecodeError as exc:
+            where = _("line {line}, column {column}").format(line=exc.lineno, column=exc.colno)
             error = MaillageError(
                 "scenario_invalid",
                 _("The file is not valid JSON."),
-                [Problem("json_invalid", str(exc), field="$")],
+                [Problem("json_invalid", _("The JSON stops making sense here."), field=where)],
             )
+        except (ValueError, RecursionError):
+            error = MaillageError("scenario_invalid", _("The file is not valid JSON."))
         else:
             error = _save_changes(request, scenario, changes)
         if error is None:
@@ -315,7 +329,8 @@ def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "names": _offer_names(ids),
             "element_names": _element_names(),
             "run": selectors.latest_run(scenario),
-            "result": selectors.latest_result(scenario),
+            "result": (result := selectors.latest_result(scenario)),
+            "stale": result is not None and result.finished_at is not None and scenario.updated_at > result.finished_at,
             "can_edit": request.user.has_perm("scenarios.edit_scenario", scenario),
             "rule_labels": dict(EligibilityRule.Kind.choices),
         },
@@ -343,6 +358,22 @@ def scenario_run(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def run_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    scenario = _scenario(request, slug, "scenarios.run_scenario")
+    run = scenario.runs.filter(pk=pk).first()
+    if run is None:
+        raise NotFound(_("There is no such run."))
+    try:
+        services.run_cancel(user=request.user, run=run)
+    except MaillageError as exc:
+        messages.error(request, exc.message)
+        return redirect("scenarios:progress", scenario.slug, run.pk)
+    messages.success(request, _("The run is cancelled."))
+    return redirect("scenarios:detail", scenario.slug)
+
+
+@login_required
 def run_progress(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The run's progress: a page that refreshes itself, or (htmx) its panel alone."""
     scenario = _scenario(request, slug)
@@ -359,7 +390,10 @@ def run_progress(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
         return response
     template = "scenarios/progress_panel.html" if request.headers.get("HX-Request") else "scenarios/progress.html"
-    return render(request, template, {"scenario": scenario, "run": run, "progress": _progress(run)})
+    can_cancel = run.status == Run.Status.QUEUED and request.user.has_perm("scenarios.run_scenario", scenario)
+    return render(
+        request, template, {"scenario": scenario, "run": run, "progress": _progress(run), "can_cancel": can_cancel}
+    )
 
 
 def _progress(run: Run) -> dict[str, Any]:
@@ -378,7 +412,10 @@ def _progress(run: Run) -> dict[str, Any]:
 def _result_run(request: HttpRequest, scenario: Scenario) -> Run:
     number = request.GET.get("run", "")
     runs = scenario.runs.filter(status=Run.Status.SUCCEEDED)
-    run = runs.filter(pk=int(number)).first() if number.isdigit() else runs.order_by("-finished_at", "-id").first()
+    if number.isascii() and number.isdigit() and len(number) < 19:
+        run = runs.filter(pk=int(number)).first()
+    else:
+        run = runs.order_by("-finished_at", "-id").first()
     if run is None:
         raise NotFound(_("This scenario has no results yet: run it first."))
     return run
@@ -433,12 +470,32 @@ def scenario_results(request: HttpRequest, slug: str) -> HttpResponse:
             "map": maps.territory_map(language=language, value=covered, value_label=_("Share of the need covered (%)")),
             "my_offers": my_offers,
             "my_initiatives": my_initiatives,
-            "offers": offers if is_steward(user) or request.user.has_perm("scenarios.edit_scenario", scenario) else [],
+            "offers": [row for row in offers if is_steward(user) or row[0] in {o.slug for o in my_offers}],
             "others": others,
             "threshold": selectors.AGGREGATE_THRESHOLD,
             "equity": (run.summary or {}).get("equity"),
+            "short": _under_target(run, outcome, territory_names),
+            "can_json": is_steward(user) or bool((run.summary or {}).get("demo")),
         },
     )
+
+
+def _under_target(run: Run, outcome: selectors.Outcome, names: dict[str, str]) -> dict[str, Any]:
+    """The territories an unmet equity guarantee leaves under its target, with their share covered: by
+    name where at least the aggregate threshold of initiatives are, else only counted."""
+    equity = (run.summary or {}).get("equity") or {}
+    if not equity or equity.get("feasible"):
+        return {"named": [], "others": 0}
+    target = equity["share"]
+    named, others = [], 0
+    for slug, figures in (equity.get("territories") or {}).items():
+        if figures["share"] < target - 1e-6:
+            share = outcome.by_territory.get(slug)
+            if share is not None and share.shown:
+                named.append((names.get(slug, slug), 100 * figures["share"]))
+            else:
+                others += 1
+    return {"named": sorted(named), "others": others}
 
 
 @login_required
@@ -464,6 +521,24 @@ def compare(request: HttpRequest) -> HttpResponse:
         "scenarios/compare.html",
         {"a": (sa, ra, a), "b": (sb, rb, b), "rows": rows, "groups": groups},
     )
+
+
+def _eligible_now(offer: SupportOffer, slugs: list[str]) -> set[str]:
+    """The advised initiatives that the offer's rules accept as they are today: a what-if may have
+    lifted them, but an invitation is about the real offer."""
+    from maillage.core import eligibility as rules_core
+    from maillage.diagnostics import selectors as diagnostic_selectors
+
+    rules = matching_selectors.rules_of(offer)
+    graph = matching_selectors.TerritoryGraph.load()
+    found = set()
+    for initiative in Initiative.objects.filter(slug__in=slugs).prefetch_related(
+        "carriers__organisation", "territories", "populations"
+    ):
+        diagnostic = diagnostic_selectors.initiative_diagnostics(initiative).filter(status="submitted").first()
+        if rules_core.is_eligible(rules, matching_selectors.applicant_of(initiative, diagnostic, graph)):
+            found.add(initiative.slug)
+    return found
 
 
 def _shared_with(user: Any, initiative_slugs: list[str], offer: SupportOffer) -> set[str]:
@@ -495,18 +570,23 @@ def offer_advice(request: HttpRequest, slug: str, offer: str) -> HttpResponse:
         raise NotFound(_("This offer is not part of the run."))
     record = SupportOffer.objects.prefetch_related("providers").filter(slug=offer).first()
     provider = record is not None and is_member(request.user, record)
-    if not (provider or is_steward(request.user) or request.user.has_perm("scenarios.edit_scenario", scenario)):
+    if not (provider or is_steward(request.user)):
         raise PermissionDenied
     advised = outcome.advised_for_offer(offer)
     language = current_language()
     initiative_names, offer_names = selectors.names(outcome, language)
     shared = _shared_with(request.user, [a.initiative for a in advised], record) if provider and record else set()
     form = None
+    eligible_now: set[str] = set()
     if provider and record is not None:
+        eligible_now = _eligible_now(record, [a.initiative for a in advised])
         form = InviteForm(
             request.POST or None,
-            initiatives=[(a.initiative, initiative_names.get(a.initiative, a.initiative)) for a in advised],
-            initial={"initiatives": [a.initiative for a in advised]},
+            initiatives=[
+                (a.initiative, initiative_names.get(a.initiative, a.initiative))
+                for a in advised
+                if a.initiative in eligible_now
+            ],
         )
         if request.method == "POST" and form.is_valid():
             chosen = form.cleaned_data["initiatives"]
@@ -543,10 +623,16 @@ def offer_advice(request: HttpRequest, slug: str, offer: str) -> HttpResponse:
             "provider": provider,
             "shared": shared,
             "invited": invited,
+            "eligible_now": eligible_now,
+            "chosen": set(form["initiatives"].value() or []) if form is not None and form.is_bound else set(),
             "initiative_names": initiative_names,
             "element_names": _element_names(),
             "summary": summary,
-            "elements": sorted(summary["elements"].items(), key=lambda kv: -kv[1].covered),
+            # Reasons by condition only over enough initiatives: an offer made for one initiative would
+            # otherwise show its needs.
+            "elements": sorted(
+                ((e, share) for e, share in summary["elements"].items() if share.shown), key=lambda kv: -kv[1].covered
+            ),
             "capacity": next(
                 (o.get("capacity") for o in (run.instance or {}).get("offers", []) if o["id"] == offer), None
             ),
@@ -597,14 +683,17 @@ def initiative_advice(request: HttpRequest, slug: str, initiative: str) -> HttpR
 # --- downloads ---------------------------------------------------------------------------------------
 
 
-def _pseudonyms(instance: dict[str, Any]) -> dict[str, str]:
-    return {i["id"]: f"i{n}" for n, i in enumerate(instance.get("initiatives", []), start=1)}
+def _anonymous(run: Run) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The run's files without naming initiatives (their needs come from private diagnostics): each is
+    an alias drawn from a keyed hash of the run and its id, listed in the order of the aliases, so that
+    neither alias nor order leads back to a name; a territory is kept only where at least the aggregate
+    threshold of initiatives are."""
+    instance, result = run.instance or {}, run.result or {}
+    key = settings.SECRET_KEY.encode()
 
+    def alias(initiative: str) -> str:
+        return "i-" + hmac.new(key, f"{run.pk}:{initiative}".encode(), hashlib.sha256).hexdigest()[:12]
 
-def _anonymous(instance: dict[str, Any], result: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The run's files without naming initiatives: their needs come from private diagnostics. Territories
-    with fewer initiatives than the aggregate threshold are left out."""
-    alias = _pseudonyms(instance)
     counts: dict[str, int] = {}
     for item in instance.get("initiatives", []):
         if item.get("territory"):
@@ -612,13 +701,16 @@ def _anonymous(instance: dict[str, Any], result: dict[str, Any]) -> tuple[dict[s
     initiatives = []
     for item in instance.get("initiatives", []):
         territory = item.get("territory")
-        clean = {k: item[k] for k in ("max_offers", "max_burden_hours", "needs")}
-        clean["id"] = alias[item["id"]]
+        clean = {"id": alias(item["id"]), **{k: item[k] for k in ("max_offers", "max_burden_hours", "needs")}}
         if territory and counts[territory] >= selectors.AGGREGATE_THRESHOLD:
             clean["territory"] = territory
         initiatives.append(clean)
-    offers = [{**o, "eligible": [alias[i] for i in o.get("eligible", [])]} for o in instance.get("offers", [])]
-    assignments = [{"initiative": alias[a["initiative"]], "offer": a["offer"]} for a in result.get("assignments", [])]
+    initiatives.sort(key=lambda i: i["id"])
+    offers = [{**o, "eligible": sorted(alias(i) for i in o.get("eligible", []))} for o in instance.get("offers", [])]
+    assignments = sorted(
+        ({"initiative": alias(a["initiative"]), "offer": a["offer"]} for a in result.get("assignments", [])),
+        key=lambda a: (a["initiative"], a["offer"]),
+    )
     extra = {k: v for k, v in result.items() if k not in ("assignments", "equity")}
     return {**instance, "initiatives": initiatives, "offers": offers}, {**extra, "assignments": assignments}
 
@@ -631,8 +723,12 @@ def download(request: HttpRequest, slug: str, name: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{scenario.slug}-changes.json"'
         return response
     run = _result_run(request, scenario)
-    instance, result = _anonymous(run.instance or {}, run.result or {})
     if name in ("instance.json", "result.json"):
+        # Even without names, these list each initiative's needs: stewards (who audit the allocation or
+        # run it elsewhere) download them; everyone, for the fictional demo.
+        if not (is_steward(request.user) or (run.summary or {}).get("demo")):
+            raise PermissionDenied
+        instance, result = _anonymous(run)
         response = JsonResponse(
             instance if name == "instance.json" else result, json_dumps_params={"ensure_ascii": False}
         )
@@ -644,21 +740,14 @@ def download(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     elements = _element_names()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["level", "key", "name", "initiatives", "need", "covered", "covered_pct"])
+    # Shares only, no weights of need: a withheld cell cannot be found back by subtracting the others
+    # from the total.
+    writer.writerow(["level", "key", "name", "initiatives", "covered_pct"])
 
     def row(level: str, key: str, label: str, share: selectors.Share) -> None:
         shown = share.shown
-        writer.writerow(
-            [
-                level,
-                key,
-                label,
-                share.initiatives if shown else "",
-                round(share.need, 3) if shown else "",
-                round(share.covered, 3) if shown else "",
-                round(share.pct, 1) if share.pct is not None else "",
-            ]
-        )
+        pct = number_format(share.pct, 1, use_l10n=False) if share.pct is not None else ""
+        writer.writerow([level, key, label, share.initiatives if shown else "", pct])
 
     row("all", "", "", outcome.total)
     for element, share in sorted(outcome.by_element.items()):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -23,7 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = None
-        if not options["no_worker"]:
+        # With --reload, this runs again in each reloaded child (RUN_MAIN): the parent's worker is enough.
+        if not options["no_worker"] and os.environ.get("RUN_MAIN") != "true":
             worker = subprocess.Popen(
                 [sys.executable, "-m", "maillage.cli", "db_worker", "--no-reload", "--interval", "1", "-v", "0"]
             )

@@ -115,7 +115,7 @@ class Command(BaseCommand):
         finished = services.run_execute(run.pk, on_progress=show)
         if finished is None or finished.status != Run.Status.SUCCEEDED:
             error = (finished.error if finished is not None else {}) or {}
-            problems = "; ".join(f"{p.get('field') or ''} {p['message']}".strip() for p in error.get("problems", []))
+            problems = "; ".join(f"{p.get('field') or ''} {p['message']}".strip() for p in error.get("problems_en", []))
             raise CommandError(f"{error.get('en', 'The run failed.')} {problems}".strip())
         if options["output"]:
             options["output"].write_text(json.dumps(finished.result, ensure_ascii=False))
