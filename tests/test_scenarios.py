@@ -7,17 +7,18 @@ import html
 import io
 import json
 import re
-import time
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
 from maillage.core.allocation import parse_instance, parse_result
 from maillage.core.allocation.check import violations
+from maillage.core.allocation.solve import Progress
 from maillage.core.errors import MaillageError
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.diagnostics import services as diagnostic_services
@@ -347,7 +348,7 @@ def test_a_run_goes_through_the_worker_and_its_result_is_feasible(client, world,
     client.post(reverse("scenarios:run", args=[world["private"].slug]))
     assert Run.objects.filter(scenario=world["private"]).count() == 1
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    work()  # the worker's step (a real worker process runs in tests/test_worker_kill.py)
     run.refresh_from_db()
     assert run.status == Run.Status.SUCCEEDED, run.error
     instance, result = parse_instance(run.instance), None
@@ -361,6 +362,26 @@ def test_a_run_goes_through_the_worker_and_its_result_is_feasible(client, world,
     fragment = client.get(reverse("scenarios:progress", args=[world["private"].slug, run.pk]), HTTP_HX_REQUEST="true")
     assert fragment.status_code == 204
     assert fragment["HX-Redirect"].endswith(f"/results/?run={run.pk}")
+
+
+def work():
+    """What `maillage db_worker` does with one waiting task, in this test's transaction (the command
+    itself closes the database connection between tasks)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    task = DBTaskResult.objects.ready().get()
+    task.claim("test")
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=1,
+        worker_id="test",
+        excluded_queue_names=[],
+    ).run_task(task)
 
 
 def test_a_worker_killed_mid_run_leaves_nothing_half_written(client, world):
@@ -725,19 +746,26 @@ def test_a_support_actor_sees_only_its_own_offers_in_the_results(client, world):
     assert client.get(url).status_code == 403
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_heartbeat_writes_progress_from_its_own_thread(monkeypatch, world):
-    monkeypatch.setattr(services, "HEARTBEAT_SECONDS", 0.05)
-    seen = []
+def test_the_heartbeat_writes_the_latest_progress_and_survives_a_failed_write(world, monkeypatch):
+    run = services.run_create(user=None, scenario=world["private"])
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=1))
+    heartbeat = services._Heartbeat(run.pk)
+    heartbeat.report(Progress("exact", 1.5, 10.0, 12.0))  # from a solver thread: kept in memory only
+    heartbeat.report(Progress("exact", 2.5, 11.0, 11.5))
+    run.refresh_from_db()
+    assert run.progress == {}
+    heartbeat.beat()  # the heartbeat thread's step
+    run.refresh_from_db()
+    assert run.progress == {"phase": "exact", "elapsed": 2.5, "value": 11.0, "bound": 11.5}
+    assert timezone.now() - run.heartbeat_at < timedelta(seconds=5)
 
-    def slow():
-        time.sleep(0.5)
-        run = Run.objects.get(pk=pk)
-        seen.append((run.heartbeat_at, run.started_at))
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
 
-    pk = services.run_create(user=None, scenario=world["private"]).pk
-    run = services.run_execute(pk, after_instance=slow)
-    assert run.status == Run.Status.SUCCEEDED
-    heartbeat, started = seen[0]
-    assert heartbeat > started
-    assert run.progress["phase"] == "done"
+    heartbeat.report(Progress("exact", 3.5, 11.2, 11.4))
+    monkeypatch.setattr(Run.objects, "filter", locked)
+    heartbeat.beat()  # logged, not raised: the next beat writes it
+    monkeypatch.undo()
+    heartbeat.beat()
+    run.refresh_from_db()
+    assert run.progress["elapsed"] == 3.5

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import re
 
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import expect
 
 from maillage.directory.models import Territory
 from maillage.matching.models import Notification, OfferCover
 from maillage.scenarios.models import Run, Scenario
 from tests.factories import InitiativeFactory, OfferFactory, OrganisationFactory, UserFactory, member
-from tests.test_scenarios import _submitted
+from tests.test_scenarios import _submitted, work
 
 PASSWORD = "correct horse battery staple"
 
@@ -44,22 +42,6 @@ def _world():
     coaching = OfferFactory(provider=funder, name_fr="Coaching témoin", reporting_hours=2, capacity=6)
     OfferCover.objects.create(offer=coaching, element="gouvernance", strength=0.8)
     return worker, provider, fund
-
-
-def _work():
-    """The worker's step, in this thread: the live server shares its in-memory database connection."""
-    task = DBTaskResult.objects.ready().get()
-    task.claim("browser-test")
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=1,
-        worker_id="browser-test",
-        excluded_queue_names=[],
-    ).run_task(task)
 
 
 def test_a_what_if_from_a_phone_then_invitations_in_english(browser, site, axe):
@@ -93,7 +75,7 @@ def test_a_what_if_from_a_phone_then_invitations_in_english(browser, site, axe):
     expect(page.get_by_role("progressbar")).to_be_visible()
     expect(page.get_by_role("status").last).to_contain_text("En attente du service de calcul")
     assert axe(page) == []
-    _work()  # what the worker does
+    work()  # what the worker does (the live server shares this thread's in-memory database)
     # The page follows the run and opens its results once it is done.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Résultats de", timeout=15000)
     expect(page.get_by_text("Des conseils, jamais des décisions").first).to_be_visible()

@@ -266,18 +266,24 @@ class _Heartbeat(threading.Thread):
                 "bound": step.bound if math.isfinite(step.bound) else None,
             }
 
+    def beat(self) -> None:
+        """Write that the run is alive, with the latest progress handed over since the last beat."""
+        with self.lock:
+            latest, self.latest = self.latest, None
+        fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+        if latest is not None:
+            fields["progress"] = latest
+        try:
+            Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(**fields)
+        except Exception:  # a locked database now and then must not stop the heartbeat
+            logger.warning("Run %s: heartbeat not written", self.run_id, exc_info=True)
+            with self.lock:
+                self.latest = self.latest or latest
+
     def run(self) -> None:
         try:
             while not self.stopped.wait(HEARTBEAT_SECONDS):
-                with self.lock:
-                    latest, self.latest = self.latest, None
-                fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
-                if latest is not None:
-                    fields["progress"] = latest
-                try:
-                    Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(**fields)
-                except Exception:  # a locked database now and then must not stop the heartbeat
-                    logger.warning("Run %s: heartbeat not written", self.run_id, exc_info=True)
+                self.beat()
         finally:
             connection.close()
 
