@@ -521,7 +521,12 @@ def test_downloads_name_no_initiative_and_withhold_small_groups(client, world):
     assert float(verdun["covered_pct"]) > 0
     assert client.get(reverse("scenarios:download", args=[slug, "other.txt"])).status_code == 404
 
+    # Not even for stewards, on real data: whom each offer accepts can single an initiative out.
     client.force_login(world["users"]["steward"])
+    assert client.get(reverse("scenarios:download", args=[slug, "instance.json"])).status_code == 403
+    # On the fictional demo, everyone who sees the scenario may download them.
+    Run.objects.filter(pk=world["run"].pk).update(summary={**world["run"].summary, "demo": True})
+    client.force_login(world["users"]["outsider"])
     result = client.get(reverse("scenarios:download", args=[slug, "result.json"])).json()
     instance = client.get(reverse("scenarios:download", args=[slug, "instance.json"])).json()
     text = json.dumps([result, instance])
@@ -677,6 +682,9 @@ def test_an_offer_twice_in_a_pool_is_refused(client, world):
         b'{"format": "maillage-scenario/1", "remove_offers": [[1]], "pool": [{"id": "p", "offers": 3}]}',
         b'{"format": "maillage-scenario/1", "capacity": {"x": 1e400}}',
         b"[" * 100_000,
+        b'{"format": "maillage-scenario/1", "pool": [{"id": "p", "name": NaN, "offers": ["a", "b"]}]}',
+        b'{"format": "maillage-scenario/1", "pool": [{"id": "p\\ud800", "offers": ["a", "b"]}]}',
+        b'{"format": "maillage-scenario/1", "pool": [{"id": "p", "name": "a\\u0000b", "offers": ["a", "b"]}]}',
         b"\xff\xfe",
         b"[]",
     ],
@@ -769,3 +777,27 @@ def test_the_heartbeat_writes_the_latest_progress_and_survives_a_failed_write(wo
     heartbeat.beat()
     run.refresh_from_db()
     assert run.progress["elapsed"] == 3.5
+
+
+def test_a_new_or_pooled_offer_cannot_take_the_id_of_an_offer_of_the_directory(world):
+    closed = OfferFactory(provider=world["foundation"], name_fr="Fonds fermé", capacity=0)
+    own, provider = world["own"], world["users"]["provider"]
+    everyone = {"capacity": 9, "burden_hours": 0, "covers": {"gouvernance": 1.0}, "eligible_like": "*"}
+    for changes in (
+        {"add_offers": [{"id": closed.slug, **everyone}]},
+        {"pool": [{"id": closed.slug, "offers": [world["fund"].slug, world["coaching"].slug]}]},
+    ):
+        with pytest.raises(MaillageError) as caught:
+            services.changes_set(user=provider, scenario=own, changes={"format": "maillage-scenario/1", **changes})
+        assert "offer_exists" in {p.code for p in caught.value.problems}
+    # Accepting like another provider's offer is not the actor's to say either.
+    with pytest.raises(MaillageError) as caught:
+        services.changes_set(
+            user=provider,
+            scenario=own,
+            changes={
+                "format": "maillage-scenario/1",
+                "add_offers": [{"id": "n", **everyone, "eligible_like": world["network"].slug}],
+            },
+        )
+    assert [p.code for p in caught.value.problems] == ["offer_not_yours"]

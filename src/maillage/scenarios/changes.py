@@ -16,6 +16,7 @@ person adds, and tolerates only what was already there.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from maillage.core.allocation import Instance
 from maillage.core.allocation.scenario import SCENARIO_FORMAT, apply_scenario
 from maillage.core.errors import MaillageError, Problem
+from maillage.directory.models import SupportOffer
 from maillage.matching.models import EligibilityRule
 
 EVERYONE = "*"
@@ -33,6 +35,10 @@ BY_OFFER = ("capacity", "burden_hours", "eligible_add", "eligible_remove")
 # In a support actor's scenario, whom an offer accepts changes only by lifting its rules: a list of
 # initiatives chosen by hand could single one out and read its needs from the advice.
 HAND_PICKED = ("eligible_add", "eligible_remove")
+
+
+def NOT_YOURS() -> str:
+    return _('The offer "{id}" is not one of yours: a support actor\'s scenario changes its own offers only.')
 
 
 def empty() -> dict[str, Any]:
@@ -69,7 +75,30 @@ def references(changes: Any) -> set[str]:
     for offer in changes.get("add_offers") or [] if isinstance(changes.get("add_offers"), list) else []:
         if isinstance(offer, Mapping) and _name(offer.get("eligible_like")) not in (None, EVERYONE):
             found.add(offer["eligible_like"])
+    for key in HAND_PICKED:  # initiatives named by hand, which may leave the ecosystem too
+        value = changes.get(key)
+        if isinstance(value, Mapping):
+            found |= {i for item in value.values() if isinstance(item, list) for i in item if isinstance(i, str)}
     return found
+
+
+def _unsafe(value: Any, where: str, problems: list[Problem], depth: int = 0) -> None:
+    """Values JSON allows but the database or a page cannot hold: NaN and infinities, lone surrogates,
+    NUL characters, in any key or value (also those the format ignores, such as a pool's name)."""
+    if depth > 50:
+        problems.append(Problem("too_deep", _("The document is nested too deeply."), field=where))
+    elif isinstance(value, float) and not math.isfinite(value):
+        problems.append(Problem("number_invalid", _("Numbers must be finite."), field=where))
+    elif isinstance(value, str):
+        if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+            problems.append(Problem("text_invalid", _("This text has characters that cannot be stored."), field=where))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _unsafe(key, where, problems, depth + 1)
+            _unsafe(item, f"{where}.{key}" if where != "$" else str(key), problems, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _unsafe(item, f"{where}[{index}]", problems, depth + 1)
 
 
 def resolve(changes: Mapping[str, Any], instance: Instance) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -153,7 +182,13 @@ def check(
     if not isinstance(changes, Mapping):
         return [Problem("not_an_object", _("A scenario is a JSON object."), field="$")]
     problems: list[Problem] = []
+    _unsafe(changes, "$", problems)
+    if problems:
+        return problems[:20]
     known = {o.id for o in instance.offers}
+    # A new or pooled offer may not take the id of an offer of the directory, even a closed one: the
+    # advice for it would then be shown to that offer's providers.
+    taken = set(SupportOffer.objects.values_list("slug", flat=True))
     relax = changes.get("relax", {})
     if not isinstance(relax, Mapping):
         problems.append(Problem("object_expected", _("This must be an object keyed by offer ids."), field="relax"))
@@ -174,7 +209,7 @@ def check(
             if not isinstance(offer, Mapping):
                 continue
             offer_id = offer.get("id")
-            if isinstance(offer_id, str) and offer_id in known:
+            if isinstance(offer_id, str) and (offer_id in known or offer_id in taken):
                 problems.append(
                     Problem(
                         "offer_exists",
@@ -185,7 +220,11 @@ def check(
             elif isinstance(offer_id, str):
                 new_ids.add(offer_id)
             like = offer.get("eligible_like", EVERYONE)
-            if not isinstance(like, str):
+            if own_offers is not None and like not in (EVERYONE, *own_offers):
+                problems.append(
+                    Problem("offer_not_yours", NOT_YOURS().format(id=like), field=f"add_offers[{number}].eligible_like")
+                )
+            elif not isinstance(like, str):
                 problems.append(
                     Problem(
                         "eligible_like_invalid",
@@ -203,6 +242,15 @@ def check(
                 )
     if isinstance(changes.get("pool"), list):
         for number, pool in enumerate(changes["pool"]):
+            pool_id = pool.get("id") if isinstance(pool, Mapping) else None
+            if isinstance(pool_id, str) and (pool_id in taken or pool_id in new_ids):
+                problems.append(
+                    Problem(
+                        "offer_exists",
+                        _('An offer already has the id "{id}": give the new one another.').format(id=pool_id),
+                        field=f"pool[{number}].id",
+                    )
+                )
             members = pool.get("offers") if isinstance(pool, Mapping) else None
             if isinstance(members, list) and len({repr(m) for m in members}) != len(members):
                 problems.append(
@@ -224,9 +272,7 @@ def check(
         problems += [
             Problem(
                 "offer_not_yours",
-                _(
-                    'The offer "{id}" is not one of yours: a support actor\'s scenario changes its own offers only.'
-                ).format(id=offer_id),
+                NOT_YOURS().format(id=offer_id),
                 field=where,
             )
             for where, offer_id in _touched(changes)

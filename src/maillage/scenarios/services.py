@@ -399,6 +399,7 @@ def run_execute(
         raise
     finally:
         heartbeat.stopped.set()
+        heartbeat.join(10)  # its database connection is closed when it ends
     run.refresh_from_db()
     return run
 

@@ -277,6 +277,10 @@ def scenario_undo(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("scenarios:detail", scenario.slug)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def scenario_import(request: HttpRequest, slug: str) -> HttpResponse:
@@ -285,7 +289,7 @@ def scenario_import(request: HttpRequest, slug: str) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            changes = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
+            changes = json.loads(form.cleaned_data["file"].read().decode("utf-8"), parse_constant=_no_constant)
         except UnicodeDecodeError:
             error = MaillageError("scenario_invalid", _("The file is not in UTF-8: save it as UTF-8 JSON."))
         except json.JSONDecodeError as exc:
@@ -475,7 +479,7 @@ def scenario_results(request: HttpRequest, slug: str) -> HttpResponse:
             "threshold": selectors.AGGREGATE_THRESHOLD,
             "equity": (run.summary or {}).get("equity"),
             "short": _under_target(run, outcome, territory_names),
-            "can_json": is_steward(user) or bool((run.summary or {}).get("demo")),
+            "can_json": bool((run.summary or {}).get("demo")),
         },
     )
 
@@ -568,7 +572,16 @@ def offer_advice(request: HttpRequest, slug: str, offer: str) -> HttpResponse:
     outcome = selectors.Outcome.of(run)
     if offer not in outcome.covers:
         raise NotFound(_("This offer is not part of the run."))
-    record = SupportOffer.objects.prefetch_related("providers").filter(slug=offer).first()
+    made_here = {
+        item.get("id")
+        for key in ("pool", "add_offers")
+        for item in (scenario.changes.get(key) or [])
+        if isinstance(item, dict)
+    }
+    # An offer the scenario made is nobody's offer in the directory, whatever its id.
+    record = (
+        None if offer in made_here else SupportOffer.objects.prefetch_related("providers").filter(slug=offer).first()
+    )
     provider = record is not None and is_member(request.user, record)
     if not (provider or is_steward(request.user)):
         raise PermissionDenied
@@ -624,6 +637,7 @@ def offer_advice(request: HttpRequest, slug: str, offer: str) -> HttpResponse:
             "shared": shared,
             "invited": invited,
             "eligible_now": eligible_now,
+            "not_eligible": sum(1 for a in advised if a.initiative not in eligible_now),
             "chosen": set(form["initiatives"].value() or []) if form is not None and form.is_bound else set(),
             "initiative_names": initiative_names,
             "element_names": _element_names(),
@@ -724,9 +738,10 @@ def download(request: HttpRequest, slug: str, name: str) -> HttpResponse:
         return response
     run = _result_run(request, scenario)
     if name in ("instance.json", "result.json"):
-        # Even without names, these list each initiative's needs: stewards (who audit the allocation or
-        # run it elsewhere) download them; everyone, for the fictional demo.
-        if not (is_steward(request.user) or (run.summary or {}).get("demo")):
+        # Even without names, these list each initiative's needs, and whom each offer accepts can single
+        # one out: on real data they stay on the server (`maillage allocate --scenario NAME --output`);
+        # the fictional demo's may be downloaded by everyone who sees the scenario.
+        if not (run.summary or {}).get("demo"):
             raise PermissionDenied
         instance, result = _anonymous(run)
         response = JsonResponse(

@@ -99,6 +99,8 @@ class Command(BaseCommand):
         limit = options["time_limit"]
         if limit is not None and not 2 <= limit <= 3600:
             raise CommandError("The time limit is a number of seconds from 2 to 3600.")
+        if scenario.runs.filter(status__in=[Run.Status.QUEUED, Run.Status.RUNNING]).exists():
+            raise CommandError(f"A run of scenario {scenario.slug} is already in progress.")
         run = services.run_create(user=None, scenario=scenario, time_limit=limit)
         last = [-1.0]
 
