@@ -210,13 +210,7 @@ def check(
                 continue
             offer_id = offer.get("id")
             if isinstance(offer_id, str) and (offer_id in known or offer_id in taken):
-                problems.append(
-                    Problem(
-                        "offer_exists",
-                        _('An offer already has the id "{id}": give the new one another.').format(id=offer_id),
-                        field=f"add_offers[{number}].id",
-                    )
-                )
+                problems.append(_exists(offer_id, f"add_offers[{number}].id"))
             elif isinstance(offer_id, str):
                 new_ids.add(offer_id)
             like = offer.get("eligible_like", EVERYONE)
@@ -244,13 +238,7 @@ def check(
         for number, pool in enumerate(changes["pool"]):
             pool_id = pool.get("id") if isinstance(pool, Mapping) else None
             if isinstance(pool_id, str) and (pool_id in taken or pool_id in new_ids):
-                problems.append(
-                    Problem(
-                        "offer_exists",
-                        _('An offer already has the id "{id}": give the new one another.').format(id=pool_id),
-                        field=f"pool[{number}].id",
-                    )
-                )
+                problems.append(_exists(pool_id, f"pool[{number}].id"))
             members = pool.get("offers") if isinstance(pool, Mapping) else None
             if isinstance(members, list) and len({repr(m) for m in members}) != len(members):
                 problems.append(
@@ -293,6 +281,14 @@ def check(
     except MaillageError as exc:
         problems += list(exc.problems)
     return problems
+
+
+def _exists(offer_id: str, where: str) -> Problem:
+    return Problem(
+        "offer_exists",
+        _('An offer already has the id "{id}": give the new one another.').format(id=offer_id),
+        field=where,
+    )
 
 
 def _touched(changes: Mapping[str, Any]) -> list[tuple[str, Any]]:
