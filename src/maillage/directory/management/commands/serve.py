@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                 [sys.executable, "-m", "maillage.cli", "db_worker", "--no-reload", "--interval", "1", "-v", "0"]
             )
             self.stdout.write(f"Background worker started (process {worker.pid}).")
+        # SIGTERM (a process manager, `kill`) ends the server like Ctrl-C does, so that the worker ends too.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         try:
             call_command("runserver", options["address"], use_reloader=options["reload"], use_threading=True)
         finally:
