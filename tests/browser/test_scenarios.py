@@ -10,17 +10,9 @@ from playwright.sync_api import expect
 from maillage.directory.models import Territory
 from maillage.matching.models import Notification, OfferCover
 from maillage.scenarios.models import Run, Scenario
+from tests.browser.test_requests import _log_in
 from tests.factories import InitiativeFactory, OfferFactory, OrganisationFactory, UserFactory, member
 from tests.test_scenarios import _submitted, work
-
-PASSWORD = "correct horse battery staple"
-
-
-def _log_in(page, site, user, prefix=""):
-    page.goto(f"{site}{prefix}/accounts/login/")
-    page.locator("input[name=username]").fill(user.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").first.click()
 
 
 def _world():

@@ -125,6 +125,23 @@ def draft_of(initiative: Initiative) -> Diagnostic | None:
     return Diagnostic.objects.filter(initiative=initiative, status=Diagnostic.Status.DRAFT).first()
 
 
+def latest_submitted(initiative_ids: Iterable[int] | None = None) -> dict[int, Diagnostic]:
+    """Each initiative's latest submitted diagnostic (all initiatives', or these), with what matching
+    reads of it and of its initiative, in a fixed number of queries."""
+    submitted = (
+        Diagnostic.objects.filter(status=Diagnostic.Status.SUBMITTED)
+        .select_related("framework", "initiative__sector")
+        .prefetch_related("territories", "populations", "wanted_support_types", "initiative__carriers__organisation")
+        .order_by("initiative_id", "-submitted_at")
+    )
+    if initiative_ids is not None:
+        submitted = submitted.filter(initiative_id__in=list(initiative_ids))
+    latest: dict[int, Diagnostic] = {}
+    for diagnostic in submitted:
+        latest.setdefault(diagnostic.initiative_id, diagnostic)
+    return latest
+
+
 def initiative_diagnostics(initiative: Initiative) -> QuerySet[Diagnostic]:
     return (
         Diagnostic.objects.filter(initiative=initiative)

@@ -19,7 +19,6 @@ from maillage.core.allocation import Initiative as AllocationInitiative
 from maillage.core.allocation import Instance
 from maillage.core.allocation import Offer as AllocationOffer
 from maillage.diagnostics import selectors as diagnostic_selectors
-from maillage.diagnostics.models import Diagnostic
 
 from . import selectors
 
@@ -32,15 +31,7 @@ def ecosystem_instance(relax: Mapping[str, Collection[str]] | None = None) -> In
 
     ``relax`` lifts rules of some offers for a what-if: offer slug → the kinds of rule not applied
     (``territory`` also lifts the territories an offer lists without a rule)."""
-    submitted = (
-        Diagnostic.objects.filter(status=Diagnostic.Status.SUBMITTED)
-        .select_related("framework", "initiative__sector")
-        .prefetch_related("territories", "populations", "wanted_support_types", "initiative__carriers__organisation")
-        .order_by("initiative_id", "-submitted_at")
-    )
-    latest: dict[int, Diagnostic] = {}
-    for diagnostic in submitted:
-        latest.setdefault(diagnostic.initiative_id, diagnostic)
+    latest = diagnostic_selectors.latest_submitted()
     real = [d for d in latest.values() if not d.initiative.is_demo]
     chosen = real or list(latest.values())
     current = diagnostic_selectors.current_framework()
@@ -106,5 +97,10 @@ def ecosystem_instance(relax: Mapping[str, Collection[str]] | None = None) -> In
         burden_penalty=selectors.BURDEN_PENALTY,
         initiatives=tuple(initiatives),
         offers=tuple(offers),
-        extra={"source": "maillage", "date": today.isoformat(), "demo": not real},
+        extra={
+            "source": "maillage",
+            "date": today.isoformat(),
+            "demo": not real,
+            "relax": {slug: sorted(kinds) for slug, kinds in (relax or {}).items() if kinds},
+        },
     )

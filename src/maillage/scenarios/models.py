@@ -87,7 +87,6 @@ class Run(models.Model):
     instance = models.JSONField(null=True, blank=True)  # maillage-allocation/1, as solved
     result = models.JSONField(null=True, blank=True)  # maillage-allocation-result/1
     summary = models.JSONField(default=dict, blank=True)
-    is_demo = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("run")

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from maillage.accounts.selectors import memberships_by_organisation
+from maillage.core.errors import MaillageError
 from maillage.core.stats import class_of, quantile_breaks
 from maillage.diagnostics.selectors import AGGREGATE_THRESHOLD
 from maillage.directory.models import Initiative, Organisation, SupportOffer, Territory
@@ -43,8 +44,6 @@ def creatable_for(user: Any) -> list[Organisation]:
 
 
 def scenario_get(slug: str) -> Scenario:
-    from maillage.core.errors import MaillageError
-
     found = Scenario.objects.select_related("organisation").filter(slug=slug).first()
     if found is None:
         raise MaillageError("not_found", _("There is no such scenario."))

@@ -121,11 +121,15 @@ def scenario_update(
 
 
 def changes_set(*, user: Any, scenario: Scenario, changes: Any, instance: Instance | None = None) -> Scenario:
-    """Replace the scenario's changes, checked against the ecosystem as it is; all or nothing."""
+    """Replace the scenario's changes, checked against the ecosystem as it is; all or nothing.
+
+    ``instance`` is the ecosystem the caller already built (``ecosystem_instance``); it is used when it
+    lifts the same rules as the new changes, and built again otherwise."""
     if user is not None and not user.has_perm("scenarios.edit_scenario", scenario):
         raise PermissionDenied
-    relax = changes_core.relax_of(changes)
-    instance = instance if instance is not None and not relax else ecosystem_instance(relax)
+    relax = {slug: sorted(kinds) for slug, kinds in changes_core.relax_of(changes).items() if kinds}
+    if instance is None or instance.extra.get("relax", {}) != relax:
+        instance = ecosystem_instance(relax)
     problems = changes_core.check(
         changes,
         instance,
@@ -189,7 +193,6 @@ def run_create(*, user: Any, scenario: Scenario, time_limit: float | None = None
         scenario=scenario,
         created_by=user,
         time_limit=float(time_limit or scenario.time_limit),
-        is_demo=scenario.is_demo,
     )
 
 

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import io
 import json
+from collections import Counter
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.views import NotFound, get_or_404
+from maillage.core.allocation import Instance
 from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.diagnostics.models import Diagnostic
@@ -153,9 +155,11 @@ def _rule_kinds(ids: list[str]) -> dict[str, set[str]]:
     return kinds
 
 
-def _save_changes(request: HttpRequest, scenario: Scenario, changes: dict[str, Any]) -> MaillageError | None:
+def _save_changes(
+    request: HttpRequest, scenario: Scenario, changes: dict[str, Any], instance: Instance | None = None
+) -> MaillageError | None:
     try:
-        services.changes_set(user=request.user, scenario=scenario, changes=changes)
+        services.changes_set(user=request.user, scenario=scenario, changes=changes, instance=instance)
     except MaillageError as exc:
         return exc
     return None
@@ -172,7 +176,7 @@ def scenario_changes(request: HttpRequest, slug: str) -> HttpResponse:
     form = OfferChangesForm(request.POST or None, offers=offers, kinds=_rule_kinds(ids), changes=scenario.changes)
     error = None
     if request.method == "POST" and form.is_valid():
-        error = _save_changes(request, scenario, form.apply(scenario.changes))
+        error = _save_changes(request, scenario, form.apply(scenario.changes), instance)
         if error is None:
             messages.success(request, _("The changes are saved."))
             return redirect("scenarios:detail", scenario.slug)
@@ -195,8 +199,12 @@ def _show_on_rows(error: MaillageError, form: OfferChangesForm) -> None:
             form.add_error(name, problem.message)
 
 
-def _offer_choices(scenario: Scenario) -> list[tuple[str, str]]:
-    instance = ecosystem_instance()
+def _with_its_rules(scenario: Scenario) -> Instance:
+    """The ecosystem as the scenario sees it (its lifted rules included): built once per request."""
+    return ecosystem_instance(relax_of(scenario.changes))
+
+
+def _offer_choices(scenario: Scenario, instance: Instance) -> list[tuple[str, str]]:
     ids = [o.id for o in _in_scope(scenario, instance)]
     names = _offer_names(ids)
     return sorted(((i, names.get(i, i)) for i in ids), key=lambda c: c[1].lower())
@@ -206,7 +214,8 @@ def _offer_choices(scenario: Scenario) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def scenario_pool(request: HttpRequest, slug: str) -> HttpResponse:
     scenario = _scenario(request, slug, "scenarios.edit_scenario")
-    form = PoolForm(request.POST or None, offers=_offer_choices(scenario))
+    instance = _with_its_rules(scenario)
+    form = PoolForm(request.POST or None, offers=_offer_choices(scenario, instance))
     if request.method == "POST" and form.is_valid():
         changes = dict(scenario.changes)
         pool_id = _new_id(changes, form.cleaned_data["name"])
@@ -214,7 +223,7 @@ def scenario_pool(request: HttpRequest, slug: str) -> HttpResponse:
             *(changes.get("pool") or []),
             {"id": pool_id, "name": form.cleaned_data["name"], "offers": form.cleaned_data["offers"]},
         ]
-        error = _save_changes(request, scenario, changes)
+        error = _save_changes(request, scenario, changes, instance)
         if error is None:
             messages.success(request, _("The pooled fund is added to the scenario."))
             return redirect("scenarios:detail", scenario.slug)
@@ -236,14 +245,15 @@ def _new_id(changes: dict[str, Any], name: str) -> str:
 @require_http_methods(["GET", "POST"])
 def scenario_new_offer(request: HttpRequest, slug: str) -> HttpResponse:
     scenario = _scenario(request, slug, "scenarios.edit_scenario")
-    form = NewOfferForm(request.POST or None, offers=_offer_choices(scenario))
+    instance = _with_its_rules(scenario)
+    form = NewOfferForm(request.POST or None, offers=_offer_choices(scenario, instance))
     if request.method == "POST" and form.is_valid():
         changes = dict(scenario.changes)
         changes["add_offers"] = [
             *(changes.get("add_offers") or []),
             form.offer(_new_id(changes, form.cleaned_data["name"])),
         ]
-        error = _save_changes(request, scenario, changes)
+        error = _save_changes(request, scenario, changes, instance)
         if error is None:
             messages.success(request, _("The new offer is added to the scenario."))
             return redirect("scenarios:detail", scenario.slug)
@@ -453,11 +463,11 @@ def scenario_results(request: HttpRequest, slug: str) -> HttpResponse:
         for i in Initiative.objects.filter(slug__in=list(outcome.needs)).prefetch_related("carriers")
         if is_member(user, i)
     ]
-    offers = sorted(
-        ((o, offer_names.get(o, o), outcome.offer_summary(o)["count"]) for o in outcome.covers),
-        key=lambda r: r[1].lower(),
+    advised = Counter(offer for offers in outcome.basket.values() for offer in offers)
+    offers = sorted(((o, offer_names.get(o, o), advised[o]) for o in outcome.covers), key=lambda r: r[1].lower())
+    others = (
+        selectors.visible_scenarios(user).exclude(pk=scenario.pk).filter(runs__status=Run.Status.SUCCEEDED).distinct()
     )
-    others = [s for s in selectors.visible_scenarios(user).exclude(pk=scenario.pk) if selectors.latest_result(s)]
     return render(
         request,
         "scenarios/results.html",
@@ -531,18 +541,18 @@ def _eligible_now(offer: SupportOffer, slugs: list[str]) -> set[str]:
     """The advised initiatives that the offer's rules accept as they are today: a what-if may have
     lifted them, but an invitation is about the real offer."""
     from maillage.core import eligibility as rules_core
-    from maillage.diagnostics import selectors as diagnostic_selectors
 
     rules = matching_selectors.rules_of(offer)
     graph = matching_selectors.TerritoryGraph.load()
-    found = set()
-    for initiative in Initiative.objects.filter(slug__in=slugs).prefetch_related(
+    initiatives = Initiative.objects.filter(slug__in=slugs).prefetch_related(
         "carriers__organisation", "territories", "populations"
-    ):
-        diagnostic = diagnostic_selectors.initiative_diagnostics(initiative).filter(status="submitted").first()
-        if rules_core.is_eligible(rules, matching_selectors.applicant_of(initiative, diagnostic, graph)):
-            found.add(initiative.slug)
-    return found
+    )
+    latest = diagnostic_selectors.latest_submitted(i.pk for i in initiatives)
+    return {
+        i.slug
+        for i in initiatives
+        if rules_core.is_eligible(rules, matching_selectors.applicant_of(i, latest.get(i.pk), graph))
+    }
 
 
 def _shared_with(user: Any, initiative_slugs: list[str], offer: SupportOffer) -> set[str]:
