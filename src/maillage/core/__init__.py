@@ -17,6 +17,10 @@ Modules:
 - :mod:`maillage.core.basket`: the exact basket of support of one initiative.
 - :mod:`maillage.core.allocation`: ecosystem allocation (formats, checker, solver, generator).
 - :mod:`maillage.core.demo`: the seeded generator of fictional ecosystems (and demo diagnostics).
+- :mod:`maillage.core.analytics`: demand against supply (gaps, overlaps), money and power, equity groups.
+- :mod:`maillage.core.sankey`: the geometry of a two-column flow chart.
+- :mod:`maillage.core.network`: network metrics (brokers, communities, density, isolates) with networkit.
+- :mod:`maillage.core.synergies`: pairs and groups of field actors who could share resources.
 """
 
 __all__: list[str] = []
