@@ -104,6 +104,8 @@ class DemoOrganisation:
     contact_email: str
     internal_notes: str
     is_demo: bool = True
+    shares: list[str] = field(default_factory=list)  # resources it can share
+    seeks: list[str] = field(default_factory=list)  # resources it is looking for
 
 
 @dataclass
@@ -518,6 +520,7 @@ def generate(
     support_types: Sequence[str],
     languages: Sequence[str],
     tables: dict[str, str],
+    resources: Sequence[str] = (),
 ) -> DemoEcosystem:
     """Make a fictional ecosystem over the given territories and vocabularies.
 
@@ -528,7 +531,24 @@ def generate(
         raise ValueError("At least one quartier is needed to place organisations.")
     rng = random.Random(spec.seed)
     gen = _Generator(spec, rng, quartiers, region, sectors, populations, support_types, languages, tables)
-    return gen.run()
+    eco = gen.run()
+    _resources(eco, resources, spec.seed)
+    return eco
+
+
+def _resources(eco: DemoEcosystem, resources: Sequence[str], seed: int) -> None:
+    """Some field actors can share a resource, some look for one. Drawn from a generator of their own,
+    so that the rest of the demo stays as it was before resources existed."""
+    if not resources:
+        return
+    rng = random.Random(f"{seed}-resources")
+    for org in eco.organisations:
+        if not org.is_field_actor:
+            continue
+        if rng.random() < 0.3:
+            org.shares = sorted(rng.sample(list(resources), rng.randint(1, 2)))
+        if rng.random() < 0.35:
+            org.seeks = sorted(set(rng.sample(list(resources), rng.randint(1, 2))) - set(org.shares))
 
 
 class _Generator:

@@ -91,6 +91,7 @@ class Taxonomies:
     populations: list[Term] = field(default_factory=list)
     support_types: list[Term] = field(default_factory=list)
     languages: list[Term] = field(default_factory=list)
+    resources: list[Term] = field(default_factory=list)  # what organisations can share (optional list)
 
 
 def slugify(text: str) -> str:
@@ -105,7 +106,7 @@ def slugify(text: str) -> str:
 
 
 def read_taxonomies(path: Path) -> Taxonomies:
-    """Read ``taxonomies.json``: four lists of terms with a unique code and both names."""
+    """Read ``taxonomies.json``: lists of terms with a unique code and both names (``resources`` may be absent)."""
     file = path.name
     try:
         data = json.loads(path.read_bytes())
@@ -119,8 +120,10 @@ def read_taxonomies(path: Path) -> Taxonomies:
         raise _file_error("taxonomies_invalid", _("The vocabularies file must hold a JSON object."), file)
     problems: list[Problem] = []
     lists: dict[str, list[Term]] = {}
-    for key in ("sectors", "populations", "support_types", "languages"):
+    for key in ("sectors", "populations", "support_types", "languages", "resources"):
         items = data.get(key)
+        if key == "resources" and items is None:
+            continue
         if not isinstance(items, list) or not items:
             problems.append(Problem("taxonomy_missing", _("The list is missing or empty."), field=key, file=file))
             continue

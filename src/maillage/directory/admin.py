@@ -18,6 +18,7 @@ from .models import (
     Organisation,
     Population,
     Relation,
+    Resource,
     Sector,
     SupportOffer,
     SupportType,
@@ -29,7 +30,7 @@ admin.site.site_title = _("Maillage administration")
 admin.site.index_title = _("Reference data and directory")
 
 
-@admin.register(Sector, Population, SupportType, Language)
+@admin.register(Sector, Population, SupportType, Language, Resource)
 class TermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "name_fr", "name_en", "position")
     list_editable = ("position",)
@@ -116,7 +117,7 @@ class OrganisationAdmin(SearchIndexedAdmin):
     list_display = ("name_fr", "kind", "is_field_actor", "is_support_actor", "is_policy_actor", "is_demo")
     list_filter = ("kind", "is_field_actor", "is_support_actor", "is_policy_actor", "is_demo")
     search_fields = ("slug", "name_fr", "name_en", "acronym", "neq", "cra_charity_number")
-    filter_horizontal = ("territories", "sectors", "populations")
+    filter_horizontal = ("territories", "sectors", "populations", "shares_resources", "seeks_resources")
     readonly_fields = ("created_at", "updated_at")
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from maillage.core.errors import Problem
 from maillage.core.text import sort_key
 
-from .models import Initiative, Organisation, Population, Sector, SupportOffer, SupportType, Territory
+from .models import Initiative, Organisation, Population, Resource, Sector, SupportOffer, SupportType, Territory
 from .selectors import ROLES, DirectoryFilters
 from .services import (
     INITIATIVE_FIELDS,
@@ -166,6 +166,8 @@ class OrganisationForm(ServiceModelForm):
     territories = TerritoryMultipleField(label=_("Territories served"))
     sectors = _terms(Sector)
     populations = _terms(Population)
+    shares_resources = _terms(Resource)
+    seeks_resources = _terms(Resource)
 
     class Meta(ServiceModelForm.Meta):
         model = Organisation
@@ -180,10 +182,13 @@ class OrganisationForm(ServiceModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("sectors", "populations"):
+        for name in ("sectors", "populations", "shares_resources", "seeks_resources"):
             self.fields[name].label = Organisation._meta.get_field(name).verbose_name.capitalize()
+            self.fields[name].help_text = Organisation._meta.get_field(name).help_text
         self.fields["sectors"].queryset = Sector.objects.all()
         self.fields["populations"].queryset = Population.objects.all()
+        self.fields["shares_resources"].queryset = Resource.objects.all()
+        self.fields["seeks_resources"].queryset = Resource.objects.all()
         for name in ("neq", "cra_charity_number"):
             self.fields[name].widget.attrs["inputmode"] = "numeric" if name == "neq" else "text"
         self.fields["neq"].max_length = 20

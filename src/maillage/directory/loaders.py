@@ -32,6 +32,7 @@ from .models import (
     OrganisationSearch,
     Population,
     Relation,
+    Resource,
     Sector,
     SupportOffer,
     SupportType,
@@ -82,6 +83,7 @@ def reference_load(
             (Population, taxonomies.populations),
             (SupportType, taxonomies.support_types),
             (Language, taxonomies.languages),
+            (Resource, taxonomies.resources),
         ):
             for position, term in enumerate(items):
                 model.objects.update_or_create(
@@ -228,6 +230,7 @@ def demo_load(spec: demo_core.DemoSpec, *, progress: Progress = _quiet, batch_si
         support_types=list(SupportType.objects.values_list("code", flat=True)),
         languages=list(Language.objects.values_list("code", flat=True)),
         tables=tables,
+        resources=list(Resource.objects.values_list("code", flat=True)),
     )
     with transaction.atomic():
         progress("Removing the previous demo")
@@ -333,6 +336,16 @@ def _write(eco: demo_core.DemoEcosystem, progress: Progress, batch_size: int) ->
         ((o.key, o.populations) for o in eco.organisations),
         batch_size,
     )
+    resource_ids = _ids(Resource)
+    for field, attribute in (("shares_resources", "shares"), ("seeks_resources", "seeks")):
+        _links(
+            Organisation,
+            field,
+            org_ids,
+            resource_ids,
+            ((o.key, getattr(o, attribute)) for o in eco.organisations),
+            batch_size,
+        )
     for org in organisations:
         org.pk = org_ids[org.slug]
     offered: dict[str, set[str]] = {}

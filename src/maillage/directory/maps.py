@@ -137,6 +137,7 @@ def territory_map(
     language: str = "fr",
     value: Callable[[str], float | None] | None = None,
     value_label: str = "",
+    unit: str = "%",
 ) -> Map:
     """The agglomeration with its boroughs, linked cities and quartiers.
 
@@ -168,11 +169,10 @@ def territory_map(
         label = name
         if outline.slug in values:
             css = f"{css} choropleth-{class_of(values[outline.slug], breaks)}".strip()
-            label = (
-                f"{name}\u00a0: {number_format(values[outline.slug], 1)}\u00a0%"
-                if language == "fr"
-                else f"{name}: {number_format(values[outline.slug], 1)}%"
-            )
+            figure = number_format(values[outline.slug], 1)
+            if unit:
+                figure = f"{figure}\u00a0{unit}" if language == "fr" else f"{figure}{unit}"
+            label = f"{name}\u00a0: {figure}" if language == "fr" else f"{name}: {figure}"
         shape = Shape(outline, name, url, css, label)
         (quartiers if outline.kind == Territory.Kind.QUARTIER else base).append(shape)
     legend = []

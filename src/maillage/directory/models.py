@@ -86,6 +86,14 @@ class Language(Term):
         verbose_name_plural = _("languages")
 
 
+class Resource(Term):
+    """Something an organisation can share with others, or is looking for (a kitchen, a van, a room…)."""
+
+    class Meta(Term.Meta):
+        verbose_name = _("shareable resource")
+        verbose_name_plural = _("shareable resources")
+
+
 # --- territories ----------------------------------------------------------------------------
 
 
@@ -283,6 +291,20 @@ class Organisation(Provenance, Sortable):
         verbose_name=_("populations served"),
     )
     # Private: visible to the organisation's members and to stewards only.
+    shares_resources = models.ManyToManyField(
+        Resource,
+        related_name="shared_by",
+        blank=True,
+        verbose_name=_("resources we can share"),
+        help_text=_("Public: other organisations of your quartiers may ask to use them."),
+    )
+    seeks_resources = models.ManyToManyField(
+        Resource,
+        related_name="sought_by",
+        blank=True,
+        verbose_name=_("resources we are looking for"),
+        help_text=_("Public: organisations that can share them may get in touch."),
+    )
     annual_budget = models.CharField(
         _("annual budget"),
         max_length=20,

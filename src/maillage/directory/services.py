@@ -47,7 +47,7 @@ ORGANISATION_FIELDS = (
     "contact_email",
     "internal_notes",
 )
-ORGANISATION_M2M = ("territories", "sectors", "populations")
+ORGANISATION_M2M = ("territories", "sectors", "populations", "shares_resources", "seeks_resources")
 
 INITIATIVE_FIELDS = (
     "name_fr",
