@@ -58,6 +58,15 @@ def term(db):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: analytics cache their pictures under a fingerprint of the
+    data, and a rolled-back test may leave the same counts behind."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def french_by_default():
     """Each test starts in the default language, whatever the previous request activated."""
     from django.utils import translation

@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("diagnostics/", include("maillage.diagnostics.urls")),
     path("", include("maillage.matching.urls")),
     path("scenarios/", include("maillage.scenarios.urls")),
+    path("analytics/", include("maillage.analytics.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

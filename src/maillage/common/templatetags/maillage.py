@@ -51,6 +51,12 @@ def pct(value: float | None) -> str:
 
 
 @register.filter
+def percent(value: float | None) -> str:
+    """A share (0 to 1) as a percentage: 0.125 → « 12,5 % »."""
+    return pct(None if value is None else 100 * value)
+
+
+@register.filter
 def money(value: Decimal | int | float | None) -> str:
     """Dollars in fr-CA (« 12 000 $ ») or en-CA (« $12,000 »)."""
     if value is None:

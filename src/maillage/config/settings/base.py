@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "maillage.diagnostics",
     "maillage.matching",
     "maillage.scenarios",
+    "maillage.analytics",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

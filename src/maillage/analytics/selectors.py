@@ -1,0 +1,460 @@
+"""Reads of the analytics app: the ecosystem in the shapes of :mod:`maillage.core.analytics`.
+
+Demo and real data are never mixed: real records when there are any, else the demo's (as for the
+allocation). Figures drawn from diagnostics go through :func:`maillage.core.analytics.supply_demand`,
+which merges or withholds groups of fewer than :data:`THRESHOLD` initiatives.
+
+The ecosystem instance takes about a second to build on the Montréal demo, so each computed picture is
+cached under a fingerprint of the data it reads (counts and latest changes of the tables involved, and
+the date): the first view after a change recomputes it, the next ones read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from maillage.core.allocation import Instance
+from maillage.core.analytics import (
+    MERGED,
+    THRESHOLD,
+    Flow,
+    SupplyDemand,
+    supply_demand,
+)
+from maillage.core.synergies import Actor, Group, Pair, find_synergies
+from maillage.diagnostics import selectors as diagnostic_selectors
+from maillage.diagnostics.models import Diagnostic, Framework, ScoringSettings
+from maillage.directory.models import Initiative, OpenPeriod, Organisation, Relation, SupportOffer, Territory
+from maillage.matching.allocation import ecosystem_instance
+from maillage.matching.models import EligibilityRule, OfferCover, SupportRequest
+
+__all__ = ["MERGED", "THRESHOLD"]
+
+T = TypeVar("T")
+LEVELS = ("quartier", "borough")
+CACHE_SECONDS = 3600
+
+FIGURES = {
+    "low_income": "low_income_pct",
+    "material_deprivation": "material_deprivation_pct",
+    "social_deprivation": "social_deprivation_pct",
+    "priority_zone": "priority_zone_pct",
+}
+
+
+def fingerprint() -> str:
+    """Changes when anything the analytics read changes (or the day does)."""
+    parts: list[Any] = [timezone.localdate().isoformat()]
+    for model, stamp in (
+        (Diagnostic, "updated_at"),
+        (SupportOffer, "updated_at"),
+        (Initiative, "updated_at"),
+        (Organisation, "updated_at"),
+        (Relation, "updated_at"),
+        (Territory, "updated_at"),
+        (Framework, "published_at"),
+        (ScoringSettings, "changed_at"),
+        (SupportRequest, "answered_at"),
+        (OfferCover, "id"),
+        (EligibilityRule, "id"),
+        (OpenPeriod, "id"),
+    ):
+        row = model.objects.aggregate(n=Count("pk"), last=Max(stamp))  # type: ignore[attr-defined]
+        parts.append((model.__name__, row["n"], str(row["last"])))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def _cached(name: str, compute: Callable[[], T], key: str | None = None) -> T:
+    key = f"maillage-analytics:{name}:{key or fingerprint()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
+def instance(stamp: str | None = None) -> Instance:
+    """The ecosystem as the allocation sees it today."""
+    return _cached("instance", ecosystem_instance, stamp)
+
+
+def demo_relations() -> bool:
+    """Whether relations are drawn from the fictional demo: there is no real one yet."""
+    return not Relation.objects.filter(is_demo=False).exists()
+
+
+def uses_demo() -> bool:
+    """Whether any picture is drawn from the fictional demo (relations, or diagnostics and offers)."""
+    return demo_relations() or bool(instance().extra.get("demo"))
+
+
+def _organisations(demo: bool) -> dict[str, Any]:
+    """Filter on organisations to go with relations: with demo relations, every organisation (the real
+    tables de quartier sit among the fictional ones); with real relations, real organisations only."""
+    return {} if demo else {"organisation__is_demo": False}
+
+
+# --- territories -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Places:
+    """Territories by slug, and which borough (or linked city) each quartier lies in."""
+
+    names: dict[str, tuple[str, str]]  # slug → (French, English)
+    kinds: dict[str, str]
+    borough_of: dict[str, str]  # quartier or borough → its borough (itself for a borough)
+    population: dict[str, int]
+    figures: dict[str, dict[str, float]]  # slug → figure name → value
+
+    def name(self, slug: str, language: str) -> str:
+        fr, en = self.names.get(slug, (slug, slug))
+        return en if language == "en" and en else fr
+
+    def group_of(self, level: str) -> dict[str, str]:
+        if level == "borough":
+            return dict(self.borough_of)
+        return {slug: slug for slug, kind in self.kinds.items() if kind == Territory.Kind.QUARTIER}
+
+    def quartiers(self) -> list[str]:
+        return sorted(s for s, k in self.kinds.items() if k == Territory.Kind.QUARTIER)
+
+
+def places() -> Places:
+    names, kinds, population, figures = {}, {}, {}, {}
+    for t in Territory.objects.all():
+        names[t.slug] = (t.name_fr, t.name_en)
+        kinds[t.slug] = t.kind
+        if t.population_2021:
+            population[t.slug] = t.population_2021
+        figures[t.slug] = {
+            key: float(getattr(t, field)) for key, field in FIGURES.items() if getattr(t, field) is not None
+        }
+    borough_of = {s: s for s, k in kinds.items() if k in (Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY)}
+    within = Territory.within.through.objects.values_list("from_territory__slug", "to_territory__slug")
+    for child, parent in within:
+        if kinds.get(child) == Territory.Kind.QUARTIER and parent in borough_of and child not in borough_of:
+            borough_of[child] = parent
+    return Places(names, kinds, borough_of, population, figures)
+
+
+# --- demand against supply ---------------------------------------------------------------------
+
+
+def providers_of_offers() -> dict[str, list[str]]:
+    providers: dict[str, list[str]] = defaultdict(list)
+    for offer, provider in SupportOffer.providers.through.objects.values_list(
+        "supportoffer__slug", "organisation__slug"
+    ):
+        providers[offer].append(provider)
+    return dict(providers)
+
+
+def demand_supply(level: str = "quartier") -> SupplyDemand:
+    """Needs against offers per element and group of territories (``level``: quartier or borough)."""
+    level = level if level in LEVELS else "quartier"
+    stamp = fingerprint()
+
+    def compute() -> SupplyDemand:
+        return supply_demand(instance(stamp), places().group_of(level), providers_of_offers(), threshold=THRESHOLD)
+
+    return _cached(f"supply:{level}", compute, stamp)
+
+
+def element_names(language: str) -> dict[str, str]:
+    current = diagnostic_selectors.current_framework()
+    if current is None:
+        return {}
+    return {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(current).elements}
+
+
+def organisation_names(slugs: set[str] | list[str] | tuple[str, ...], language: str) -> dict[str, str]:
+    rows = Organisation.objects.filter(slug__in=list(slugs)).values_list("slug", "name_fr", "name_en")
+    return {slug: (en if language == "en" and en else fr) for slug, fr, en in rows}
+
+
+def offer_names(slugs: set[str] | list[str] | tuple[str, ...], language: str) -> dict[str, str]:
+    rows = SupportOffer.objects.filter(slug__in=list(slugs)).values_list("slug", "name_fr", "name_en")
+    return {slug: (en if language == "en" and en else fr) for slug, fr, en in rows}
+
+
+# --- money -------------------------------------------------------------------------------------
+
+
+def funding_flows() -> list[Flow]:
+    """Every declared funding relation, with the recipient's boroughs (a quartier counts in its borough,
+    the agglomeration stays the agglomeration) and sectors."""
+
+    def compute() -> list[Flow]:
+        demo = demo_relations()
+        where = places()
+        territories: dict[int, set[str]] = defaultdict(set)
+        for org, slug in Organisation.territories.through.objects.filter(**_organisations(demo)).values_list(
+            "organisation_id", "territory__slug"
+        ):
+            territories[org].add(where.borough_of.get(slug, slug))
+        sectors: dict[int, set[str]] = defaultdict(set)
+        for org, code in Organisation.sectors.through.objects.filter(**_organisations(demo)).values_list(
+            "organisation_id", "sector__code"
+        ):
+            sectors[org].add(code)
+        rows = Relation.objects.filter(kind=Relation.Kind.FUNDS, is_demo=demo, amount__isnull=False).values_list(
+            "source__slug", "target__slug", "target_id", "amount", "year", "is_flexible", "is_multi_year"
+        )
+        return [
+            Flow(
+                funder=source,
+                recipient=target,
+                amount=float(amount),
+                year=int(year),
+                flexible=flexible,
+                multi_year=multi_year,
+                territories=tuple(sorted(territories.get(target_id, ()))),
+                sectors=tuple(sorted(sectors.get(target_id, ()))),
+            )
+            for source, target, target_id, amount, year, flexible, multi_year in rows
+        ]
+
+    return _cached("flows", compute)
+
+
+def quartier_flows() -> dict[str, dict[str, float]]:
+    """Money received by organisations placed in each quartier (split evenly among their quartiers):
+    quartier → {"money", "flexible"}."""
+
+    def compute() -> dict[str, dict[str, float]]:
+        demo = demo_relations()
+        quartiers: dict[int, list[str]] = defaultdict(list)
+        for org, slug in Organisation.territories.through.objects.filter(
+            territory__kind=Territory.Kind.QUARTIER, **_organisations(demo)
+        ).values_list("organisation_id", "territory__slug"):
+            quartiers[org].append(slug)
+        totals: dict[str, dict[str, float]] = defaultdict(lambda: {"money": 0.0, "flexible": 0.0})
+        year = latest_year()
+        rows = Relation.objects.filter(kind=Relation.Kind.FUNDS, is_demo=demo, year=year).values_list(
+            "target_id", "amount", "is_flexible"
+        )
+        for target, amount, flexible in rows:
+            places_of = quartiers.get(target, [])
+            for slug in places_of:
+                share = float(amount or 0) / len(places_of)
+                totals[slug]["money"] += share
+                totals[slug]["flexible"] += share if flexible else 0.0
+        return {slug: dict(v) for slug, v in totals.items()}
+
+    return _cached("quartier-flows", compute)
+
+
+def latest_year() -> int | None:
+    """The latest year with declared funding (the current year is usually incomplete)."""
+    demo = demo_relations()
+    years = Relation.objects.filter(kind=Relation.Kind.FUNDS, is_demo=demo).aggregate(last=Max("year"))
+    return years["last"]
+
+
+def field_actor_counts() -> dict[str, int]:
+    """Field actors placed in each quartier."""
+    rows = (
+        Organisation.territories.through.objects.filter(
+            organisation__is_field_actor=True,
+            territory__kind=Territory.Kind.QUARTIER,
+            **_organisations(demo_relations()),
+        )
+        .values("territory__slug")
+        .annotate(n=Count("organisation_id", distinct=True))
+    )
+    return {row["territory__slug"]: row["n"] for row in rows}
+
+
+# --- the network of relations ------------------------------------------------------------------
+
+
+KINDS = tuple(Relation.Kind.values)
+
+
+@dataclass(frozen=True)
+class NetworkFilters:
+    kinds: tuple[str, ...] = ()  # empty: every kind
+    year: int | None = None  # relations dated that year, and the undated (standing) ones
+    territory: str | None = None  # ties with at least one end placed in it (a borough includes its quartiers)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kinds": list(self.kinds), "year": self.year, "territory": self.territory}
+
+    @classmethod
+    def parse(cls, kinds: list[str], year: str | None, territory: str | None) -> NetworkFilters:
+        """Filters from a query string; anything unknown is left out (the page shows what was applied)."""
+        chosen = tuple(sorted({k for k in kinds if k in KINDS}))
+        if set(chosen) == set(KINDS):
+            chosen = ()
+        number: int | None = None
+        if year and year.isdigit() and 1900 <= int(year) <= 2100:
+            number = int(year)
+        place = territory if territory and Territory.objects.filter(slug=territory).exists() else None
+        return cls(chosen, number, place)
+
+    def key(self) -> str:
+        return hashlib.sha256(f"{self.as_dict()}|{fingerprint()}".encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Graph:
+    ids: list[int]  # organisation primary keys
+    slugs: list[str]
+    sources: Any  # numpy arrays of node indices
+    targets: Any
+    support: Any
+    field: Any
+    relations: int
+
+
+def relations_for(filters: NetworkFilters) -> Any:
+    demo = demo_relations()
+    relations = Relation.objects.filter(is_demo=demo)
+    if filters.kinds:
+        relations = relations.filter(kind__in=filters.kinds)
+    if filters.year is not None:
+        relations = relations.filter(Q(year=filters.year) | Q(year__isnull=True))
+    if filters.territory is not None:
+        inside = _organisations_in(filters.territory, demo)
+        relations = relations.filter(Q(source_id__in=inside) | Q(target_id__in=inside))
+    return relations
+
+
+def _places_within(slug: str) -> list[int]:
+    """The territory and every territory within it (a borough's quartiers)."""
+    found = set(Territory.objects.filter(slug=slug).values_list("pk", flat=True))
+    frontier = set(found)
+    while frontier:
+        frontier = (
+            set(
+                Territory.within.through.objects.filter(to_territory_id__in=frontier).values_list(
+                    "from_territory_id", flat=True
+                )
+            )
+            - found
+        )
+        found |= frontier
+    return sorted(found)
+
+
+def _organisations_in(slug: str, demo: bool) -> Any:
+    return (
+        Organisation.objects.filter(territories__in=_places_within(slug), **({} if demo else {"is_demo": False}))
+        .values("pk")
+        .distinct()
+    )
+
+
+def network_graph(filters: NetworkFilters) -> Graph:
+    """The organisations and relations the filters keep, as arrays for :mod:`maillage.core.network`."""
+    import numpy as np
+
+    demo = demo_relations()
+    pairs = list(relations_for(filters).values_list("source_id", "target_id"))
+    organisations = Organisation.objects.all() if demo else Organisation.objects.filter(is_demo=False)
+    if filters.territory is not None:
+        ends = {pk for pair in pairs for pk in pair}
+        organisations = organisations.filter(Q(pk__in=_organisations_in(filters.territory, demo)) | Q(pk__in=ends))
+    rows = list(organisations.order_by("pk").values_list("pk", "slug", "is_support_actor", "is_field_actor"))
+    index = {pk: i for i, (pk, *_rest) in enumerate(rows)}
+    kept = [(index[s], index[t]) for s, t in pairs if s in index and t in index]
+    return Graph(
+        ids=[r[0] for r in rows],
+        slugs=[r[1] for r in rows],
+        sources=np.array([s for s, _ in kept], dtype=np.int64),
+        targets=np.array([t for _, t in kept], dtype=np.int64),
+        support=np.array([r[2] for r in rows], dtype=bool),
+        field=np.array([r[3] for r in rows], dtype=bool),
+        relations=len(kept),
+    )
+
+
+def boroughs_of_organisations(ids: list[int]) -> dict[int, set[str]]:
+    """Each organisation's boroughs (a quartier counts in its borough)."""
+    where = places()
+    wanted = set(ids)
+    found: dict[int, set[str]] = defaultdict(set)
+    rows = Organisation.territories.through.objects.values_list("organisation_id", "territory__slug")
+    for org, slug in rows.iterator(chunk_size=5000):
+        if org in wanted:
+            found[org].add(where.borough_of.get(slug, slug))
+    return found
+
+
+# --- synergies among field actors ------------------------------------------------------------------
+
+
+def synergy_actors() -> list[Actor]:
+    """Field actors with the quartiers they work in, their populations and the resources they declared
+    (real organisations once any real one declares resources, else every organisation, as for the demo)."""
+    from maillage.directory.models import Resource
+
+    real = Organisation.objects.filter(is_demo=False, is_field_actor=True).filter(
+        Q(shares_resources__isnull=False) | Q(seeks_resources__isnull=False)
+    )
+    organisations = Organisation.objects.filter(is_field_actor=True)
+    if real.exists():
+        organisations = organisations.filter(is_demo=False)
+    ids = set(organisations.values_list("pk", flat=True))
+    quartiers: dict[int, list[str]] = defaultdict(list)
+    for org, slug in Organisation.territories.through.objects.filter(
+        territory__kind=Territory.Kind.QUARTIER
+    ).values_list("organisation_id", "territory__slug"):
+        if org in ids:
+            quartiers[org].append(slug)
+    populations: dict[int, list[str]] = defaultdict(list)
+    for org, code in Organisation.populations.through.objects.values_list("organisation_id", "population__code"):
+        if org in ids:
+            populations[org].append(code)
+    codes = dict(Resource.objects.values_list("pk", "code"))
+    shares: dict[int, list[str]] = defaultdict(list)
+    for org, resource in Organisation.shares_resources.through.objects.values_list("organisation_id", "resource_id"):
+        if org in ids:
+            shares[org].append(codes[resource])
+    seeks: dict[int, list[str]] = defaultdict(list)
+    for org, resource in Organisation.seeks_resources.through.objects.values_list("organisation_id", "resource_id"):
+        if org in ids:
+            seeks[org].append(codes[resource])
+    slugs = dict(organisations.values_list("pk", "slug"))
+    return [
+        Actor(
+            id=slugs[pk],
+            places=tuple(sorted(quartiers[pk])),
+            populations=tuple(sorted(populations[pk])),
+            offers=tuple(sorted(shares[pk])),
+            seeks=tuple(sorted(seeks[pk])),
+        )
+        for pk in sorted(ids)
+        if quartiers.get(pk) and (shares.get(pk) or seeks.get(pk))
+    ]
+
+
+def synergies() -> tuple[list[Pair], list[Group]]:
+    return _cached("synergies", lambda: find_synergies(synergy_actors()))
+
+
+def resource_names(language: str) -> dict[str, str]:
+    from maillage.directory.models import Resource
+
+    return {
+        code: (en if language == "en" and en else fr)
+        for code, fr, en in Resource.objects.values_list("code", "name_fr", "name_en")
+    }
+
+
+def population_names(language: str) -> dict[str, str]:
+    from maillage.directory.models import Population
+
+    return {
+        code: (en if language == "en" and en else fr)
+        for code, fr, en in Population.objects.values_list("code", "name_fr", "name_en")
+    }

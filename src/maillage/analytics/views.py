@@ -1,0 +1,877 @@
+"""Analytics pages: the whole ecosystem, the same picture for every signed-in actor. Thin: read a
+selector, shape rows for the template (or a CSV file), render.
+
+Every chart has its data as a table on the page and as a CSV file (``?format=csv&table=…``)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from maillage.accounts.selectors import memberships_by_organisation
+from maillage.common.errors import add_to_form
+from maillage.common.i18n import current_language
+from maillage.common.views import NotFound, get_or_404
+from maillage.core import analytics as core
+from maillage.core import synergies as core_synergies
+from maillage.core.errors import MaillageError
+from maillage.core.sankey import sankey
+from maillage.directory import maps
+from maillage.directory.models import Organisation, Relation, Sector
+from maillage.directory.rules import is_member
+
+from . import selectors, services
+from .forms import ContactForm
+
+TOP = 5  # funders counted in the top share
+SANKEY_FUNDERS = 12  # the largest funders drawn; the others are grouped
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: empty for None, floats with ten significant digits and no exponent."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return numpy.format_float_positional(value, precision=10, fractional=False, trim="-")
+    return value
+
+
+def _csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _wants_csv(request: HttpRequest) -> str | None:
+    return request.GET.get("table") if request.GET.get("format") == "csv" else None
+
+
+def _pct(part: float | None, whole: float | None) -> float | None:
+    return 100 * part / whole if part is not None and whole else None
+
+
+# --- overview --------------------------------------------------------------------------------
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    supply = selectors.demand_supply("quartier")
+    need = sum(c.need for c in supply.cells)
+    reachable = sum(c.reachable for c in supply.cells)
+    flows = selectors.funding_flows()
+    year = selectors.latest_year()
+    of_year = [f for f in flows if f.year == year]
+    amounts: dict[str, float] = defaultdict(float)
+    for flow in of_year:
+        amounts[flow.funder] += flow.amount
+    return render(
+        request,
+        "analytics/overview.html",
+        {
+            "demo": selectors.uses_demo(),
+            "reachable_pct": _pct(reachable, need),
+            "gaps": len(supply.gaps()),
+            "overlaps": len(supply.overlaps()),
+            "cells": len(supply.cells),
+            "year": year,
+            "shares": core.money_shares(of_year),
+            "concentration": core.concentration(amounts, top=TOP),
+            "territories": _territory_choices(current_language()),
+        },
+    )
+
+
+def _territory_choices(language: str) -> list[tuple[str, str]]:
+    where = selectors.places()
+    return sorted(((slug, where.name(slug, language)) for slug in where.kinds), key=lambda pair: pair[1].lower())
+
+
+# --- demand against supply ---------------------------------------------------------------------
+
+
+def _group_name(group: str, language: str, where: selectors.Places) -> str:
+    if group == core.MERGED:
+        return _("Small territories together")
+    if group == core.UNPLACED:
+        return _("Placed at a wider level (a borough, the island) or without a territory")
+    return where.name(group, language)
+
+
+@login_required
+def needs(request: HttpRequest) -> HttpResponse:
+    level = request.GET.get("level", "quartier")
+    if level not in selectors.LEVELS:
+        level = "quartier"
+    language = current_language()
+    supply = selectors.demand_supply(level)
+    where = selectors.places()
+    elements = selectors.element_names(language)
+    providers = sorted({p for c in supply.cells for p in c.providers})
+    org_names = selectors.organisation_names(providers, language)
+    offers = selectors.offer_names(sorted({o for c in supply.cells for o in c.offers}), language)
+
+    def describe(cell: core.Cell) -> dict[str, Any]:
+        return {
+            "cell": cell,
+            "element": elements.get(cell.element, cell.element),
+            "group": _group_name(cell.group, language, where),
+            "group_link": cell.group if cell.group in where.names else None,
+            "reachable_pct": _pct(cell.reachable, cell.need),
+            "offers": [(o, offers.get(o, o)) for o in cell.offers],
+            "providers": [org_names.get(p, p) for p in cell.providers],
+        }
+
+    table = _wants_csv(request)
+    if table in ("gaps", "overlaps", "cells"):
+        chosen = {"gaps": supply.gaps(), "overlaps": supply.overlaps(), "cells": list(supply.cells)}[table]
+        return _csv(
+            f"maillage-{table}-{level}.csv",
+            [
+                "element",
+                "element_name",
+                "territory",
+                "territory_name",
+                "initiatives",
+                "initiatives_in_need",
+                "need",
+                "reachable_need",
+                "reachable_pct",
+                "initiatives_out_of_reach",
+                "places_in_reaching_offers",
+                "initiatives_reached_by_several_providers",
+                "places_to_spare",
+                "is_gap",
+                "is_overlap",
+                "offers",
+                "providers",
+            ],
+            (
+                [
+                    c.element,
+                    elements.get(c.element, c.element),
+                    c.group,
+                    _group_name(c.group, language, where),
+                    c.initiatives,
+                    c.in_need,
+                    round(c.need, 4),
+                    round(c.reachable, 4),
+                    _pct(c.reachable, c.need),
+                    c.unreachable_initiatives,
+                    c.capacity,
+                    c.contested,
+                    c.spare,
+                    int(c.is_gap),
+                    int(c.is_overlap),
+                    " ".join(c.offers),
+                    " ".join(c.providers),
+                ]
+                for c in chosen
+            ),
+        )
+    if table is not None:
+        raise NotFound(_("There is no such table."))
+
+    by_group = supply.by_group()
+    by_element = supply.by_element()
+
+    def reachable_of(slug: str) -> float | None:
+        if level != "quartier" or slug not in by_group:
+            return None
+        need, reachable = by_group[slug]
+        return _pct(reachable, need)
+
+    group_rows = sorted(
+        (
+            {
+                "name": _group_name(g, language, where),
+                "slug": g if g in where.names else None,
+                "initiatives": next((c.initiatives for c in supply.cells if c.group == g), 0),
+                "reachable_pct": _pct(by_group[g][1], by_group[g][0]),
+            }
+            for g in supply.groups
+            if g in by_group
+        ),
+        key=lambda r: (r["reachable_pct"] is None, r["reachable_pct"] or 0),
+    )
+    element_rows = sorted(
+        (
+            {"id": e, "name": elements.get(e, e), "reachable_pct": _pct(r, n), "need": n}
+            for e, (n, r) in by_element.items()
+        ),
+        key=lambda r: r["reachable_pct"] or 0,
+    )
+    return render(
+        request,
+        "analytics/needs.html",
+        {
+            "demo": selectors.uses_demo(),
+            "level": level,
+            "supply": supply,
+            "gaps": [describe(c) for c in supply.gaps()[:20]],
+            "gap_count": len(supply.gaps()),
+            "overlaps": [describe(c) for c in supply.overlaps()[:20]],
+            "overlap_count": len(supply.overlaps()),
+            "groups": group_rows,
+            "elements": element_rows,
+            "merged": [where.name(g, language) for g in supply.merged],
+            "withheld": [where.name(g, language) for g in supply.withheld],
+            "threshold": supply.threshold,
+            "map": maps.territory_map(
+                language=language, value=reachable_of, value_label=_("Share of the need that an offer can reach (%)")
+            )
+            if level == "quartier"
+            else None,
+        },
+    )
+
+
+# --- money and power ---------------------------------------------------------------------------
+
+
+@login_required
+def money(request: HttpRequest) -> HttpResponse:
+    language = current_language()
+    flows = selectors.funding_flows()
+    years = sorted({f.year for f in flows})
+    latest = selectors.latest_year()
+    try:
+        year = int(request.GET.get("year") or latest or 0)
+    except ValueError:
+        year = latest or 0
+    if year not in years and years:
+        year = latest or years[-1]
+    chosen = [f for f in flows if f.year == year]
+    where = selectors.places()
+
+    totals: dict[str, float] = defaultdict(float)
+    for flow in chosen:
+        totals[flow.funder] += flow.amount
+    funders = sorted(totals, key=lambda k: (-totals[k], k))
+    names = selectors.organisation_names(set(funders) | {f.recipient for f in chosen}, language)
+    others = _("Other funders")
+    shown = set(funders[:SANKEY_FUNDERS])
+    links = [
+        (
+            names.get(f.funder, f.funder) if f.funder in shown else others,
+            where.name(t, language),
+            f.amount / len(f.territories),
+        )
+        for f in chosen
+        for t in (f.territories or ("",))
+        if t
+    ]
+    chart = sankey(links, width=960, height=max(360, 26 * len({t for _, t, _ in links})))
+
+    def concentration_rows(dimension: str) -> list[dict[str, Any]]:
+        rows = []
+        for key, by_funder in core.amounts_by(chosen, dimension, none="").items():
+            result = core.concentration(by_funder, top=TOP)
+            if not key or result.total <= 0:
+                continue
+            rows.append({"key": key, "result": result})
+        return sorted(rows, key=lambda r: -(r["result"].hhi or 0))
+
+    sector_names = dict(Sector.objects.values_list("code", "name_en" if language == "en" else "name_fr"))
+    by_territory = concentration_rows("territories")
+    for row in by_territory:
+        row["name"] = where.name(row["key"], language)
+    by_sector = concentration_rows("sectors")
+    for row in by_sector:
+        row["name"] = sector_names.get(row["key"], row["key"])
+    dependence = core.dependence(chosen)
+    bands = [
+        (1.0, _("one funder gives everything")),
+        (0.8, _("80 % or more from one funder")),
+        (0.5, _("50 % or more from one funder")),
+    ]
+    dependence_counts = [(label, sum(1 for d in dependence if d.main_share >= floor - 1e-9)) for floor, label in bands]
+    trend = core.by_year(flows, top=TOP)
+
+    table = _wants_csv(request)
+    if table == "flows":
+        return _csv(
+            f"maillage-funding-{year}.csv",
+            ["year", "funder", "recipient", "amount", "unrestricted", "multi_year", "territories", "sectors"],
+            (
+                [
+                    f.year,
+                    f.funder,
+                    f.recipient,
+                    f.amount,
+                    int(f.flexible),
+                    int(f.multi_year),
+                    " ".join(f.territories),
+                    " ".join(f.sectors),
+                ]
+                for f in chosen
+            ),
+        )
+    if table in ("territories", "sectors"):
+        rows = by_territory if table == "territories" else by_sector
+        return _csv(
+            f"maillage-concentration-{table}-{year}.csv",
+            ["key", "name", "amount", "funders", "top5_share_pct", "hhi"],
+            (
+                [
+                    r["key"],
+                    r["name"],
+                    r["result"].total,
+                    r["result"].funders,
+                    _pct(r["result"].top_share, 1),
+                    r["result"].hhi,
+                ]
+                for r in rows
+            ),
+        )
+    if table == "dependence":
+        return _csv(
+            f"maillage-dependence-{year}.csv",
+            ["recipient", "amount", "main_funder", "main_funder_share_pct", "funders"],
+            ([d.recipient, d.total, d.main_funder, 100 * d.main_share, d.funders] for d in dependence),
+        )
+    if table == "years":
+        return _csv(
+            "maillage-funding-by-year.csv",
+            ["year", "amount", "flows", "unrestricted_pct", "multi_year_pct", "funders", "top5_share_pct", "hhi"],
+            (
+                [
+                    r.year,
+                    r.shares.total,
+                    r.shares.flows,
+                    _pct(r.shares.flexible_share, 1),
+                    _pct(r.shares.multi_year_share, 1),
+                    r.concentration.funders,
+                    _pct(r.concentration.top_share, 1),
+                    r.concentration.hhi,
+                ]
+                for r in trend
+            ),
+        )
+    if table is not None:
+        raise NotFound(_("There is no such table."))
+
+    largest = max((r.shares.total for r in trend), default=0.0)
+    return render(
+        request,
+        "analytics/money.html",
+        {
+            "demo": selectors.uses_demo(),
+            "year": year,
+            "years": years,
+            "shares": core.money_shares(chosen),
+            "concentration": core.concentration(totals, top=TOP),
+            "top": TOP,
+            "chart": chart,
+            "links": sorted(chart.links, key=lambda link: -link.value),
+            "by_territory": by_territory,
+            "by_sector": by_sector,
+            "dependence": dependence_counts,
+            "recipients": len(dependence),
+            "most_dependent": [
+                (d, names.get(d.recipient, d.recipient), names.get(d.main_funder, d.main_funder))
+                for d in dependence[:10]
+            ],
+            "trend": [(r, 100 * r.shares.total / largest if largest else 0) for r in trend],
+        },
+    )
+
+
+# --- equity ------------------------------------------------------------------------------------
+
+
+FIGURE_LABELS = {
+    "low_income": _("people with low income"),
+    "material_deprivation": _("material deprivation"),
+    "social_deprivation": _("social deprivation"),
+    "priority_zone": _("population in priority zones"),
+}
+
+
+@login_required
+def equity(request: HttpRequest) -> HttpResponse:
+    figure = request.GET.get("figure", "low_income")
+    if figure not in selectors.FIGURES:
+        figure = "low_income"
+    language = current_language()
+    where = selectors.places()
+    supply = selectors.demand_supply("quartier")
+    money = selectors.quartier_flows()
+    actors = selectors.field_actor_counts()
+    quartiers = where.quartiers()
+    values = {q: where.figures[q][figure] for q in quartiers if figure in where.figures.get(q, {})}
+    groups = core.equity_groups(values, classes=5)
+
+    rows: dict[str, dict[str, float]] = {q: {} for q in quartiers}
+    for cell in supply.cells:
+        if cell.group in rows:
+            rows[cell.group]["need"] = rows[cell.group].get("need", 0.0) + cell.need
+            rows[cell.group]["reachable"] = rows[cell.group].get("reachable", 0.0) + cell.reachable
+            rows[cell.group]["in_need"] = rows[cell.group].get("in_need", 0.0) + cell.in_need
+            rows[cell.group]["out_of_reach"] = rows[cell.group].get("out_of_reach", 0.0) + cell.unreachable_initiatives
+    for q in quartiers:
+        rows[q]["money"] = money.get(q, {}).get("money", 0.0)
+        rows[q]["flexible"] = money.get(q, {}).get("flexible", 0.0)
+        rows[q]["population"] = float(where.population.get(q, 0))
+        rows[q]["field_actors"] = float(actors.get(q, 0))
+    sums = core.sum_by_group(groups, rows)
+    indicators = [
+        (
+            "reachable",
+            _("Share of the need that an offer can reach"),
+            "pct",
+            lambda s: s.ratio("reachable", "need", 100),
+        ),
+        (
+            "out_of_reach",
+            _("Needs out of reach of every offer (share of needs)"),
+            "pct",
+            lambda s: s.ratio("out_of_reach", "in_need", 100),
+        ),
+        ("money", _("Funding declared per inhabitant"), "money", lambda s: s.ratio("money", "population")),
+        ("flexible", _("Unrestricted share of that funding"), "pct", lambda s: s.ratio("flexible", "money", 100)),
+        (
+            "field_actors",
+            _("Field actors per 10,000 inhabitants"),
+            "number",
+            lambda s: s.ratio("field_actors", "population", 10_000),
+        ),
+    ]
+    table = [
+        {"key": key, "label": label, "kind": kind, "values": [compute(s) for s in sums]}
+        for key, label, kind, compute in indicators
+    ]
+    chosen = request.GET.get("indicator", "reachable")
+    if chosen not in {key for key, *_ in indicators}:
+        chosen = "reachable"
+
+    def map_value(slug: str) -> float | None:
+        row = rows.get(slug, {})
+        if chosen in ("reachable",):
+            return _pct(row.get("reachable"), row.get("need")) if row.get("need") else None
+        if chosen == "out_of_reach":
+            return _pct(row.get("out_of_reach"), row.get("in_need")) if row.get("in_need") else None
+        if chosen == "flexible":
+            return _pct(row.get("flexible"), row.get("money")) if row.get("money") else None
+        if chosen == "money":
+            return row["money"] / row["population"] if row.get("population") else None
+        return 10_000 * row["field_actors"] / row["population"] if row.get("population") else None
+
+    if _wants_csv(request) == "groups":
+        return _csv(
+            f"maillage-equity-{figure}.csv",
+            ["indicator", *[f"quintile_{i + 1}" for i in range(groups.classes)]],
+            ([row["key"], *row["values"]] for row in table),
+        )
+    if _wants_csv(request) == "quartiers":
+        shown = set(supply.groups)
+        return _csv(
+            f"maillage-equity-quartiers-{figure}.csv",
+            [
+                "quartier",
+                "name",
+                figure,
+                "quintile",
+                "reachable_pct",
+                "out_of_reach_pct",
+                "funding_per_inhabitant",
+                "unrestricted_pct",
+                "field_actors_per_10000",
+            ],
+            (
+                [
+                    q,
+                    where.name(q, language),
+                    values.get(q),
+                    groups.group_of[q] + 1 if q in groups.group_of else None,
+                    *[
+                        (map_value(q) if q in shown else None) if key in ("reachable", "out_of_reach") else None
+                        for key in ("reachable", "out_of_reach")
+                    ],
+                    rows[q]["money"] / rows[q]["population"] if rows[q].get("population") else None,
+                    _pct(rows[q]["flexible"], rows[q]["money"]) if rows[q].get("money") else None,
+                    10_000 * rows[q]["field_actors"] / rows[q]["population"] if rows[q].get("population") else None,
+                ]
+                for q in quartiers
+            ),
+        )
+    if _wants_csv(request) is not None:
+        raise NotFound(_("There is no such table."))
+    return render(
+        request,
+        "analytics/equity.html",
+        {
+            "demo": selectors.uses_demo(),
+            "figure": figure,
+            "figures": FIGURE_LABELS,
+            "figure_label": FIGURE_LABELS[figure],
+            "groups": groups,
+            "sums": sums,
+            "table": table,
+            "indicator": chosen,
+            "indicators": [(key, label) for key, label, *_ in indicators],
+            "map": maps.territory_map(
+                language=language,
+                value=map_value,
+                value_label=dict((k, label) for k, label, *_ in indicators)[chosen],
+                unit="%" if chosen in ("reachable", "out_of_reach", "flexible") else "",
+            ),
+            "threshold": supply.threshold,
+            "year": selectors.latest_year(),
+        },
+    )
+
+
+# --- the network of relations ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def network(request: HttpRequest) -> HttpResponse:
+    language = current_language()
+    filters = selectors.NetworkFilters.parse(
+        request.GET.getlist("kind"), request.GET.get("year"), request.GET.get("territory")
+    )
+    run = services.network_for(filters, retry=request.method == "POST")
+    if request.method == "POST":
+        return redirect(request.get_full_path())
+    if request.headers.get("HX-Request"):
+        if run.is_active:
+            return render(request, "analytics/network_progress.html", {"run": run})
+        done = HttpResponse("")
+        done["HX-Refresh"] = "true"  # the whole page, now with the results
+        return done
+    result = run.result or {}
+    table = _wants_csv(request)
+    if table == "organisations" and result:
+        nodes = result["per_node"]
+        return _csv(
+            "maillage-network-organisations.csv",
+            ["organisation", "ties", "betweenness", "community"],
+            zip(nodes["slug"], nodes["degree"], nodes["betweenness"], nodes["community"], strict=True),
+        )
+    if table is not None:
+        raise NotFound(_("There is no such table."))
+    slugs = set()
+    for broker in result.get("brokers", []):
+        slugs.add(broker["slug"])
+    for group in result.get("groups", []):
+        slugs.update(group["central"])
+    slugs.update(result.get("isolated", []))
+    names = selectors.organisation_names(slugs, language)
+    where = selectors.places()
+    largest = max((g["size"] for g in result.get("groups", [])), default=0)
+    years = sorted(
+        {y for y in selectors.relations_for(selectors.NetworkFilters()).values_list("year", flat=True).distinct() if y},
+        reverse=True,
+    )
+    return render(
+        request,
+        "analytics/network.html",
+        {
+            "demo": selectors.demo_relations(),
+            "run": run,
+            "result": result,
+            "filters": filters,
+            "kinds": [(value, label) for value, label in Relation.Kind.choices],
+            "years": years,
+            "territories": _territory_choices(language),
+            "territory_name": where.name(filters.territory, language) if filters.territory else "",
+            "names": names,
+            "groups": [
+                {
+                    **g,
+                    "central_names": [names.get(s, s) for s in g["central"]],
+                    "place_names": [where.name(p, language) for p in g["places"]],
+                    "width": 100 * g["size"] / largest if largest else 0,
+                }
+                for g in result.get("groups", [])
+            ],
+            "brokers": [{**b, "name": names.get(b["slug"], b["slug"])} for b in result.get("brokers", [])],
+            "isolated": sorted(((s, names.get(s, s)) for s in result.get("isolated", [])), key=lambda p: p[1].lower()),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+# --- the printable report ----------------------------------------------------------------------
+
+
+REPORT_ROWS = 10
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """The ecosystem of a territory (or the whole agglomeration) on a few printable pages, as a PDF made
+    on the server (``?format=html`` shows the same page in the browser)."""
+    language = current_language()
+    where = selectors.places()
+    slug = request.GET.get("territory") or None
+    if slug is not None and slug not in where.names:
+        raise NotFound(_("There is no such territory."))
+    kind = where.kinds.get(slug or "", "")
+    borough = where.borough_of.get(slug) if slug else None
+    elements = selectors.element_names(language)
+
+    # Needs and offers: the territory's own cells (when it has enough initiatives to be shown).
+    level = "quartier" if kind == "quartier" else "borough"
+    supply = selectors.demand_supply(level)
+    cells = [c for c in supply.cells if slug is None or c.group == slug]
+    shown = slug is None or slug in supply.groups
+    need = sum(c.need for c in cells)
+    providers = {p for c in cells for p in c.providers}
+    names = selectors.organisation_names(providers, language)
+
+    def gap_row(cell: core.Cell) -> dict[str, Any]:
+        return {
+            "element": elements.get(cell.element, cell.element),
+            "group": _group_name(cell.group, language, where),
+            "cell": cell,
+            "reachable_pct": _pct(cell.reachable, cell.need),
+            "providers": [names.get(p, p) for p in cell.providers],
+        }
+
+    gaps = [c for c in supply.gaps() if slug is None or c.group == slug][:REPORT_ROWS]
+    overlaps = [c for c in supply.overlaps() if slug is None or c.group == slug][:REPORT_ROWS]
+
+    # Money: the latest year, to organisations working in the territory's borough (or anywhere).
+    year = selectors.latest_year()
+    # In a borough, a grant to an organisation of several territories counts for its share there.
+    flows = [
+        dataclasses.replace(f, amount=f.amount / len(f.territories)) if borough else f
+        for f in selectors.funding_flows()
+        if f.year == year and (borough is None or borough in f.territories)
+    ]
+    totals: dict[str, float] = defaultdict(float)
+    for flow in flows:
+        totals[flow.funder] += flow.amount
+    funder_names = selectors.organisation_names(set(totals), language)
+    top_funders = [
+        (funder_names.get(f, f), amount) for f, amount in sorted(totals.items(), key=lambda kv: -kv[1])[:REPORT_ROWS]
+    ]
+
+    # Networks: ties touching the territory.
+    network_run = services.network_for(selectors.NetworkFilters(territory=slug))
+    brokers = (network_run.result or {}).get("brokers", [])[:REPORT_ROWS]
+    broker_names = selectors.organisation_names({b["slug"] for b in brokers}, language)
+
+    figures = where.figures.get(slug or "", {})
+    context = {
+        "demo": selectors.uses_demo(),
+        "territory": where.name(slug, language) if slug else _("Agglomeration of Montréal"),
+        "territory_slug": slug,
+        "borough": where.name(borough, language) if borough and borough != slug else "",
+        "figures": [(FIGURE_LABELS[key], value) for key, value in figures.items()],
+        "population": where.population.get(slug or ""),
+        "shown": shown,
+        "threshold": supply.threshold,
+        "reachable_pct": _pct(sum(c.reachable for c in cells), need),
+        "initiatives": max((c.initiatives for c in cells), default=0) if slug else None,
+        "gaps": [gap_row(c) for c in gaps],
+        "overlaps": [gap_row(c) for c in overlaps],
+        "year": year,
+        "shares": core.money_shares(flows),
+        "concentration": core.concentration(totals, top=TOP),
+        "top": TOP,
+        "top_funders": top_funders,
+        "network": network_run,
+        "brokers": [{**b, "name": broker_names.get(b["slug"], b["slug"])} for b in brokers],
+        "today": timezone.localdate(),
+    }
+    if request.GET.get("format") == "html":
+        return render(request, "analytics/report.html", {**context, "printing": False})
+    from django.template.loader import render_to_string
+    from weasyprint import HTML  # imported here: about half a second, only for PDFs
+
+    from maillage.diagnostics.views import _no_fetching, _report_css
+
+    html = render_to_string(
+        "analytics/report.html", {**context, "printing": True, "report_css": _report_css()}, request=request
+    )
+    document = HTML(string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_no_fetching()).write_pdf()
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="maillage-{slug or "montreal"}.pdf"'
+    return response
+
+
+# --- synergies among field actors ----------------------------------------------------------------------
+
+
+SYNERGIES_SHOWN = 60
+
+
+def _describe_pair(
+    pair: Any, names: dict[str, str], resources: dict[str, str], populations: dict[str, str]
+) -> list[str]:
+    """The reasons of a pair, in words."""
+    reasons = []
+    for reason in pair.reasons:
+        if reason.kind == "shares":
+            other = pair.b if reason.giver == pair.a else pair.a
+            reasons.append(
+                _("%(giver)s can share: %(resource)s; %(other)s is looking for it.")
+                % {
+                    "giver": names.get(reason.giver, reason.giver),
+                    "resource": resources.get(reason.code, reason.code).lower(),
+                    "other": names.get(other, other),
+                }
+            )
+        else:
+            reasons.append(
+                _("Both serve: %(population)s.") % {"population": populations.get(reason.code, reason.code).lower()}
+            )
+    return reasons
+
+
+@login_required
+def synergies(request: HttpRequest) -> HttpResponse:
+    language = current_language()
+    pairs, groups = selectors.synergies()
+    where = selectors.places()
+    quartier = request.GET.get("quartier") or ""
+    if quartier and where.kinds.get(quartier) != "quartier":
+        quartier = ""
+    mine = {
+        org.slug: org for org in Organisation.objects.filter(pk__in=list(memberships_by_organisation(request.user)))
+    }
+    slugs = {p.a for p in pairs} | {p.b for p in pairs} | {m for g in groups for m in g.members}
+    names = selectors.organisation_names(slugs, language)
+    resources = selectors.resource_names(language)
+    populations = selectors.population_names(language)
+
+    def pair_row(pair: Any, me: str | None = None) -> dict[str, Any]:
+        other = (pair.b if pair.a == me else pair.a) if me else None
+        return {
+            "pair": pair,
+            "a": (pair.a, names.get(pair.a, pair.a)),
+            "b": (pair.b, names.get(pair.b, pair.b)),
+            "places": [where.name(p, language) for p in pair.places],
+            "reasons": _describe_pair(pair, names, resources, populations),
+            "me": me,
+            "other": (other, names.get(other, other)) if other else None,
+        }
+
+    def group_row(group: Any, me: str | None = None) -> dict[str, Any]:
+        return {
+            "place": where.name(group.place, language),
+            "resource": resources.get(group.resource, group.resource),
+            "members": [(m, names.get(m, m)) for m in group.members],
+            "me": me,
+        }
+
+    table = _wants_csv(request)
+    if table == "pairs":
+        return _csv(
+            "maillage-synergies-pairs.csv",
+            ["organisation_a", "organisation_b", "quartiers", "score", "reasons"],
+            (
+                [p.a, p.b, " ".join(p.places), p.score, " | ".join(_describe_pair(p, names, resources, populations))]
+                for p in pairs
+            ),
+        )
+    if table == "groups":
+        return _csv(
+            "maillage-synergies-groups.csv",
+            ["quartier", "resource", "organisations"],
+            ([g.place, g.resource, " ".join(g.members)] for g in groups),
+        )
+    if table is not None:
+        raise NotFound(_("There is no such table."))
+    yours = []
+    for slug in sorted(mine):
+        my_pairs, my_groups = core_synergies.concerning(pairs, groups, slug)
+        if my_pairs or my_groups:
+            yours.append(
+                {
+                    "org": mine[slug],
+                    "pairs": [pair_row(p, slug) for p in my_pairs],
+                    "groups": [group_row(g, slug) for g in my_groups],
+                }
+            )
+    shown_pairs = [p for p in pairs if not quartier or quartier in p.places]
+    shown_groups = [g for g in groups if not quartier or g.place == quartier]
+    return render(
+        request,
+        "analytics/synergies.html",
+        {
+            "demo": selectors.demo_relations(),
+            "yours": yours,
+            "has_organisation": bool(mine),
+            "pairs": [pair_row(p) for p in shown_pairs[:SYNERGIES_SHOWN]],
+            "pair_count": len(shown_pairs),
+            "groups": [group_row(g) for g in shown_groups[:SYNERGIES_SHOWN]],
+            "group_count": len(shown_groups),
+            "quartier": quartier,
+            "quartiers": sorted(((q, where.name(q, language)) for q in where.quartiers()), key=lambda p: p[1].lower()),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def synergy_contact(request: HttpRequest) -> HttpResponse:
+    """Write to an organisation a synergy links one of yours with."""
+    sender = get_or_404(_organisation, request.GET.get("from") or request.POST.get("from") or "")
+    recipient = get_or_404(_organisation, request.GET.get("to") or request.POST.get("to") or "")
+    if not is_member(request.user, sender):
+        raise PermissionDenied
+    if recipient.slug not in services.synergy_partners(sender):
+        raise NotFound(_("Maillage found no synergy between these two organisations."))
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.synergy_contact(
+                user=request.user, sender=sender, recipient=recipient, message=form.cleaned_data["message"]
+            )
+        except MaillageError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                _("Your message was sent to %(name)s. They will answer you by e-mail.") % {"name": recipient.name},
+            )
+            return redirect("analytics:synergies")
+    pairs, groups = selectors.synergies()
+    language = current_language()
+    names = selectors.organisation_names({sender.slug, recipient.slug}, language)
+    pair = next((p for p in pairs if {p.a, p.b} == {sender.slug, recipient.slug}), None)
+    reasons = (
+        _describe_pair(pair, names, selectors.resource_names(language), selectors.population_names(language))
+        if pair
+        else []
+    )
+    shared_groups = [
+        selectors.resource_names(language).get(g.resource, g.resource)
+        for g in groups
+        if sender.slug in g.members and recipient.slug in g.members
+    ]
+    return render(
+        request,
+        "analytics/synergy_contact.html",
+        {"form": form, "sender": sender, "recipient": recipient, "reasons": reasons, "shared_groups": shared_groups},
+    )
+
+
+def _organisation(slug: str) -> Organisation:
+    found = Organisation.objects.filter(slug=slug).first()
+    if found is None:
+        raise MaillageError("not_found", _("There is no such organisation."))
+    return found
