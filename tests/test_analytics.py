@@ -491,3 +491,31 @@ def test_writing_to_a_synergy_partner(client, kitchens, django_capture_on_commit
     assert "déjà écrit" in page
     assert "Et le jeudi ?" in page
     assert SynergyContact.objects.count() == 1
+
+
+def test_ties_between_communities_are_counted_once(client, world, ties):
+    from collections import Counter
+
+    from maillage.analytics.services import summarise
+    from maillage.core.network import network_metrics, simple_edges
+
+    graph = selectors.network_graph(selectors.NetworkFilters(kinds=("partners",)))
+    metrics = network_metrics(graph.slugs, graph.sources, graph.targets, support=graph.support, field=graph.field)
+    result = summarise(graph, metrics)
+    sizes = Counter(metrics.community.tolist())
+    expected = Counter()
+    for u, v in zip(*simple_edges(len(graph.slugs), graph.sources, graph.targets), strict=True):
+        a, b = sorted((int(metrics.community[u]), int(metrics.community[v])))
+        if a != b and sizes[a] >= 2 and sizes[b] >= 2:
+            expected[(a + 1, b + 1)] += 1
+    assert {(a, b): n for a, b, n in result["between"]} == dict(expected)
+    # The path A - B - C - D is cut in two communities at most: one tie between them, or none.
+    assert sum(expected.values()) <= 1
+
+
+def test_money_flows_to_sectors(client, world, funding, term):
+    funding["r1"].sectors.set([term("sector", "securite-alimentaire")])
+    client.force_login(world["users"]["outsider"])
+    page = html.unescape(client.get(reverse("analytics:money") + "?year=2025&to=sectors").content.decode())
+    assert "Des bailleurs aux secteurs" in page
+    assert "Sécurité alimentaire" in page

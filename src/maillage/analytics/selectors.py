@@ -278,6 +278,7 @@ def field_actor_counts() -> dict[str, int]:
 
 
 KINDS = tuple(Relation.Kind.values)
+NETWORK_RESULT_FORMAT = 2  # raise when services.summarise stores something new
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,9 @@ class NetworkFilters:
         return cls(chosen, number, place)
 
     def key(self) -> str:
-        return hashlib.sha256(f"{self.as_dict()}|{fingerprint()}".encode()).hexdigest()[:40]
+        """The filters, the state of the data and the format of the stored result: a new version of
+        Maillage that stores more computes again rather than show an older result without it."""
+        return hashlib.sha256(f"{self.as_dict()}|{fingerprint()}|{NETWORK_RESULT_FORMAT}".encode()).hexdigest()[:40]
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,15 @@ def summarise(graph: selectors.Graph, metrics: core_network.NetworkMetrics) -> d
                 "places": main,
             }
         )
+    # Ties between the communities listed (each tie once, whatever its direction).
+    between: Counter[tuple[int, int]] = Counter()
+    u, v = core_network.simple_edges(n, graph.sources, graph.targets)
+    listed = set(top_groups)
+    for a, b in zip(community[u].tolist(), community[v].tolist(), strict=True):
+        if a != b and a in listed and b in listed:
+            between[(min(a, b), max(a, b))] += 1
     return {
+        "between": [[a + 1, b + 1, count] for (a, b), count in sorted(between.items())],
         "nodes": n,
         "relations": graph.relations,
         "ties": int(degree.sum() // 2),

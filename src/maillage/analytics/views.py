@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -269,15 +270,20 @@ def money(request: HttpRequest) -> HttpResponse:
     names = selectors.organisation_names(set(funders) | {f.recipient for f in chosen}, language)
     others = _("Other funders")
     shown = set(funders[:SANKEY_FUNDERS])
+    sector_names = dict(Sector.objects.values_list("code", "name_en" if language == "en" else "name_fr"))
+    to = "sectors" if request.GET.get("to") == "sectors" else "territories"
+
+    def destination(key: str) -> str:
+        return sector_names.get(key, key) if to == "sectors" else where.name(key, language)
+
     links = [
         (
             names.get(f.funder, f.funder) if f.funder in shown else others,
-            where.name(t, language),
-            f.amount / len(f.territories),
+            destination(key),
+            f.amount / len(getattr(f, to)),
         )
         for f in chosen
-        for t in (f.territories or ("",))
-        if t
+        for key in getattr(f, to)
     ]
     chart = sankey(links, width=960, height=max(360, 26 * len({t for _, t, _ in links})))
 
@@ -290,7 +296,6 @@ def money(request: HttpRequest) -> HttpResponse:
             rows.append({"key": key, "result": result})
         return sorted(rows, key=lambda r: -(r["result"].hhi or 0))
 
-    sector_names = dict(Sector.objects.values_list("code", "name_en" if language == "en" else "name_fr"))
     by_territory = concentration_rows("territories")
     for row in by_territory:
         row["name"] = where.name(row["key"], language)
@@ -381,6 +386,7 @@ def money(request: HttpRequest) -> HttpResponse:
             "concentration": core.concentration(totals, top=TOP),
             "top": TOP,
             "chart": chart,
+            "to": to,
             "links": sorted(chart.links, key=lambda link: -link.value),
             "by_territory": by_territory,
             "by_sector": by_sector,
@@ -579,6 +585,7 @@ def network(request: HttpRequest) -> HttpResponse:
     names = selectors.organisation_names(slugs, language)
     where = selectors.places()
     largest = max((g["size"] for g in result.get("groups", [])), default=0)
+    drawing = _community_drawing(result)
     years = sorted(
         {y for y in selectors.relations_for(selectors.NetworkFilters()).values_list("year", flat=True).distinct() if y},
         reverse=True,
@@ -608,8 +615,43 @@ def network(request: HttpRequest) -> HttpResponse:
             "brokers": [{**b, "name": names.get(b["slug"], b["slug"])} for b in result.get("brokers", [])],
             "isolated": sorted(((s, names.get(s, s)) for s in result.get("isolated", [])), key=lambda p: p[1].lower()),
             "query": request.GET.urlencode(),
+            "drawing": drawing,
         },
     )
+
+
+def _community_drawing(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The communities on a circle, as large as their membership, joined by lines as thick as the ties
+    between them (the page also prints the ties as a table)."""
+    groups = result.get("groups") or []
+    if len(groups) < 2:
+        return None
+    size, centre, ring = 420.0, 210.0, 150.0
+    largest = max(g["size"] for g in groups)
+    places = {}
+    nodes = []
+    for i, group in enumerate(groups):
+        angle = 2 * math.pi * i / len(groups) - math.pi / 2
+        x, y = centre + ring * math.cos(angle), centre + ring * math.sin(angle)
+        places[group["label"]] = (x, y)
+        nodes.append({"label": group["label"], "x": x, "y": y, "r": 6 + 26 * math.sqrt(group["size"] / largest)})
+    between = result.get("between") or []
+    most = max((count for _, _, count in between), default=1)
+    lines = [
+        {
+            "a": a,
+            "b": b,
+            "ties": count,
+            "x1": places[a][0],
+            "y1": places[a][1],
+            "x2": places[b][0],
+            "y2": places[b][1],
+            "width": 0.5 + 7.5 * count / most,
+        }
+        for a, b, count in between
+        if a in places and b in places
+    ]
+    return {"size": size, "nodes": nodes, "lines": sorted(lines, key=lambda line: -line["ties"])}
 
 
 # --- the printable report ----------------------------------------------------------------------
