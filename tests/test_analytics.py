@@ -38,7 +38,12 @@ def world(territory, term):
     member(users["field_member"], field_org)
     initiatives = []
     for number, quartier in enumerate(PLACES):
-        initiative = InitiativeFactory(carrier=field_org, name_fr=f"Initiative témoin {number}")
+        # Each initiative has its own organisation (the threshold counts organisations too).
+        carrier = field_org if number == 0 else OrganisationFactory(name_fr=f"Porteur témoin {number}")
+        if number:
+            member(users["field_member"], carrier)
+            users["field_member"].__dict__.pop("_maillage_memberships", None)  # memberships are cached
+        initiative = InitiativeFactory(carrier=carrier, name_fr=f"Initiative témoin {number}")
         initiative.territories.set([territory(quartier)])
         _submitted(users["field_member"], initiative)
         initiatives.append(initiative)
@@ -121,17 +126,34 @@ def test_territories_under_the_threshold_are_merged_or_withheld(client, world):
     client.force_login(world["users"]["steward"])
     rows = _rows(client.get(reverse("analytics:needs") + "?format=csv&table=cells"))
     territories = {r["territory"] for r in rows}
-    # Saint-Michel (4) and Parc-Extension (1) make five together: one merged row, neither alone.
+    # Saint-Michel (4) and Parc-Extension (1) make five in their borough: one row, neither alone.
+    rest = "*rest:villeray-saint-michel-parc-extension"
     assert "quartier-saint-michel" not in territories
     assert "quartier-parc-extension" not in territories
-    assert "*merged" in territories
-    merged = next(r for r in rows if r["territory"] == "*merged" and r["element"] == "financement-souple")
+    assert rest in territories
+    merged = next(r for r in rows if r["territory"] == rest and r["element"] == "financement-souple")
     # Only the mentoring reaches them (the fund is for Verdun), covering half of their need.
     assert merged["initiatives"] == "5"
     assert float(merged["reachable_pct"]) == pytest.approx(50.0)
     page = html.unescape(client.get(reverse("analytics:needs")).content.decode())
-    assert "Parc-Extension" in page
-    assert "Petits territoires regroupés" in page
+    assert "Montrés seulement avec d'autres : Parc-Extension, Saint-Michel." in page.replace("\xa0", " ")
+    assert "Autres lieux de Villeray–Saint-Michel–Parc-Extension" in page
+    # The borough level gathers the same groups: Verdun, and the borough of the five.
+    boroughs = _rows(client.get(reverse("analytics:needs") + "?level=borough&format=csv&table=cells"))
+    assert {r["territory"] for r in boroughs} == {"verdun", "villeray-saint-michel-parc-extension"}
+
+
+def test_five_initiatives_of_fewer_organisations_are_not_shown(client, world, territory):
+    one = OrganisationFactory(name_fr="Organisme aux cinq initiatives")
+    member(world["users"]["field_member"], one)
+    world["users"]["field_member"].__dict__.pop("_maillage_memberships", None)
+    for number in range(5):
+        initiative = InitiativeFactory(carrier=one, name_fr=f"Initiative de Rosemont {number}")
+        initiative.territories.set([territory("quartier-rosemont")])
+        _submitted(world["users"]["field_member"], initiative)
+    client.force_login(world["users"]["steward"])
+    rows = _rows(client.get(reverse("analytics:needs") + "?format=csv&table=cells"))
+    assert "quartier-rosemont" not in {r["territory"] for r in rows}
 
 
 def test_a_merged_group_still_too_small_is_withheld_and_not_in_totals(client, world):
@@ -519,3 +541,89 @@ def test_money_flows_to_sectors(client, world, funding, term):
     page = html.unescape(client.get(reverse("analytics:money") + "?year=2025&to=sectors").content.decode())
     assert "Des bailleurs aux secteurs" in page
     assert "Sécurité alimentaire" in page
+
+
+# --- what a second review found --------------------------------------------------------------------
+
+
+def test_odd_query_strings_are_harmless(client, world, ties):
+    client.force_login(world["users"]["outsider"])
+    for url in (
+        reverse("analytics:network") + "?year=%C2%B2",  # a superscript two is a digit to str.isdigit
+        reverse("analytics:network") + "?territory=%00",
+        reverse("analytics:network") + "?kind=funds&kind=%00",
+        reverse("analytics:synergies") + "?quartier=%00",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.get(reverse("analytics:synergy_contact") + "?from=%00&to=%00").status_code == 404
+
+
+def test_labels_follow_the_language(client, world):
+    client.force_login(world["users"]["outsider"])
+    page = html.unescape(client.get(reverse("analytics:equity")).content.decode())
+    assert "Par quintile de personnes à faible revenu" in page
+    page = html.unescape(client.get("/en" + reverse("analytics:equity")).content.decode())
+    assert "By quintile of people with low income" in page
+
+
+def test_the_agglomerations_report_is_the_whole_picture(client, world):
+    client.force_login(world["users"]["outsider"])
+    page = html.unescape(
+        client.get(reverse("analytics:report") + "?territory=montreal&format=html").content.decode()
+    ).replace("\xa0", " ")
+    assert "L'écosystème de Agglomération de Montréal" in page or "Agglomération de Montréal" in page
+    assert "leurs besoins ne sont pas montrés seuls" not in page
+
+
+def test_dependence_counts_field_actors_only(client, world, funding):
+    Organisation.objects.filter(pk=funding["r2"].pk).update(is_field_actor=False, is_support_actor=True)
+    client.force_login(world["users"]["outsider"])
+    rows = _rows(client.get(reverse("analytics:money") + "?year=2025&format=csv&table=dependence"))
+    assert [r["recipient"] for r in rows] == [funding["r1"].slug]
+    assert rows[0]["recipient_name"] == "Receveur 1"
+
+
+def test_csv_cells_never_run_as_formulas(client, world, funding):
+    Organisation.objects.filter(pk=funding["r1"].pk).update(name_fr="=HYPERLINK(1)")
+    client.force_login(world["users"]["outsider"])
+    rows = _rows(client.get(reverse("analytics:money") + "?year=2025&format=csv&table=flows"))
+    assert "'=HYPERLINK(1)" in {r["recipient_name"] for r in rows}
+
+
+def test_an_organisation_everywhere_is_no_neighbour(client, kitchens, territory):
+    from maillage.directory.models import Resource
+
+    everywhere = OrganisationFactory(name_fr="Partout témoin", is_field_actor=True)
+    everywhere.territories.set(
+        [territory(s) for s in ("quartier-verdun", "quartier-saint-michel", "quartier-rosemont", "quartier-lachine")]
+    )
+    everywhere.shares_resources.set(Resource.objects.all())
+    client.force_login(kitchens["hungry_member"])
+    rows = _rows(client.get(reverse("analytics:synergies") + "?format=csv&table=pairs"))
+    assert everywhere.slug not in {r["organisation_a"] for r in rows} | {r["organisation_b"] for r in rows}
+
+
+def test_an_organisation_writes_to_ten_organisations_a_day_at_most(client, kitchens, monkeypatch):
+    from maillage.analytics import services as analytics_services
+
+    monkeypatch.setattr(analytics_services, "DAILY_RECIPIENTS", 0)
+    client.force_login(kitchens["hungry_member"])
+    data = {"from": kitchens["hungry"].slug, "to": kitchens["cook"].slug, "message": "Bonjour"}
+    page = html.unescape(client.post(reverse("analytics:synergy_contact"), data).content.decode())
+    assert "Votre organisation a écrit à 0 organisations aujourd'hui" in page.replace("\xa0", " ")
+
+
+def test_a_long_message_is_shortened_in_the_app_only(client, kitchens, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from maillage.matching.models import Notification
+
+    client.force_login(kitchens["hungry_member"])
+    message = "Bonjour. " + "x" * 600
+    data = {"from": kitchens["hungry"].slug, "to": kitchens["cook"].slug, "message": message}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("analytics:synergy_contact"), data)
+    notified = Notification.objects.get(user=kitchens["cook_member"])
+    assert notified.text_fr.endswith("…")
+    assert len(notified.text_fr) < 400
+    assert message in mail.outbox[0].body

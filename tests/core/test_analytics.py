@@ -5,18 +5,22 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maillage.core.allocation import Initiative, Instance, Offer
 from maillage.core.analytics import (
-    MERGED,
-    UNPLACED,
+    OTHER,
+    THRESHOLD,
     Flow,
+    Place,
     amounts_by,
     by_year,
     concentration,
     dependence,
     equity_groups,
     money_shares,
+    rest_of,
     sum_by_group,
     supply_demand,
 )
@@ -46,7 +50,7 @@ def test_reachable_need_takes_the_best_cover_among_the_offers_that_reach():
         offer("loan", 10, ["n0"], money=1.0),
         offer("coach", 10, ["n0", "n1"], people=1.0),
     ]
-    result = supply_demand(instance(NORTH, offers), {"q-n": "n"}, {"grant": ["f1"], "loan": ["f2"], "coach": ["f1"]})
+    result = supply_demand(instance(NORTH, offers), PLACES, {"grant": ["f1"], "loan": ["f2"], "coach": ["f1"]})
     money = next(c for c in result.cells if c.element == "money")
     # n0: 2 × 1.0 (the loan); n1, n2: 2 × 0.5 (the grant); n3, n4: nothing reaches them.
     assert money.in_need == 5
@@ -69,7 +73,7 @@ def test_reachable_need_takes_the_best_cover_among_the_offers_that_reach():
 
 def test_an_offer_without_capacity_left_reaches_nobody():
     offers = [offer("full", 0, [i.id for i in SOUTH], money=1.0)]
-    cell = supply_demand(instance(SOUTH, offers), {"q-s": "s"}, {"full": ["f"]}).cells[0]
+    cell = supply_demand(instance(SOUTH, offers), PLACES, {"full": ["f"]}).cells[0]
     assert cell.reachable == 0
     assert cell.unreachable_initiatives == 5
     assert cell.offers == ()
@@ -78,7 +82,7 @@ def test_an_offer_without_capacity_left_reaches_nobody():
 
 def test_more_initiatives_in_need_than_places_is_a_gap():
     offers = [offer("small", 3, [i.id for i in SOUTH], money=1.0)]
-    cell = supply_demand(instance(SOUTH, offers), {"q-s": "s"}, {"small": ["f"]}).cells[0]
+    cell = supply_demand(instance(SOUTH, offers), PLACES, {"small": ["f"]}).cells[0]
     assert cell.unreachable_initiatives == 0
     assert cell.capacity == 3
     assert cell.in_need == 5
@@ -90,7 +94,7 @@ def test_more_initiatives_in_need_than_places_is_a_gap():
 def test_two_providers_with_places_to_spare_overlap():
     ids = [i.id for i in SOUTH]
     offers = [offer("a", 5, ids, money=1.0), offer("b", 4, ids, money=0.5), offer("c", 100, [], money=1.0)]
-    result = supply_demand(instance(SOUTH, offers), {"q-s": "s"}, {"a": ["f1"], "b": ["f2", "f1"]})
+    result = supply_demand(instance(SOUTH, offers), PLACES, {"a": ["f1"], "b": ["f2", "f1"]})
     cell = result.cells[0]
     assert cell.providers == ("f1", "f2")
     assert cell.capacity == 9
@@ -105,46 +109,104 @@ def test_two_providers_with_places_to_spare_overlap():
 def test_one_provider_is_not_an_overlap():
     ids = [i.id for i in SOUTH]
     offers = [offer("a", 5, ids, money=1.0), offer("b", 4, ids, money=1.0)]
-    cell = supply_demand(instance(SOUTH, offers), {"q-s": "s"}, {"a": ["f1"], "b": ["f1"]}).cells[0]
+    cell = supply_demand(instance(SOUTH, offers), PLACES, {"a": ["f1"], "b": ["f1"]}).cells[0]
     assert cell.contested == 0
     assert not cell.is_overlap
 
 
-def test_small_groups_are_merged_then_withheld_and_totals_exclude_them():
-    everyone = NORTH + SOUTH + SMALL
-    group_of = {"q-n": "n", "q-s": "s", "q-x": "x", "q-y": "y"}
-    result = supply_demand(instance(everyone, []), group_of, {})
-    # x (2) and y (1) are merged into 3 initiatives: still fewer than 5, withheld.
-    assert result.groups == ("n", "s")
-    assert result.withheld == ("x", "y")
-    assert result.withheld_initiatives == 3
-    assert result.merged == ()
-    assert {c.group for c in result.cells} == {"n", "s"}
-    assert result.by_element()["money"] == (15.0, 0.0)  # 5 × 2 + 5 × 1: the withheld 9 are not there
+PLACES = {
+    "q-n": Place("q-n", "b1"),
+    "q-s": Place("q-s", "b1"),
+    "q-x": Place("q-x", "b2"),
+    "q-y": Place("q-y", "b2"),
+    "q-z": Place("q-z", "b3"),
+    "b2": Place(None, "b2"),
+    "island": Place(),
+}
 
 
-def test_small_groups_merged_when_together_they_reach_the_threshold():
-    extra = [initiative("y1", "q-y", money=1.0), initiative("z0", "q-z", money=1.0)]
-    group_of = {"q-n": "n", "q-x": "x", "q-y": "y", "q-z": "z"}
-    result = supply_demand(instance(NORTH + SMALL + extra, []), group_of, {})
-    assert result.groups == ("n", MERGED)
-    assert result.merged == ("x", "y", "z")
-    assert result.withheld == ()
-    merged = next(c for c in result.cells if c.group == MERGED and c.element == "money")
-    assert merged.initiatives == 5
+def test_a_boroughs_small_quartiers_make_its_rest_or_go_to_the_others():
+    extra = [
+        initiative("y1", "q-y", money=1.0),
+        initiative("b2-0", "b2", money=1.0),
+        initiative("z0", "q-z", money=1.0),
+    ]
+    result = supply_demand(instance(NORTH + SOUTH + SMALL + extra, []), PLACES, {})
+    # x (2), y (2) and the borough itself (1) make b2's rest of five; z (1) alone is withheld.
+    assert result.groups == ("q-n", "q-s", rest_of("b2"))
+    assert result.sizes[rest_of("b2")] == 5
+    assert result.merged == ("b2", "q-x", "q-y")
+    assert result.withheld == ("q-z",)
+    assert result.withheld_initiatives == 1
+    merged = next(c for c in result.cells if c.group == rest_of("b2"))
     assert merged.need == pytest.approx(3 + 3 + 3 + 1 + 1)
 
 
-def test_initiatives_without_a_group_are_unplaced():
-    wide = [initiative(f"w{i}", None if i % 2 else "island", money=1.0) for i in range(5)]
-    result = supply_demand(instance(wide, []), {"q-n": "n"}, {})
-    assert result.groups == (UNPLACED,)
+def test_what_no_borough_can_hold_goes_to_the_others_or_is_withheld():
+    wide = [initiative(f"w{i}", "island" if i % 2 else None, money=1.0) for i in range(4)]
+    result = supply_demand(instance(NORTH + wide + SMALL, []), PLACES, {})
+    # The island (2), no territory (2) and b2's quartiers (3, too few alone) make seven others.
+    assert result.groups == ("q-n", OTHER)
+    assert result.sizes[OTHER] == 7
+    result = supply_demand(instance(NORTH + wide[:2], []), PLACES, {})
+    assert result.groups == ("q-n",)
+    assert result.withheld == ("island",)
+    assert result.withheld_initiatives == 2
+    assert result.by_element()["money"] == (10.0, 0.0)  # the withheld are in no total
+
+
+def test_the_borough_level_gathers_the_same_atoms():
+    extra = [initiative("y1", "q-y", money=1.0), initiative("b2-0", "b2", money=1.0)]
+    result = supply_demand(instance(NORTH + SOUTH + SMALL + extra, []), PLACES, {}, level="borough")
+    assert result.groups == ("b1", "b2")
+    assert result.sizes == {"b1": 10, "b2": 5}
+
+
+def test_a_quartier_of_several_boroughs_stays_its_own_group():
+    places = {"q-n": Place("q-n", None)}
+    result = supply_demand(instance(NORTH, []), places, {}, level="borough")
+    assert result.groups == ("q-n",)
+
+
+def test_organisations_count_too():
+    carriers = {i.id: ["one-organisation"] if i.id != "n4" else ["another"] for i in NORTH}
+    result = supply_demand(instance(NORTH, []), PLACES, {}, carriers=carriers)
+    assert result.groups == ()  # five initiatives, but of two organisations
+    assert result.withheld == ("q-n",)
+    carriers = {i.id: [f"org-{i.id}"] for i in NORTH}
+    assert supply_demand(instance(NORTH, []), PLACES, {}, carriers=carriers).groups == ("q-n",)
 
 
 def test_the_threshold_is_a_parameter():
-    result = supply_demand(instance(SMALL, []), {"q-x": "x", "q-y": "y"}, {}, threshold=2)
-    assert result.groups == ("x",)
-    assert result.withheld == ("y",)
+    result = supply_demand(instance(SMALL, []), PLACES, {}, threshold=2)
+    assert result.groups == ("q-x",)
+    assert result.withheld == ("q-y",)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["q-n", "q-s", "q-x", "q-y", "q-z", "b2", "island", None]),
+        min_size=0,
+        max_size=40,
+    )
+)
+def test_no_difference_between_rows_describes_fewer_than_the_threshold(territories):
+    everyone = [initiative(f"i{n}", t, money=1.0) for n, t in enumerate(territories)]
+    quartiers = supply_demand(instance(everyone, []), PLACES, {})
+    boroughs = supply_demand(instance(everyone, []), PLACES, {}, level="borough")
+    assert all(size >= THRESHOLD for size in quartiers.sizes.values())
+    assert all(size >= THRESHOLD for size in boroughs.sizes.values())
+    # The totals agree, and so do the groups withheld.
+    assert sum(quartiers.sizes.values()) == sum(boroughs.sizes.values())
+    assert quartiers.withheld_initiatives == boroughs.withheld_initiatives
+    # A borough minus the rows of the quartier level that fall in it: nothing, or enough.
+    borough_of = {"q-n": "b1", "q-s": "b1", "q-x": "b2", "q-y": "b2", "q-z": "b3"}
+    for borough, size in boroughs.sizes.items():
+        inside = sum(
+            n for group, n in quartiers.sizes.items() if borough_of.get(group) == borough or group == rest_of(borough)
+        )
+        assert size - inside in (0,) or size - inside >= THRESHOLD
 
 
 def test_concentration_by_hand():

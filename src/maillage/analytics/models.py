@@ -17,7 +17,7 @@ class NetworkRun(models.Model):
         SUCCEEDED = "succeeded", _("done")
         FAILED = "failed", _("failed")
 
-    key = models.CharField(max_length=64, db_index=True, help_text="Filters and data fingerprint, hashed.")
+    key = models.CharField(max_length=64, unique=True, help_text="Filters and data fingerprint, hashed.")
     filters = models.JSONField(default=dict)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     task_id = models.CharField(max_length=64, blank=True)
@@ -26,7 +26,8 @@ class NetworkRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    result = models.JSONField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)  # the summary the page shows
+    nodes = models.JSONField(null=True, blank=True)  # every organisation's figures, for the CSV file only
     error = models.TextField(blank=True)
 
     class Meta:

@@ -12,31 +12,44 @@ the date): the first view after a change recomputes it, the next ones read it.
 from __future__ import annotations
 
 import hashlib
+import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from maillage.core.allocation import Instance
 from maillage.core.analytics import (
-    MERGED,
+    OTHER,
+    REST,
     THRESHOLD,
     Flow,
+    Place,
     SupplyDemand,
     supply_demand,
 )
 from maillage.core.synergies import Actor, Group, Pair, find_synergies
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.diagnostics.models import Diagnostic, Framework, ScoringSettings
-from maillage.directory.models import Initiative, OpenPeriod, Organisation, Relation, SupportOffer, Territory
+from maillage.directory.models import (
+    Initiative,
+    InitiativeCarrier,
+    OpenPeriod,
+    Organisation,
+    Relation,
+    SupportOffer,
+    Territory,
+)
 from maillage.matching.allocation import ecosystem_instance
 from maillage.matching.models import EligibilityRule, OfferCover, SupportRequest
 
-__all__ = ["MERGED", "THRESHOLD"]
+__all__ = ["OTHER", "REST", "THRESHOLD"]
 
 T = TypeVar("T")
 LEVELS = ("quartier", "borough")
@@ -50,26 +63,58 @@ FIGURES = {
 }
 
 
-def fingerprint() -> str:
-    """Changes when anything the analytics read changes (or the day does)."""
-    parts: list[Any] = [timezone.localdate().isoformat()]
-    for model, stamp in (
-        (Diagnostic, "updated_at"),
-        (SupportOffer, "updated_at"),
-        (Initiative, "updated_at"),
-        (Organisation, "updated_at"),
-        (Relation, "updated_at"),
-        (Territory, "updated_at"),
-        (Framework, "published_at"),
-        (ScoringSettings, "changed_at"),
-        (SupportRequest, "answered_at"),
-        (OfferCover, "id"),
-        (EligibilityRule, "id"),
-        (OpenPeriod, "id"),
-    ):
-        row = model.objects.aggregate(n=Count("pk"), last=Max(stamp))  # type: ignore[attr-defined]
+EVERYTHING: tuple[tuple[Any, str], ...] = (
+    (Diagnostic, "updated_at"),
+    (SupportOffer, "updated_at"),
+    (Initiative, "updated_at"),
+    (Organisation, "updated_at"),
+    (Relation, "updated_at"),
+    (Territory, "updated_at"),
+    (Framework, "published_at"),
+    (ScoringSettings, "changed_at"),
+    (SupportRequest, "answered_at"),
+    (OfferCover, "id"),
+    (EligibilityRule, "id"),
+    (OpenPeriod, "id"),
+)
+RELATIONS: tuple[tuple[Any, str], ...] = ((Organisation, "updated_at"), (Relation, "updated_at"))
+
+# Within one request, the fingerprint is read once (a page may ask for it several times).
+_request = threading.local()
+
+
+def _forget_fingerprints(**kwargs: Any) -> None:
+    _request.fingerprints = {}
+
+
+def _stop_remembering(**kwargs: Any) -> None:
+    _request.fingerprints = None
+
+
+request_started.connect(_forget_fingerprints, dispatch_uid="maillage-analytics-fingerprints")
+request_finished.connect(_stop_remembering, dispatch_uid="maillage-analytics-fingerprints-end")
+
+
+def fingerprint(scope: str = "everything") -> str:
+    """Changes when anything the analytics read changes (``scope="everything"``, with the date, for the
+    pictures drawn from the ecosystem instance), or when organisations or relations do
+    (``scope="relations"``, for the network)."""
+    memo: dict[str, str] | None = getattr(_request, "fingerprints", None)
+    if memo is not None and scope in memo:
+        return memo[scope]
+    parts: list[Any] = [timezone.localdate().isoformat()] if scope == "everything" else []
+    for model, stamp in EVERYTHING if scope == "everything" else RELATIONS:
+        row = model.objects.aggregate(n=Count("pk"), last=Max(stamp))
         parts.append((model.__name__, row["n"], str(row["last"])))
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    found = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    if memo is not None:
+        memo[scope] = found
+    return found
+
+
+def is_slug(value: str | None) -> bool:
+    """Whether a value from a query string can be an identifier (and may go to the database)."""
+    return bool(value) and re.fullmatch(r"[-a-z0-9_]{1,140}", value or "") is not None
 
 
 def _cached(name: str, compute: Callable[[], T], key: str | None = None) -> T:
@@ -107,11 +152,11 @@ def _organisations(demo: bool) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Places:
-    """Territories by slug, and which borough (or linked city) each quartier lies in."""
+    """Territories by slug, and which boroughs (or linked cities) each quartier lies in."""
 
     names: dict[str, tuple[str, str]]  # slug → (French, English)
     kinds: dict[str, str]
-    borough_of: dict[str, str]  # quartier or borough → its borough (itself for a borough)
+    boroughs_of: dict[str, tuple[str, ...]]  # quartier → its boroughs; a borough → itself
     population: dict[str, int]
     figures: dict[str, dict[str, float]]  # slug → figure name → value
 
@@ -119,10 +164,17 @@ class Places:
         fr, en = self.names.get(slug, (slug, slug))
         return en if language == "en" and en else fr
 
-    def group_of(self, level: str) -> dict[str, str]:
-        if level == "borough":
-            return dict(self.borough_of)
-        return {slug: slug for slug, kind in self.kinds.items() if kind == Territory.Kind.QUARTIER}
+    def borough_of(self, slug: str) -> str | None:
+        """The one borough a territory lies in (None when it lies in several, or in none)."""
+        boroughs = self.boroughs_of.get(slug, ())
+        return boroughs[0] if len(boroughs) == 1 else None
+
+    def place_of(self) -> dict[str, Place]:
+        """Every territory as a :class:`Place` for the groups of :func:`supply_demand`."""
+        return {
+            slug: Place(quartier=slug if kind == Territory.Kind.QUARTIER else None, borough=self.borough_of(slug))
+            for slug, kind in self.kinds.items()
+        }
 
     def quartiers(self) -> list[str]:
         return sorted(s for s, k in self.kinds.items() if k == Territory.Kind.QUARTIER)
@@ -138,12 +190,13 @@ def places() -> Places:
         figures[t.slug] = {
             key: float(getattr(t, field)) for key, field in FIGURES.items() if getattr(t, field) is not None
         }
-    borough_of = {s: s for s, k in kinds.items() if k in (Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY)}
+    boroughs = {s for s, k in kinds.items() if k in (Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY)}
+    found: dict[str, set[str]] = {s: {s} for s in boroughs}
     within = Territory.within.through.objects.values_list("from_territory__slug", "to_territory__slug")
     for child, parent in within:
-        if kinds.get(child) == Territory.Kind.QUARTIER and parent in borough_of and child not in borough_of:
-            borough_of[child] = parent
-    return Places(names, kinds, borough_of, population, figures)
+        if kinds.get(child) == Territory.Kind.QUARTIER and parent in boroughs:
+            found.setdefault(child, set()).add(parent)
+    return Places(names, kinds, {slug: tuple(sorted(b)) for slug, b in found.items()}, population, figures)
 
 
 # --- demand against supply ---------------------------------------------------------------------
@@ -158,13 +211,28 @@ def providers_of_offers() -> dict[str, list[str]]:
     return dict(providers)
 
 
+def carriers_of_initiatives() -> dict[str, list[str]]:
+    """Each initiative's organisations, for the threshold on organisations."""
+    carriers: dict[str, list[str]] = defaultdict(list)
+    for initiative, organisation in InitiativeCarrier.objects.values_list("initiative__slug", "organisation__slug"):
+        carriers[initiative].append(organisation)
+    return dict(carriers)
+
+
 def demand_supply(level: str = "quartier") -> SupplyDemand:
     """Needs against offers per element and group of territories (``level``: quartier or borough)."""
     level = level if level in LEVELS else "quartier"
     stamp = fingerprint()
 
     def compute() -> SupplyDemand:
-        return supply_demand(instance(stamp), places().group_of(level), providers_of_offers(), threshold=THRESHOLD)
+        return supply_demand(
+            instance(stamp),
+            places().place_of(),
+            providers_of_offers(),
+            level=level,
+            carriers=carriers_of_initiatives(),
+            threshold=THRESHOLD,
+        )
 
     return _cached(f"supply:{level}", compute, stamp)
 
@@ -200,14 +268,21 @@ def funding_flows() -> list[Flow]:
         for org, slug in Organisation.territories.through.objects.filter(**_organisations(demo)).values_list(
             "organisation_id", "territory__slug"
         ):
-            territories[org].add(where.borough_of.get(slug, slug))
+            territories[org].update(where.boroughs_of.get(slug, (slug,)))
         sectors: dict[int, set[str]] = defaultdict(set)
         for org, code in Organisation.sectors.through.objects.filter(**_organisations(demo)).values_list(
             "organisation_id", "sector__code"
         ):
             sectors[org].add(code)
         rows = Relation.objects.filter(kind=Relation.Kind.FUNDS, is_demo=demo, amount__isnull=False).values_list(
-            "source__slug", "target__slug", "target_id", "amount", "year", "is_flexible", "is_multi_year"
+            "source__slug",
+            "target__slug",
+            "target_id",
+            "amount",
+            "year",
+            "is_flexible",
+            "is_multi_year",
+            "target__is_field_actor",
         )
         return [
             Flow(
@@ -219,8 +294,9 @@ def funding_flows() -> list[Flow]:
                 multi_year=multi_year,
                 territories=tuple(sorted(territories.get(target_id, ()))),
                 sectors=tuple(sorted(sectors.get(target_id, ()))),
+                field_actor=field_actor,
             )
-            for source, target, target_id, amount, year, flexible, multi_year in rows
+            for source, target, target_id, amount, year, flexible, multi_year, field_actor in rows
         ]
 
     return _cached("flows", compute)
@@ -254,7 +330,7 @@ def quartier_flows() -> dict[str, dict[str, float]]:
 
 
 def latest_year() -> int | None:
-    """The latest year with declared funding (the current year is usually incomplete)."""
+    """The latest year with declared funding (which may be the current year, still incomplete)."""
     demo = demo_relations()
     years = Relation.objects.filter(kind=Relation.Kind.FUNDS, is_demo=demo).aggregate(last=Max("year"))
     return years["last"]
@@ -297,15 +373,16 @@ class NetworkFilters:
         if set(chosen) == set(KINDS):
             chosen = ()
         number: int | None = None
-        if year and year.isdigit() and 1900 <= int(year) <= 2100:
+        if year and re.fullmatch(r"[0-9]{4}", year) and 1900 <= int(year) <= 2100:
             number = int(year)
-        place = territory if territory and Territory.objects.filter(slug=territory).exists() else None
+        place = territory if is_slug(territory) and Territory.objects.filter(slug=territory).exists() else None
         return cls(chosen, number, place)
 
     def key(self) -> str:
         """The filters, the state of the data and the format of the stored result: a new version of
         Maillage that stores more computes again rather than show an older result without it."""
-        return hashlib.sha256(f"{self.as_dict()}|{fingerprint()}|{NETWORK_RESULT_FORMAT}".encode()).hexdigest()[:40]
+        stamp = fingerprint("relations")
+        return hashlib.sha256(f"{self.as_dict()}|{stamp}|{NETWORK_RESULT_FORMAT}".encode()).hexdigest()[:40]
 
 
 @dataclass(frozen=True)
@@ -357,17 +434,34 @@ def _organisations_in(slug: str, demo: bool) -> Any:
     )
 
 
+def organisations_for(filters: NetworkFilters) -> Any:
+    """The organisations of the network: all of them (of the data set), or, for a territory, those placed
+    there and those at the other end of its relations (subqueries: no list of identifiers)."""
+    demo = demo_relations()
+    organisations = Organisation.objects.all() if demo else Organisation.objects.filter(is_demo=False)
+    if filters.territory is None:
+        return organisations
+    relations = relations_for(filters)
+    return organisations.filter(
+        Q(pk__in=_organisations_in(filters.territory, demo))
+        | Q(pk__in=relations.values("source_id"))
+        | Q(pk__in=relations.values("target_id"))
+    )
+
+
+def all_organisation_names(language: str) -> dict[str, str]:
+    rows = Organisation.objects.values_list("slug", "name_fr", "name_en").iterator(chunk_size=5000)
+    return {slug: (en if language == "en" and en else fr) for slug, fr, en in rows}
+
+
 def network_graph(filters: NetworkFilters) -> Graph:
     """The organisations and relations the filters keep, as arrays for :mod:`maillage.core.network`."""
     import numpy as np
 
-    demo = demo_relations()
     pairs = list(relations_for(filters).values_list("source_id", "target_id"))
-    organisations = Organisation.objects.all() if demo else Organisation.objects.filter(is_demo=False)
-    if filters.territory is not None:
-        ends = {pk for pair in pairs for pk in pair}
-        organisations = organisations.filter(Q(pk__in=_organisations_in(filters.territory, demo)) | Q(pk__in=ends))
-    rows = list(organisations.order_by("pk").values_list("pk", "slug", "is_support_actor", "is_field_actor"))
+    rows = list(
+        organisations_for(filters).order_by("pk").values_list("pk", "slug", "is_support_actor", "is_field_actor")
+    )
     index = {pk: i for i, (pk, *_rest) in enumerate(rows)}
     kept = [(index[s], index[t]) for s, t in pairs if s in index and t in index]
     return Graph(
@@ -389,60 +483,93 @@ def boroughs_of_organisations(ids: list[int]) -> dict[int, set[str]]:
     rows = Organisation.territories.through.objects.values_list("organisation_id", "territory__slug")
     for org, slug in rows.iterator(chunk_size=5000):
         if org in wanted:
-            found[org].add(where.borough_of.get(slug, slug))
+            found[org].update(where.boroughs_of.get(slug, (slug,)))
     return found
 
 
 # --- synergies among field actors ------------------------------------------------------------------
 
 
-def synergy_actors() -> list[Actor]:
-    """Field actors with the quartiers they work in, their populations and the resources they declared
-    (real organisations once any real one declares resources, else every organisation, as for the demo)."""
+MAX_PLACES = 3  # an organisation declared in more quartiers is no neighbour: it takes part in no synergy
+
+
+def synergy_actors(quartiers: frozenset[str] | None = None) -> list[Actor]:
+    """Field actors that declared resources, with the quartiers they work in (``quartiers``: only those
+    placed in one of them) and their populations: real organisations once any real one declares
+    resources, else every organisation, as for the demo. Read with subqueries: no list of identifiers."""
     from maillage.directory.models import Resource
 
-    real = Organisation.objects.filter(is_demo=False, is_field_actor=True).filter(
+    declared = Organisation.objects.filter(is_field_actor=True).filter(
         Q(shares_resources__isnull=False) | Q(seeks_resources__isnull=False)
     )
-    organisations = Organisation.objects.filter(is_field_actor=True)
-    if real.exists():
-        organisations = organisations.filter(is_demo=False)
-    ids = set(organisations.values_list("pk", flat=True))
-    quartiers: dict[int, list[str]] = defaultdict(list)
+    if declared.filter(is_demo=False).exists():
+        declared = declared.filter(is_demo=False)
+    if quartiers is not None:
+        declared = declared.filter(territories__slug__in=sorted(quartiers))
+    chosen = Organisation.objects.filter(pk__in=declared.values("pk"))
+    places: dict[int, list[str]] = defaultdict(list)
     for org, slug in Organisation.territories.through.objects.filter(
-        territory__kind=Territory.Kind.QUARTIER
+        territory__kind=Territory.Kind.QUARTIER, organisation__in=chosen
     ).values_list("organisation_id", "territory__slug"):
-        if org in ids:
-            quartiers[org].append(slug)
+        places[org].append(slug)
     populations: dict[int, list[str]] = defaultdict(list)
-    for org, code in Organisation.populations.through.objects.values_list("organisation_id", "population__code"):
-        if org in ids:
-            populations[org].append(code)
+    for org, code in Organisation.populations.through.objects.filter(organisation__in=chosen).values_list(
+        "organisation_id", "population__code"
+    ):
+        populations[org].append(code)
     codes = dict(Resource.objects.values_list("pk", "code"))
     shares: dict[int, list[str]] = defaultdict(list)
-    for org, resource in Organisation.shares_resources.through.objects.values_list("organisation_id", "resource_id"):
-        if org in ids:
-            shares[org].append(codes[resource])
+    for org, resource in Organisation.shares_resources.through.objects.filter(organisation__in=chosen).values_list(
+        "organisation_id", "resource_id"
+    ):
+        shares[org].append(codes[resource])
     seeks: dict[int, list[str]] = defaultdict(list)
-    for org, resource in Organisation.seeks_resources.through.objects.values_list("organisation_id", "resource_id"):
-        if org in ids:
-            seeks[org].append(codes[resource])
-    slugs = dict(organisations.values_list("pk", "slug"))
+    for org, resource in Organisation.seeks_resources.through.objects.filter(organisation__in=chosen).values_list(
+        "organisation_id", "resource_id"
+    ):
+        seeks[org].append(codes[resource])
     return [
         Actor(
-            id=slugs[pk],
-            places=tuple(sorted(quartiers[pk])),
+            id=slug,
+            places=tuple(sorted(places[pk])),
             populations=tuple(sorted(populations[pk])),
             offers=tuple(sorted(shares[pk])),
             seeks=tuple(sorted(seeks[pk])),
         )
-        for pk in sorted(ids)
-        if quartiers.get(pk) and (shares.get(pk) or seeks.get(pk))
+        for pk, slug in chosen.order_by("pk").values_list("pk", "slug")
+        if 0 < len(places.get(pk, ())) <= MAX_PLACES
     ]
 
 
-def synergies() -> tuple[list[Pair], list[Group]]:
-    return _cached("synergies", lambda: find_synergies(synergy_actors()))
+def synergies(quartiers: frozenset[str] | None = None) -> tuple[list[Pair], list[Group]]:
+    """Pairs and groups in the quartiers given (every quartier when None), limited to those quartiers."""
+    key = "all" if quartiers is None else hashlib.sha256(",".join(sorted(quartiers)).encode()).hexdigest()[:16]
+
+    def compute() -> tuple[list[Pair], list[Group]]:
+        pairs, groups = find_synergies(synergy_actors(quartiers))
+        if quartiers is None:
+            return pairs, groups
+        return [p for p in pairs if set(p.places) & quartiers], [g for g in groups if g.place in quartiers]
+
+    return _cached(f"synergies:{key}", compute)
+
+
+def quartiers_of(organisations: list[Organisation]) -> frozenset[str]:
+    return frozenset(
+        Organisation.territories.through.objects.filter(
+            organisation__in=organisations, territory__kind=Territory.Kind.QUARTIER
+        ).values_list("territory__slug", flat=True)
+    )
+
+
+def declared_synergy_actors() -> int:
+    """How many field actors declared resources (to decide whether every synergy fits on one page)."""
+    return (
+        Organisation.objects.filter(is_field_actor=True)
+        .filter(Q(shares_resources__isnull=False) | Q(seeks_resources__isnull=False))
+        .distinct()
+        .count()
+    )
 
 
 def resource_names(language: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,9 @@ from .models import NetworkRun, SynergyContact
 
 log = logging.getLogger(__name__)
 
-INLINE_RELATIONS = 50_000  # beyond, the worker computes the metrics while the page shows progress
+INLINE_RELATIONS = 50_000  # beyond (or beyond INLINE_ORGANISATIONS), the worker computes the metrics
+INLINE_ORGANISATIONS = 10_000
+KEEP_RESULTS = timedelta(days=7)
 STALE_SECONDS = 120  # a running computation silent that long has lost its worker
 TOP_BROKERS = 20
 TOP_COMMUNITIES = 15
@@ -47,22 +49,44 @@ def network_for(filters: selectors.NetworkFilters, *, retry: bool = False) -> Ne
     """The stored metrics for these filters and the data as it is now: found, computed now (small
     graph) or queued for the worker (large graph). A failed computation is shown as failed until
     ``retry``."""
-    runs_recover()
     key = filters.key()
-    found = NetworkRun.objects.filter(key=key).first()
+    found = NetworkRun.objects.defer("nodes").filter(key=key).first()
+    if found is not None and found.status == NetworkRun.Status.RUNNING:
+        runs_recover()
+        found.refresh_from_db(fields=["status", "error", "finished_at"])
     if found is not None and not (retry and found.status == NetworkRun.Status.FAILED):
         return found
-    relations = selectors.relations_for(filters).count()
-    if relations <= INLINE_RELATIONS:
-        run = NetworkRun.objects.create(key=key, filters=filters.as_dict(), status=NetworkRun.Status.RUNNING)
-        return network_execute(run.pk) or run
-    from .tasks import compute_network
+    if found is not None:
+        found.delete()  # failed: a new computation takes its place
+    _prune()
+    small = (
+        selectors.relations_for(filters).count() <= INLINE_RELATIONS
+        and selectors.organisations_for(filters).count() <= INLINE_ORGANISATIONS
+    )
+    try:
+        with transaction.atomic():
+            run = NetworkRun.objects.create(
+                key=key,
+                filters=filters.as_dict(),
+                status=NetworkRun.Status.RUNNING if small else NetworkRun.Status.QUEUED,
+            )
+            if not small:
+                from .tasks import compute_network
 
-    with transaction.atomic():
-        run = NetworkRun.objects.create(key=key, filters=filters.as_dict())
-        run.task_id = str(compute_network.enqueue(run.pk).id)
-        run.save(update_fields=["task_id"])
+                run.task_id = str(compute_network.enqueue(run.pk).id)
+                run.save(update_fields=["task_id"])
+    except IntegrityError:  # someone else started it a moment ago
+        return NetworkRun.objects.defer("nodes").get(key=key)
+    if small:
+        return network_execute(run.pk) or run
     return run
+
+
+def _prune() -> None:
+    """Forget the results older than a week (the data has changed since, or nobody looked)."""
+    NetworkRun.objects.filter(created_at__lt=timezone.now() - KEEP_RESULTS).exclude(
+        status__in=[NetworkRun.Status.QUEUED, NetworkRun.Status.RUNNING]
+    ).delete()
 
 
 def network_execute(run_id: int) -> NetworkRun | None:
@@ -100,14 +124,16 @@ def network_execute(run_id: int) -> NetworkRun | None:
             status=NetworkRun.Status.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
         )
         return NetworkRun.objects.get(pk=run_id)
+    nodes = result.pop("per_node")
     NetworkRun.objects.filter(pk=run_id).update(
         status=NetworkRun.Status.SUCCEEDED,
         finished_at=timezone.now(),
         progress=1.0,
         stage="summary",
         result=result,
+        nodes=nodes,
     )
-    return NetworkRun.objects.get(pk=run_id)
+    return NetworkRun.objects.defer("nodes").get(pk=run_id)
 
 
 def summarise(graph: selectors.Graph, metrics: core_network.NetworkMetrics) -> dict[str, Any]:
@@ -183,11 +209,13 @@ def summarise(graph: selectors.Graph, metrics: core_network.NetworkMetrics) -> d
 # --- synergies ------------------------------------------------------------------------------------
 
 CONTACT_INTERVAL = timedelta(days=1)  # one message a day from one organisation to another
+DAILY_RECIPIENTS = 10  # organisations one organisation may write to in a day
+NOTIFICATION_LENGTH = 280  # of the message, in the in-app notification (the e-mail has it all)
 
 
 def synergy_partners(organisation: Organisation) -> set[str]:
     """The organisations a synergy links this one with (as a pair or in a group)."""
-    pairs, groups = selectors.synergies()
+    pairs, groups = selectors.synergies(selectors.quartiers_of([organisation]))
     partners = {p.b if p.a == organisation.slug else p.a for p in pairs if p.involves(organisation.slug)}
     for group in groups:
         if organisation.slug in group.members:
@@ -216,13 +244,24 @@ def synergy_contact(*, user: Any, sender: Organisation, recipient: Organisation,
                 "already_contacted",
                 _("Your organisation already wrote to this one today: wait for its answer."),
             )
+        if SynergyContact.objects.filter(sender=sender, created_at__gte=since).count() >= DAILY_RECIPIENTS:
+            raise MaillageError(
+                "too_many_contacts",
+                _("Your organisation wrote to %(count)s organisations today: write again tomorrow.")
+                % {"count": DAILY_RECIPIENTS},
+            )
         contact = SynergyContact.objects.create(sender=sender, recipient=recipient, author=user, message=message)
         reply = user.email
         english = sender.name_en or sender.name_fr
+        short = message if len(message) <= NOTIFICATION_LENGTH else message[:NOTIFICATION_LENGTH].rstrip() + "…"
+        fr = f"{sender.name_fr} (via Maillage, {reply}) vous écrit au sujet d'une synergie\u00a0:\n\n"
+        en = f"{english} (via Maillage, {reply}) writes about a possible synergy:\n\n"
         _notify(
             _members([recipient]),
-            fr=f"{sender.name_fr} (via Maillage, {reply}) vous écrit au sujet d'une synergie\u00a0:\n\n{message}",
-            en=f"{english} (via Maillage, {reply}) writes about a possible synergy:\n\n{message}",
+            fr=fr + short,
+            en=en + short,
+            mail_fr=fr + message,
+            mail_en=en + message,
             url=reverse("directory:organisation", args=[sender.slug]),
         )
     return contact

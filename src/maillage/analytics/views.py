@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from maillage.accounts.selectors import memberships_by_organisation
@@ -37,6 +38,7 @@ from maillage.directory.rules import is_member
 
 from . import selectors, services
 from .forms import ContactForm
+from .models import NetworkRun
 
 TOP = 5  # funders counted in the top share
 SANKEY_FUNDERS = 12  # the largest funders drawn; the others are grouped
@@ -48,6 +50,8 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, float):
         return numpy.format_float_positional(value, precision=10, fractional=False, trim="-")
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # a spreadsheet would run it as a formula
     return value
 
 
@@ -110,10 +114,12 @@ def _territory_choices(language: str) -> list[tuple[str, str]]:
 
 
 def _group_name(group: str, language: str, where: selectors.Places) -> str:
-    if group == core.MERGED:
-        return _("Small territories together")
-    if group == core.UNPLACED:
-        return _("Placed at a wider level (a borough, the island) or without a territory")
+    if group == core.OTHER:
+        return _("Elsewhere: the whole island, small territories together, or no territory")
+    if group.startswith(core.REST):
+        return _("Other places in %(borough)s: its small quartiers together, or the borough as a whole") % {
+            "borough": where.name(group.removeprefix(core.REST), language)
+        }
     return where.name(group, language)
 
 
@@ -205,7 +211,7 @@ def needs(request: HttpRequest) -> HttpResponse:
             {
                 "name": _group_name(g, language, where),
                 "slug": g if g in where.names else None,
-                "initiatives": next((c.initiatives for c in supply.cells if c.group == g), 0),
+                "initiatives": supply.sizes.get(g, 0),
                 "reachable_pct": _pct(by_group[g][1], by_group[g][0]),
             }
             for g in supply.groups
@@ -276,14 +282,15 @@ def money(request: HttpRequest) -> HttpResponse:
     def destination(key: str) -> str:
         return sector_names.get(key, key) if to == "sectors" else where.name(key, language)
 
+    nowhere = _("No sector declared") if to == "sectors" else _("No territory declared")
     links = [
         (
             names.get(f.funder, f.funder) if f.funder in shown else others,
-            destination(key),
-            f.amount / len(getattr(f, to)),
+            destination(key) if key else nowhere,
+            f.amount / max(1, len(getattr(f, to))),
         )
         for f in chosen
-        for key in getattr(f, to)
+        for key in (getattr(f, to) or ("",))
     ]
     chart = sankey(links, width=960, height=max(360, 26 * len({t for _, t, _ in links})))
 
@@ -302,7 +309,7 @@ def money(request: HttpRequest) -> HttpResponse:
     by_sector = concentration_rows("sectors")
     for row in by_sector:
         row["name"] = sector_names.get(row["key"], row["key"])
-    dependence = core.dependence(chosen)
+    dependence = core.dependence(f for f in chosen if f.field_actor)
     bands = [
         (1.0, _("one funder gives everything")),
         (0.8, _("80 % or more from one funder")),
@@ -315,12 +322,25 @@ def money(request: HttpRequest) -> HttpResponse:
     if table == "flows":
         return _csv(
             f"maillage-funding-{year}.csv",
-            ["year", "funder", "recipient", "amount", "unrestricted", "multi_year", "territories", "sectors"],
+            [
+                "year",
+                "funder",
+                "funder_name",
+                "recipient",
+                "recipient_name",
+                "amount",
+                "unrestricted",
+                "multi_year",
+                "territories",
+                "sectors",
+            ],
             (
                 [
                     f.year,
                     f.funder,
+                    names.get(f.funder, f.funder),
                     f.recipient,
+                    names.get(f.recipient, f.recipient),
                     f.amount,
                     int(f.flexible),
                     int(f.multi_year),
@@ -350,8 +370,27 @@ def money(request: HttpRequest) -> HttpResponse:
     if table == "dependence":
         return _csv(
             f"maillage-dependence-{year}.csv",
-            ["recipient", "amount", "main_funder", "main_funder_share_pct", "funders"],
-            ([d.recipient, d.total, d.main_funder, 100 * d.main_share, d.funders] for d in dependence),
+            [
+                "recipient",
+                "recipient_name",
+                "amount",
+                "main_funder",
+                "main_funder_name",
+                "main_funder_share_pct",
+                "funders",
+            ],
+            (
+                [
+                    d.recipient,
+                    names.get(d.recipient, d.recipient),
+                    d.total,
+                    d.main_funder,
+                    names.get(d.main_funder, d.main_funder),
+                    100 * d.main_share,
+                    d.funders,
+                ]
+                for d in dependence
+            ),
         )
     if table == "years":
         return _csv(
@@ -389,6 +428,8 @@ def money(request: HttpRequest) -> HttpResponse:
             "to": to,
             "links": sorted(chart.links, key=lambda link: -link.value),
             "by_territory": by_territory,
+            "no_territory": sum(f.amount for f in chosen if not f.territories),
+            "no_sector": sum(f.amount for f in chosen if not f.sectors),
             "by_sector": by_sector,
             "dependence": dependence_counts,
             "recipients": len(dependence),
@@ -405,10 +446,10 @@ def money(request: HttpRequest) -> HttpResponse:
 
 
 FIGURE_LABELS = {
-    "low_income": _("people with low income"),
-    "material_deprivation": _("material deprivation"),
-    "social_deprivation": _("social deprivation"),
-    "priority_zone": _("population in priority zones"),
+    "low_income": gettext_lazy("people with low income"),
+    "material_deprivation": gettext_lazy("material deprivation"),
+    "social_deprivation": gettext_lazy("social deprivation"),
+    "priority_zone": gettext_lazy("population in priority zones"),
 }
 
 
@@ -542,6 +583,20 @@ def equity(request: HttpRequest) -> HttpResponse:
             ),
             "threshold": supply.threshold,
             "year": selectors.latest_year(),
+            "map_rows": sorted(
+                (
+                    {
+                        "slug": q,
+                        "name": where.name(q, language),
+                        "figure": values.get(q),
+                        "quintile": groups.group_of[q] + 1 if q in groups.group_of else None,
+                        "value": map_value(q),
+                    }
+                    for q in quartiers
+                ),
+                key=lambda row: row["name"].lower(),
+            ),
+            "indicator_kind": next(kind for key, _label, kind, _f in indicators if key == chosen),
         },
     )
 
@@ -568,11 +623,21 @@ def network(request: HttpRequest) -> HttpResponse:
     result = run.result or {}
     table = _wants_csv(request)
     if table == "organisations" and result:
-        nodes = result["per_node"]
+        nodes = NetworkRun.objects.values_list("nodes", flat=True).get(pk=run.pk) or {}
+        names = selectors.all_organisation_names(current_language())
         return _csv(
             "maillage-network-organisations.csv",
-            ["organisation", "ties", "betweenness", "community"],
-            zip(nodes["slug"], nodes["degree"], nodes["betweenness"], nodes["community"], strict=True),
+            ["organisation", "name", "ties", "betweenness", "community"],
+            (
+                (slug, names.get(slug, slug), degree, betweenness, community)
+                for slug, degree, betweenness, community in zip(
+                    nodes.get("slug", []),
+                    nodes.get("degree", []),
+                    nodes.get("betweenness", []),
+                    nodes.get("community", []),
+                    strict=True,
+                )
+            ),
         )
     if table is not None:
         raise NotFound(_("There is no such table."))
@@ -669,8 +734,11 @@ def report(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("territory") or None
     if slug is not None and slug not in where.names:
         raise NotFound(_("There is no such territory."))
+    if slug is not None and where.kinds[slug] == "region":
+        slug = None  # the agglomeration: the whole picture
     kind = where.kinds.get(slug or "", "")
-    borough = where.borough_of.get(slug) if slug else None
+    scope = set(where.boroughs_of.get(slug, ())) if slug else set()
+    borough = where.borough_of(slug) if slug else None
     elements = selectors.element_names(language)
 
     # Needs and offers: the territory's own cells (when it has enough initiatives to be shown).
@@ -694,13 +762,13 @@ def report(request: HttpRequest) -> HttpResponse:
     gaps = [c for c in supply.gaps() if slug is None or c.group == slug][:REPORT_ROWS]
     overlaps = [c for c in supply.overlaps() if slug is None or c.group == slug][:REPORT_ROWS]
 
-    # Money: the latest year, to organisations working in the territory's borough (or anywhere).
+    # Money: the latest year, to organisations working in the territory's boroughs (or anywhere); a
+    # grant to an organisation of several territories counts for its share there.
     year = selectors.latest_year()
-    # In a borough, a grant to an organisation of several territories counts for its share there.
     flows = [
-        dataclasses.replace(f, amount=f.amount / len(f.territories)) if borough else f
+        dataclasses.replace(f, amount=f.amount * len(scope & set(f.territories)) / len(f.territories)) if scope else f
         for f in selectors.funding_flows()
-        if f.year == year and (borough is None or borough in f.territories)
+        if f.year == year and (not scope or scope & set(f.territories))
     ]
     totals: dict[str, float] = defaultdict(float)
     for flow in flows:
@@ -721,6 +789,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "territory": where.name(slug, language) if slug else _("Agglomeration of Montréal"),
         "territory_slug": slug,
         "borough": where.name(borough, language) if borough and borough != slug else "",
+        "boroughs": [where.name(b, language) for b in sorted(scope)] if scope and not borough else [],
         "figures": [(FIGURE_LABELS[key], value) for key, value in figures.items()],
         "population": where.population.get(slug or ""),
         "shown": shown,
@@ -783,18 +852,32 @@ def _describe_pair(
     return reasons
 
 
+CITY_WIDE_ACTORS = 3_000  # beyond, every synergy is listed one quartier at a time
+
+
 @login_required
 def synergies(request: HttpRequest) -> HttpResponse:
     language = current_language()
-    pairs, groups = selectors.synergies()
     where = selectors.places()
     quartier = request.GET.get("quartier") or ""
     if quartier and where.kinds.get(quartier) != "quartier":
         quartier = ""
+    city_wide = selectors.declared_synergy_actors() <= CITY_WIDE_ACTORS
     mine = {
         org.slug: org for org in Organisation.objects.filter(pk__in=list(memberships_by_organisation(request.user)))
     }
-    slugs = {p.a for p in pairs} | {p.b for p in pairs} | {m for g in groups for m in g.members}
+    my_pairs_all, my_groups_all = selectors.synergies(selectors.quartiers_of(list(mine.values()))) if mine else ([], [])
+    if quartier:
+        pairs, groups = selectors.synergies(frozenset([quartier]))
+    elif city_wide:
+        pairs, groups = selectors.synergies()
+    else:
+        pairs, groups = [], []
+    slugs = (
+        {p.a for p in [*pairs, *my_pairs_all]}
+        | {p.b for p in [*pairs, *my_pairs_all]}
+        | {m for g in [*groups, *my_groups_all] for m in g.members}
+    )
     names = selectors.organisation_names(slugs, language)
     resources = selectors.resource_names(language)
     populations = selectors.population_names(language)
@@ -822,24 +905,41 @@ def synergies(request: HttpRequest) -> HttpResponse:
     table = _wants_csv(request)
     if table == "pairs":
         return _csv(
-            "maillage-synergies-pairs.csv",
-            ["organisation_a", "organisation_b", "quartiers", "score", "reasons"],
+            f"maillage-synergies-pairs{'-' + quartier if quartier else ''}.csv",
+            ["organisation_a", "name_a", "organisation_b", "name_b", "quartiers", "score", "reasons"],
             (
-                [p.a, p.b, " ".join(p.places), p.score, " | ".join(_describe_pair(p, names, resources, populations))]
+                [
+                    p.a,
+                    names.get(p.a, p.a),
+                    p.b,
+                    names.get(p.b, p.b),
+                    " ".join(p.places),
+                    p.score,
+                    " | ".join(_describe_pair(p, names, resources, populations)),
+                ]
                 for p in pairs
             ),
         )
     if table == "groups":
         return _csv(
-            "maillage-synergies-groups.csv",
-            ["quartier", "resource", "organisations"],
-            ([g.place, g.resource, " ".join(g.members)] for g in groups),
+            f"maillage-synergies-groups{'-' + quartier if quartier else ''}.csv",
+            ["quartier", "resource", "resource_name", "organisations", "names"],
+            (
+                [
+                    g.place,
+                    g.resource,
+                    resources.get(g.resource, g.resource),
+                    " ".join(g.members),
+                    " | ".join(names.get(m, m) for m in g.members),
+                ]
+                for g in groups
+            ),
         )
     if table is not None:
         raise NotFound(_("There is no such table."))
     yours = []
     for slug in sorted(mine):
-        my_pairs, my_groups = core_synergies.concerning(pairs, groups, slug)
+        my_pairs, my_groups = core_synergies.concerning(my_pairs_all, my_groups_all, slug)
         if my_pairs or my_groups:
             yours.append(
                 {
@@ -848,8 +948,6 @@ def synergies(request: HttpRequest) -> HttpResponse:
                     "groups": [group_row(g, slug) for g in my_groups],
                 }
             )
-    shown_pairs = [p for p in pairs if not quartier or quartier in p.places]
-    shown_groups = [g for g in groups if not quartier or g.place == quartier]
     return render(
         request,
         "analytics/synergies.html",
@@ -857,11 +955,13 @@ def synergies(request: HttpRequest) -> HttpResponse:
             "demo": selectors.demo_relations(),
             "yours": yours,
             "has_organisation": bool(mine),
-            "pairs": [pair_row(p) for p in shown_pairs[:SYNERGIES_SHOWN]],
-            "pair_count": len(shown_pairs),
-            "groups": [group_row(g) for g in shown_groups[:SYNERGIES_SHOWN]],
-            "group_count": len(shown_groups),
+            "pairs": [pair_row(p) for p in pairs[:SYNERGIES_SHOWN]],
+            "pair_count": len(pairs),
+            "groups": [group_row(g) for g in groups[:SYNERGIES_SHOWN]],
+            "group_count": len(groups),
             "quartier": quartier,
+            "listed": bool(quartier) or city_wide,
+            "max_places": selectors.MAX_PLACES,
             "quartiers": sorted(((q, where.name(q, language)) for q in where.quartiers()), key=lambda p: p[1].lower()),
         },
     )
@@ -913,7 +1013,7 @@ def synergy_contact(request: HttpRequest) -> HttpResponse:
 
 
 def _organisation(slug: str) -> Organisation:
-    found = Organisation.objects.filter(slug=slug).first()
+    found = Organisation.objects.filter(slug=slug).first() if selectors.is_slug(slug) else None
     if found is None:
         raise MaillageError("not_found", _("There is no such organisation."))
     return found

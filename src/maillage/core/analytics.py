@@ -4,24 +4,25 @@ Pure functions over plain data (an allocation :class:`~maillage.core.allocation.
 territory figures), so that every figure can be checked by hand and computed in a notebook. The Django
 app ``maillage.analytics`` reads the database into these shapes and renders the results.
 
-Privacy: a cell of demand describes the initiatives of one group of territories; a group with fewer than
-``threshold`` initiatives is merged with the other small groups into one row, and that row is withheld
-when it still describes fewer than ``threshold`` initiatives. Totals are sums of the rows shown, so that
-no withheld row can be recovered by difference.
+Privacy: a cell of demand describes the initiatives of one group of territories. The initiatives are
+first split into the smallest groups that describe at least ``threshold`` initiatives of at least
+``threshold`` organisations (a quartier; else the rest of its borough; else everything left, or
+nothing); every row at every level is a union of those groups, so that no difference between two rows,
+two levels or two totals describes fewer.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from maillage.core.allocation import Instance
 from maillage.core.stats import class_of, quantile_breaks
 
-THRESHOLD = 5  # the fewest initiatives (or organisations) an aggregate may describe
-MERGED = "*merged"  # the group of the territories that are too small to be shown alone
-UNPLACED = "*unplaced"  # initiatives without a territory at the level shown
+THRESHOLD = 5  # the fewest initiatives, and organisations, an aggregate may describe
+REST = "*rest:"  # prefix of the group of a borough's initiatives outside its quartiers shown alone
+OTHER = "*other"  # the initiatives in no group shown: the island as a whole, small places, no territory
 
 
 # --- demand against supply -------------------------------------------------------------------
@@ -70,11 +71,12 @@ class Cell:
 @dataclass(frozen=True)
 class SupplyDemand:
     cells: tuple[Cell, ...]
-    groups: tuple[str, ...]  # shown, in order; MERGED last when shown
-    merged: tuple[str, ...]  # the groups merged into MERGED
-    withheld: tuple[str, ...]  # groups not shown at all (MERGED itself when too small)
+    groups: tuple[str, ...]  # shown, in order: territories, then boroughs' rests, then OTHER
+    merged: tuple[str, ...]  # territories whose initiatives are shown only with others'
+    withheld: tuple[str, ...]  # territories whose initiatives are not shown at all
     withheld_initiatives: int
     threshold: int
+    sizes: Mapping[str, int] = field(default_factory=dict)  # initiatives of each group shown
 
     def gaps(self) -> list[Cell]:
         """Gap cells, the largest unreachable need first."""
@@ -105,38 +107,116 @@ class SupplyDemand:
         return totals
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where an initiative is, for the groups of territories."""
+
+    quartier: str | None = None  # its quartier, when it is placed in one
+    borough: str | None = None  # the one borough (or linked city) it lies in, when there is exactly one
+
+
+def rest_of(borough: str) -> str:
+    """The group of a borough's initiatives outside its quartiers shown alone."""
+    return f"{REST}{borough}"
+
+
+def _atoms(
+    instance: Instance,
+    place_of: Mapping[str, Place],
+    carriers: Mapping[str, Collection[str]] | None,
+    threshold: int,
+) -> tuple[dict[int, str], tuple[str, ...], tuple[str, ...], int]:
+    """Split the initiatives into the smallest groups that may be published: each describes at least
+    ``threshold`` initiatives of at least ``threshold`` organisations. Every row shown, at any level, is
+    a union of these atoms, so that no difference between two rows describes fewer.
+
+    Returns (initiative index → atom, territories merged into a larger atom, territories withheld,
+    initiatives withheld). Atoms: a quartier's slug; :func:`rest_of` a borough (its small quartiers and
+    the initiatives placed on the borough as a whole); :data:`OTHER` (the rest)."""
+
+    def enough(members: list[int]) -> bool:
+        if len(members) < threshold:
+            return False
+        if carriers is None:
+            return True
+        organisations: set[str] = set()
+        for i in members:
+            organisations.update(carriers.get(instance.initiatives[i].id, ()) or (instance.initiatives[i].id,))
+        return len(organisations) >= threshold
+
+    places = [place_of.get(i.territory or "", Place()) if i.territory else Place() for i in instance.initiatives]
+    by_quartier: dict[str, list[int]] = defaultdict(list)
+    for index, place in enumerate(places):
+        if place.quartier:
+            by_quartier[place.quartier].append(index)
+    atom: dict[int, str] = {}
+    for quartier, members in by_quartier.items():
+        if enough(members):
+            atom.update(dict.fromkeys(members, quartier))
+    by_borough: dict[str, list[int]] = defaultdict(list)
+    for index, place in enumerate(places):
+        if index not in atom and place.borough:
+            by_borough[place.borough].append(index)
+    merged: set[str] = set()
+    for borough, members in by_borough.items():
+        if enough(members):
+            atom.update(dict.fromkeys(members, rest_of(borough)))
+            merged.update(_labels(places[i], i, instance) for i in members)
+    rest = [index for index in range(len(places)) if index not in atom]
+    withheld: set[str] = set()
+    if rest and enough(rest):
+        atom.update(dict.fromkeys(rest, OTHER))
+        merged.update(_labels(places[i], i, instance) for i in rest)
+        rest = []
+    else:
+        withheld.update(_labels(places[i], i, instance) for i in rest)
+    merged.discard("")
+    withheld.discard("")
+    return atom, tuple(sorted(merged)), tuple(sorted(withheld)), len(rest)
+
+
+def _labels(place: Place, index: int, instance: Instance) -> str:
+    """The territory an initiative stands for in the notes (its quartier, else its own territory)."""
+    return place.quartier or instance.initiatives[index].territory or ""
+
+
 def supply_demand(
     instance: Instance,
-    group_of: Mapping[str, str],
+    place_of: Mapping[str, Place],
     providers: Mapping[str, Sequence[str]],
     *,
+    level: str = "quartier",
+    carriers: Mapping[str, Collection[str]] | None = None,
     threshold: int = THRESHOLD,
 ) -> SupplyDemand:
     """Demand (the needs of the instance's initiatives) against supply (its offers) per element and group.
 
-    ``group_of`` maps an initiative's territory to its group (a quartier to itself, or to its borough);
-    initiatives whose territory has no group go to :data:`UNPLACED`. ``providers`` maps an offer to the
-    organisations that provide it. An offer *reaches* an initiative when it accepts it, has capacity left
-    and covers the element; the reachable need of an initiative is its need times the best share covered
-    among the offers that reach it.
+    ``place_of`` maps an initiative's territory to its :class:`Place`. At ``level="quartier"`` the groups
+    are the quartiers with enough initiatives, then each borough's rest (:func:`rest_of`), then
+    :data:`OTHER`; at ``level="borough"`` the same atoms are gathered by borough (a quartier that lies
+    in several boroughs stays its own group). ``carriers`` maps an initiative to its organisations, for
+    the threshold on organisations. ``providers`` maps an offer to the organisations that provide it.
+    An offer *reaches* an initiative when it accepts it, has capacity left and covers the element; the
+    reachable need of an initiative is its need times the best share covered among the offers that
+    reach it.
     """
-    group_initiatives: dict[str, list[int]] = defaultdict(list)
-    for index, initiative in enumerate(instance.initiatives):
-        group = group_of.get(initiative.territory, UNPLACED) if initiative.territory else UNPLACED
-        group_initiatives[group].append(index)
+    atom, merged, withheld, withheld_count = _atoms(instance, place_of, carriers, threshold)
+    borough_of_quartier = {
+        place.quartier: place.borough for place in place_of.values() if place.quartier and place.borough
+    }
 
-    small = sorted(g for g, members in group_initiatives.items() if len(members) < threshold)
-    shown_groups = sorted(g for g in group_initiatives if g not in small)
-    members_of = {g: group_initiatives[g] for g in shown_groups}
-    withheld: list[str] = []
-    merged_members = [i for g in small for i in group_initiatives[g]]
-    if merged_members:
-        if len(merged_members) >= threshold:
-            members_of[MERGED] = merged_members
-            shown_groups.append(MERGED)
-        else:
-            withheld = list(small)
-    merged = tuple(small) if MERGED in members_of else ()
+    def group_of(key: str) -> str:
+        if level != "borough" or key == OTHER:
+            return key
+        if key.startswith(REST):
+            return key.removeprefix(REST)
+        return borough_of_quartier.get(key, key)
+
+    members_of: dict[str, list[int]] = defaultdict(list)
+    for index in range(len(instance.initiatives)):
+        if index in atom:
+            members_of[group_of(atom[index])].append(index)
+    shown_groups = sorted(members_of, key=lambda g: (g == OTHER, g.startswith(REST), g))
 
     # Which offers reach each initiative, per element: capacity left, eligible, covering.
     index_of = {initiative.id: i for i, initiative in enumerate(instance.initiatives)}
@@ -197,9 +277,10 @@ def supply_demand(
         cells=tuple(cells),
         groups=tuple(shown_groups),
         merged=merged,
-        withheld=tuple(withheld),
-        withheld_initiatives=sum(len(group_initiatives[g]) for g in withheld),
+        withheld=withheld,
+        withheld_initiatives=withheld_count,
         threshold=threshold,
+        sizes={group: len(members) for group, members in members_of.items()},
     )
 
 
@@ -218,6 +299,7 @@ class Flow:
     multi_year: bool = False
     territories: tuple[str, ...] = ()  # the recipient's territories: the amount is split evenly among them
     sectors: tuple[str, ...] = ()  # the recipient's sectors: likewise
+    field_actor: bool = True  # whether the recipient is a field actor
 
 
 @dataclass(frozen=True)

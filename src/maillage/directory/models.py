@@ -290,7 +290,7 @@ class Organisation(Provenance, Sortable):
         blank=True,
         verbose_name=_("populations served"),
     )
-    # Private: visible to the organisation's members and to stewards only.
+    # Public: what the organisation can share, and what it looks for (synergies).
     shares_resources = models.ManyToManyField(
         Resource,
         related_name="shared_by",
@@ -305,6 +305,7 @@ class Organisation(Provenance, Sortable):
         verbose_name=_("resources we are looking for"),
         help_text=_("Public: organisations that can share them may get in touch."),
     )
+    # Private: visible to the organisation's members and to stewards only.
     annual_budget = models.CharField(
         _("annual budget"),
         max_length=20,

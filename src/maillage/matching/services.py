@@ -90,14 +90,16 @@ def offer_conditions_set(
 # --- requests for support ------------------------------------------------------------------------
 
 
-def _notify(users: Iterable[Any], *, fr: str, en: str, url: str) -> None:
-    """An in-app notification and an e-mail to each person, in their language."""
+def _notify(
+    users: Iterable[Any], *, fr: str, en: str, url: str, mail_fr: str | None = None, mail_en: str | None = None
+) -> None:
+    """An in-app notification and an e-mail to each person, in their language (the e-mail may say more)."""
     people = {u.pk: u for u in users if u is not None}.values()
     Notification.objects.bulk_create(Notification(user=u, text_fr=fr, text_en=en, url=url) for u in people)
     messages = [
         (
             "Maillage",
-            (en if u.preferred_language == "en" else fr)
+            ((mail_en or en) if u.preferred_language == "en" else (mail_fr or fr))
             + f"\n\n{settings.SITE_URL}{path_in(url, u.preferred_language)}",
             None,
             [u.email],
