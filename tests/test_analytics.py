@@ -108,6 +108,7 @@ def test_needs_against_offers_by_hand(client, world):
     # Six initiatives in need; the fund (Verdun only, covers all) and the mentoring (covers half) reach
     # them all: reachable need = need; two providers on the same six, 50 places for 6: an overlap.
     assert verdun["initiatives"] == "6"
+    assert "need" not in verdun  # shares and counts only, never the weights of need
     assert verdun["initiatives_in_need"] == "6"
     assert verdun["initiatives_out_of_reach"] == "0"
     assert float(verdun["reachable_pct"]) == pytest.approx(100.0)
