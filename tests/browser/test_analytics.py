@@ -92,6 +92,6 @@ def test_a_funder_explores_the_network_in_english(browser, site, axe):
         page.get_by_role("link", name=re.compile("Every organisation with its ties")).click()
     assert download.value.suggested_filename == "maillage-network-organisations.csv"
     page.goto(f"{site}/en/analytics/report/?territory=verdun&format=html")
-    expect(page.get_by_role("heading", level=1)).to_have_text("The ecosystem of Verdun")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The ecosystem of Verdun (borough)")
     assert axe(page) == []
     desk.close()

@@ -33,23 +33,23 @@ from maillage.core import synergies as core_synergies
 from maillage.core.errors import MaillageError
 from maillage.core.sankey import sankey
 from maillage.directory import maps
-from maillage.directory.models import Organisation, Relation, Sector
+from maillage.directory.models import Organisation, Relation, Sector, Territory
 from maillage.directory.rules import is_member
 
 from . import selectors, services
 from .forms import ContactForm
-from .models import NetworkRun
+from .models import NetworkRun, SynergyContact
 
 TOP = 5  # funders counted in the top share
 SANKEY_FUNDERS = 12  # the largest funders drawn; the others are grouped
 
 
 def _cell(value: Any) -> Any:
-    """A CSV cell: empty for None, floats with ten significant digits and no exponent."""
+    """A CSV cell: empty for None, floats with six significant digits and no exponent."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return numpy.format_float_positional(value, precision=10, fractional=False, trim="-")
+        return numpy.format_float_positional(value, precision=6, fractional=False, trim="-")
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value  # a spreadsheet would run it as a formula
     return value
@@ -100,24 +100,44 @@ def overview(request: HttpRequest) -> HttpResponse:
             "year": year,
             "shares": core.money_shares(of_year),
             "concentration": core.concentration(amounts, top=TOP),
-            "territories": _territory_choices(current_language()),
+            "territory_groups": _territory_groups(current_language()),
         },
     )
 
 
-def _territory_choices(language: str) -> list[tuple[str, str]]:
-    where = selectors.places()
-    return sorted(((slug, where.name(slug, language)) for slug in where.kinds), key=lambda pair: pair[1].lower())
-
-
 # --- demand against supply ---------------------------------------------------------------------
+
+
+def _place_name(slug: str, language: str, where: selectors.Places) -> str:
+    """A territory's name, with its kind when it is not a quartier (Anjou the borough, Anjou the quartier)."""
+    name = where.name(slug, language)
+    kind = where.kinds.get(slug)
+    if kind in (None, "quartier"):
+        return name
+    return f"{name} ({Territory.Kind(kind).label.lower()})"
+
+
+def _territory_groups(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Territories for a select, by kind (so that Verdun the borough and Verdun the quartier differ)."""
+    where = selectors.places()
+    groups = []
+    for kinds, label in (
+        (("borough", "linked_city"), _("Boroughs and linked cities")),
+        (("quartier",), _("Quartiers")),
+    ):
+        members = sorted(
+            ((slug, where.name(slug, language)) for slug, kind in where.kinds.items() if kind in kinds),
+            key=lambda pair: pair[1].lower(),
+        )
+        groups.append((str(label), members))
+    return groups
 
 
 def _group_name(group: str, language: str, where: selectors.Places) -> str:
     if group == core.OTHER:
         return _("Elsewhere: the whole island, small territories together, or no territory")
     if group.startswith(core.REST):
-        return _("Other places in %(borough)s: its small quartiers together, or the borough as a whole") % {
+        return _("%(borough)s, other places: its small quartiers together, or the borough as a whole") % {
             "borough": where.name(group.removeprefix(core.REST), language)
         }
     return where.name(group, language)
@@ -231,12 +251,13 @@ def needs(request: HttpRequest) -> HttpResponse:
             "supply": supply,
             "gaps": [describe(c) for c in supply.gaps()[:20]],
             "gap_count": len(supply.gaps()),
+            "reachable_pct": _pct(sum(r for _n, r in by_group.values()), sum(n for n, _r in by_group.values())),
             "overlaps": [describe(c) for c in supply.overlaps()[:20]],
             "overlap_count": len(supply.overlaps()),
             "groups": group_rows,
             "elements": element_rows,
-            "merged": [where.name(g, language) for g in supply.merged],
-            "withheld": [where.name(g, language) for g in supply.withheld],
+            "merged": [_place_name(g, language, where) for g in supply.merged],
+            "withheld": [_place_name(g, language, where) for g in supply.withheld],
             "threshold": supply.threshold,
             "map": maps.territory_map(
                 language=language, value=reachable_of, value_label=_("Share of the need that an offer can reach (%)")
@@ -489,7 +510,7 @@ def equity(request: HttpRequest) -> HttpResponse:
             "pct",
             lambda s: s.ratio("out_of_reach", "in_need", 100),
         ),
-        ("money", _("Funding declared per inhabitant"), "money", lambda s: s.ratio("money", "population")),
+        ("money", _("Funding declared per inhabitant ($)"), "money", lambda s: s.ratio("money", "population")),
         ("flexible", _("Unrestricted share of that funding"), "pct", lambda s: s.ratio("flexible", "money", 100)),
         (
             "field_actors",
@@ -506,23 +527,24 @@ def equity(request: HttpRequest) -> HttpResponse:
     if chosen not in {key for key, *_ in indicators}:
         chosen = "reachable"
 
-    def map_value(slug: str) -> float | None:
+    def map_value(slug: str, indicator: str | None = None) -> float | None:
         row = rows.get(slug, {})
-        if chosen in ("reachable",):
+        chosen_here = indicator or chosen
+        if chosen_here == "reachable":
             return _pct(row.get("reachable"), row.get("need")) if row.get("need") else None
-        if chosen == "out_of_reach":
+        if chosen_here == "out_of_reach":
             return _pct(row.get("out_of_reach"), row.get("in_need")) if row.get("in_need") else None
-        if chosen == "flexible":
+        if chosen_here == "flexible":
             return _pct(row.get("flexible"), row.get("money")) if row.get("money") else None
-        if chosen == "money":
+        if chosen_here == "money":
             return row["money"] / row["population"] if row.get("population") else None
         return 10_000 * row["field_actors"] / row["population"] if row.get("population") else None
 
     if _wants_csv(request) == "groups":
         return _csv(
             f"maillage-equity-{figure}.csv",
-            ["indicator", *[f"quintile_{i + 1}" for i in range(groups.classes)]],
-            ([row["key"], *row["values"]] for row in table),
+            ["indicator", "indicator_name", *[f"quintile_{i + 1}" for i in range(groups.classes)]],
+            ([row["key"], str(row["label"]), *row["values"]] for row in table),
         )
     if _wants_csv(request) == "quartiers":
         shown = set(supply.groups)
@@ -545,10 +567,7 @@ def equity(request: HttpRequest) -> HttpResponse:
                     where.name(q, language),
                     values.get(q),
                     groups.group_of[q] + 1 if q in groups.group_of else None,
-                    *[
-                        (map_value(q) if q in shown else None) if key in ("reachable", "out_of_reach") else None
-                        for key in ("reachable", "out_of_reach")
-                    ],
+                    *[map_value(q, key) if q in shown else None for key in ("reachable", "out_of_reach")],
                     rows[q]["money"] / rows[q]["population"] if rows[q].get("population") else None,
                     _pct(rows[q]["flexible"], rows[q]["money"]) if rows[q].get("money") else None,
                     10_000 * rows[q]["field_actors"] / rows[q]["population"] if rows[q].get("population") else None,
@@ -661,7 +680,7 @@ def network(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "kinds": [(value, label) for value, label in Relation.Kind.choices],
             "years": years,
-            "territories": _territory_choices(language),
+            "territory_groups": _territory_groups(language),
             "territory_name": where.name(filters.territory, language) if filters.territory else "",
             "names": names,
             "groups": [
@@ -782,7 +801,7 @@ def report(request: HttpRequest) -> HttpResponse:
     figures = where.figures.get(slug or "", {})
     context = {
         "demo": selectors.uses_demo(),
-        "territory": where.name(slug, language) if slug else _("Agglomeration of Montréal"),
+        "territory": _place_name(slug, language, where) if slug else _("Agglomeration of Montréal"),
         "territory_slug": slug,
         "borough": where.name(borough, language) if borough and borough != slug else "",
         "boroughs": [where.name(b, language) for b in sorted(scope)] if scope and not borough else [],
@@ -815,7 +834,7 @@ def report(request: HttpRequest) -> HttpResponse:
     )
     document = HTML(string=html, base_url=request.build_absolute_uri("/"), url_fetcher=_no_fetching()).write_pdf()
     response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="maillage-{slug or "montreal"}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="maillage-{slug or "montreal"}.pdf"'
     return response
 
 
@@ -934,11 +953,17 @@ def synergies(request: HttpRequest) -> HttpResponse:
     if table is not None:
         raise NotFound(_("There is no such table."))
     yours = []
+    written: dict[str, set[str]] = defaultdict(set)
+    for sender, recipient in SynergyContact.objects.filter(
+        sender__in=list(mine.values()), created_at__gte=timezone.now() - services.CONTACT_INTERVAL
+    ).values_list("sender__slug", "recipient__slug"):
+        written[sender].add(recipient)
     for slug in sorted(mine):
         my_pairs, my_groups = core_synergies.concerning(my_pairs_all, my_groups_all, slug)
         if my_pairs or my_groups:
             yours.append(
                 {
+                    "written": written[slug],
                     "org": mine[slug],
                     "pairs": [pair_row(p, slug) for p in my_pairs],
                     "groups": [group_row(g, slug) for g in my_groups],

@@ -79,10 +79,10 @@ class SupplyDemand:
     sizes: Mapping[str, int] = field(default_factory=dict)  # initiatives of each group shown
 
     def gaps(self) -> list[Cell]:
-        """Gap cells, the largest unreachable need first."""
+        """Gap cells, the most initiatives out of reach first (then the most short of places)."""
         return sorted(
             (c for c in self.cells if c.is_gap),
-            key=lambda c: (-c.unreachable, -(c.in_need - c.capacity), c.element, c.group),
+            key=lambda c: (-c.unreachable_initiatives, -(c.in_need - c.capacity), -c.unreachable, c.element, c.group),
         )
 
     def overlaps(self) -> list[Cell]:

@@ -146,6 +146,7 @@ def territory_map(
     territory and its neighbours.
     """
     width, height, outlines = _outlines(_signature())
+    missing = False
     highlighted: set[str] = set()
     if highlight is not None:
         highlighted.add(highlight.slug)
@@ -173,6 +174,9 @@ def territory_map(
             if unit:
                 figure = f"{figure}\u00a0{unit}" if language == "fr" else f"{figure}{unit}"
             label = f"{name}\u00a0: {figure}" if language == "fr" else f"{name}: {figure}"
+        elif values and outline.kind == Territory.Kind.QUARTIER:
+            css = f"{css} choropleth-none".strip()
+            missing = True
         shape = Shape(outline, name, url, css, label)
         (quartiers if outline.kind == Territory.Kind.QUARTIER else base).append(shape)
     legend = []
@@ -187,6 +191,8 @@ def territory_map(
                         % {"low": number_format(bounds[i], 1), "high": number_format(bounds[i + 1], 1)},
                     )
                 )
+    if missing:
+        legend.append(LegendItem("choropleth-none", _("no figure")))
     title = value_label or (
         _("Map of %(name)s") % {"name": highlight.name} if highlight else _("Map of Montréal's territories")
     )

@@ -46,7 +46,7 @@ def pct(value: float | None) -> str:
     """A percentage in fr-CA (« 12,5 % ») or en-CA (« 12.5% »)."""
     if value is None:
         return "—"
-    number = number_format(value, 1)
+    number = number_format(round(value, 1), 1)  # rounded: number_format alone cuts (99.96 → 99.9)
     return f"{number}{NBSP}%" if current_language() == "fr" else f"{number}%"
 
 
