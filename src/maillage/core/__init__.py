@@ -21,6 +21,7 @@ Modules:
 - :mod:`maillage.core.sankey`: the geometry of a two-column flow chart.
 - :mod:`maillage.core.network`: network metrics (brokers, communities, density, isolates) with networkit.
 - :mod:`maillage.core.synergies`: pairs and groups of field actors who could share resources.
+- :mod:`maillage.core.feedback`: the feedback survey, thresholds, slices safe from differencing, percentiles.
 """
 
 __all__: list[str] = []

@@ -1,0 +1,290 @@
+"""Anonymous feedback on support actors: the survey, ratings that show only above a threshold, slices
+that cannot isolate a respondent by difference, and peer percentiles.
+
+The survey follows what grantee perception surveys ask (the Center for Effective Philanthropy's Grantee
+Perception Report, and trust-based philanthropy's practices): impact, understanding of the context,
+relationship, fit, flexibility, hours spent applying and reporting, help beyond the money, whether one
+would recommend, two open comments. Ratings are on a 1-to-7 scale, as peer surveys use, so that
+benchmarks mean something.
+
+Anonymity that holds:
+
+- a rating is shown only when at least ``threshold`` organisations answered it (:func:`summarise`);
+- a slice of the respondents (by kind of organisation, territory, cycle…) is released only when no
+  difference between released slices can describe fewer than ``threshold`` of them
+  (:func:`release`): within the respondents of every ancestor slice, every value of a dimension that
+  splits them must count ``threshold`` respondents or none, so that what one computes by subtracting
+  released slices from a released slice they nest in is a union of groups each at least that large.
+  (Overlapping slices cannot be subtracted: the figure of their intersection is not released.)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+THRESHOLD = 5
+SCALE = range(1, 8)  # 1 to 7
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str  # "scale" (1 to 7), "hours" (a number of hours), "choice" (yes / no), "text"
+    fr: str
+    en: str
+    low_fr: str = ""  # what 1 means on a scale
+    low_en: str = ""
+    high_fr: str = ""  # what 7 means
+    high_en: str = ""
+
+    def text(self, language: str) -> str:
+        return self.en if language == "en" else self.fr
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "impact-organisation",
+        "scale",
+        "Quel effet ce soutien a-t-il eu sur votre organisation ?",
+        "What effect did this support have on your organisation?",
+        "Aucun effet",
+        "No effect",
+        "Un effet transformateur",
+        "A transformative effect",
+    ),
+    Question(
+        "impact-initiative",
+        "scale",
+        "Quel effet a-t-il eu sur votre initiative et les personnes qu'elle sert ?",
+        "What effect did it have on your initiative and the people it serves?",
+        "Aucun effet",
+        "No effect",
+        "Un effet transformateur",
+        "A transformative effect",
+    ),
+    Question(
+        "understanding",
+        "scale",
+        "À quel point comprend-il votre contexte (votre quartier, vos publics, vos contraintes) ?",
+        "How well does it understand your context (your neighbourhood, the people you serve, your constraints)?",
+        "Pas du tout",
+        "Not at all",
+        "Parfaitement",
+        "Perfectly",
+    ),
+    Question(
+        "relationship",
+        "scale",
+        "Comment qualifiez-vous la relation et sa réactivité ?",
+        "How would you rate the relationship and its responsiveness?",
+        "Très mauvaises",
+        "Very poor",
+        "Excellentes",
+        "Excellent",
+    ),
+    Question(
+        "fit",
+        "scale",
+        "À quel point le soutien répondait-il à vos besoins réels ?",
+        "How well did the support fit your real needs?",
+        "Pas du tout",
+        "Not at all",
+        "Parfaitement",
+        "Perfectly",
+    ),
+    Question(
+        "flexibility",
+        "scale",
+        "Quelle souplesse avez-vous eue dans l'usage du soutien ?",
+        "How much flexibility did you have in using the support?",
+        "Aucune",
+        "None",
+        "Totale",
+        "Complete",
+    ),
+    Question(
+        "hours-applying",
+        "hours",
+        "Combien d'heures avez-vous passées à faire la demande ?",
+        "How many hours did you spend applying?",
+    ),
+    Question(
+        "hours-reporting",
+        "hours",
+        "Combien d'heures avez-vous passées (ou passerez-vous) à rendre des comptes ?",
+        "How many hours did (or will) you spend reporting?",
+    ),
+    Question(
+        "beyond-money",
+        "scale",
+        "Quelle aide avez-vous reçue au-delà de l'argent (conseils, contacts, visibilité) ?",
+        "How much help did you get beyond the money (advice, contacts, visibility)?",
+        "Aucune",
+        "None",
+        "Beaucoup",
+        "A great deal",
+    ),
+    Question(
+        "recommend",
+        "scale",
+        "Recommanderiez-vous ce soutien à une organisation comme la vôtre ?",
+        "Would you recommend this support to an organisation like yours?",
+        "Certainement pas",
+        "Certainly not",
+        "Certainement",
+        "Certainly",
+    ),
+    Question(
+        "comment-best",
+        "text",
+        "Qu'est-ce qui vous a le plus aidé ?",
+        "What helped you most?",
+    ),
+    Question(
+        "comment-change",
+        "text",
+        "Que devrait-il changer ?",
+        "What should it change?",
+    ),
+)
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rating:
+    """The answers of one question: shown only with at least ``threshold`` respondents."""
+
+    count: int
+    threshold: int
+    mean: float | None = None
+    distribution: tuple[int, ...] = ()  # how many answered 1, 2, … 7
+    median: float | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.count >= self.threshold
+
+
+def summarise(values: Iterable[int | float], *, threshold: int = THRESHOLD, scale: range = SCALE) -> Rating:
+    """Mean, median and distribution of the answers, or only their count when there are too few.
+
+    Values outside the scale are a programming error (answers are validated when given)."""
+    answers = sorted(values)
+    for value in answers:
+        if value not in scale:
+            raise ValueError(f"{value} is not on the scale {scale.start} to {scale.stop - 1}.")
+    if len(answers) < threshold:
+        return Rating(len(answers), threshold)
+    n = len(answers)
+    middle = n // 2
+    median = float(answers[middle]) if n % 2 else (answers[middle - 1] + answers[middle]) / 2
+    return Rating(
+        count=n,
+        threshold=threshold,
+        mean=sum(answers) / n,
+        distribution=tuple(sum(1 for a in answers if a == point) for point in scale),
+        median=median,
+    )
+
+
+# --- slices that cannot isolate anyone ---------------------------------------------------------------
+
+
+Profile = Mapping[str, str]  # a respondent's coarse attributes: {"kind": "community", "borough": "verdun"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: int  # respondents in the slice (0 when refused, so that a refusal says nothing more)
+    code: str = ""  # "too_few" or "difference"
+    dimension: str = ""  # for "difference": the filter that would isolate respondents
+
+
+def _matches(profile: Profile, query: Mapping[str, str]) -> bool:
+    return all(profile.get(dimension) == value for dimension, value in query.items())
+
+
+def release(
+    profiles: Sequence[Profile] | Mapping[tuple[tuple[str, str], ...], int],
+    query: Mapping[str, str],
+    *,
+    threshold: int = THRESHOLD,
+) -> Decision:
+    """Whether the slice ``query`` (dimension → value) of the respondents may be shown.
+
+    ``profiles`` lists each respondent's attributes (or counts them by sorted attribute tuples). The
+    slice must count at least ``threshold`` respondents; and for every ancestor of the query (the query
+    with some of its filters removed, down to everyone) and every filter removed, the ancestor's
+    respondents split by that filter's dimension must count ``threshold`` or none in every value. Then a
+    difference between released slices, or between a released slice and the total, is a union of groups
+    of at least ``threshold`` (a property test checks it).
+    """
+    counted: list[tuple[Profile, int]]
+    if isinstance(profiles, Mapping):
+        counted = [(dict(key), n) for key, n in profiles.items()]
+    else:
+        counted = [(profile, 1) for profile in profiles]
+
+    def size(where: Mapping[str, str]) -> int:
+        return sum(n for profile, n in counted if _matches(profile, where))
+
+    n = size(query)
+    if n < threshold:
+        return Decision(False, 0, "too_few")
+    dimensions = sorted(query)
+    for size in range(len(dimensions)):
+        for kept in itertools.combinations(dimensions, size):
+            ancestor = {d: query[d] for d in kept}
+            for dimension in dimensions:
+                if dimension in ancestor:
+                    continue
+                by_value: dict[str, int] = {}
+                for profile, count in counted:
+                    if _matches(profile, ancestor):
+                        value = profile.get(dimension, "")
+                        by_value[value] = by_value.get(value, 0) + count
+                if any(0 < count < threshold for count in by_value.values()):
+                    return Decision(False, 0, "difference", dimension)
+    return Decision(True, n)
+
+
+# --- benchmarks ---------------------------------------------------------------------------------
+
+
+def percentile_rank(value: float, peers: Iterable[float]) -> float | None:
+    """The share of peers below ``value``, ties counting half, in percent (0 to 100): the mean of the
+    strict and weak percentile ranks. None without peers."""
+    others = list(peers)
+    if not others:
+        return None
+    below = sum(1 for p in others if p < value)
+    equal = sum(1 for p in others if p == value)
+    return 100 * (below + equal / 2) / len(others)
+
+
+def hours_per_thousand(hours: float, amount: float) -> float | None:
+    """Hours spent applying and reporting per $1,000 received (None without money)."""
+    if amount <= 0:
+        return None
+    return hours / (amount / 1000)
+
+
+@dataclass
+class Comparison:
+    """Ratings of the support actors that have a practice (flexible money, light reporting) against
+    those that do not: a comparison, not a causal claim."""
+
+    practice: str
+    with_practice: list[float] = field(default_factory=list)
+    without: list[float] = field(default_factory=list)
+
+    @property
+    def difference(self) -> float | None:
+        if not self.with_practice or not self.without:
+            return None
+        return sum(self.with_practice) / len(self.with_practice) - sum(self.without) / len(self.without)
