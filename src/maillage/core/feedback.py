@@ -237,8 +237,8 @@ def release(
     if n < threshold:
         return Decision(False, 0, "too_few")
     dimensions = sorted(query)
-    for size in range(len(dimensions)):
-        for kept in itertools.combinations(dimensions, size):
+    for kept_count in range(len(dimensions)):
+        for kept in itertools.combinations(dimensions, kept_count):
             ancestor = {d: query[d] for d in kept}
             for dimension in dimensions:
                 if dimension in ancestor:
