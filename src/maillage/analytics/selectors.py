@@ -15,7 +15,7 @@ import hashlib
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -35,14 +35,16 @@ from maillage.core.analytics import (
     supply_demand,
 )
 from maillage.core.synergies import Actor, Group, Pair, find_synergies
-from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.diagnostics.models import Diagnostic, Framework, ScoringSettings
 from maillage.directory.models import (
     Initiative,
     InitiativeCarrier,
     OpenPeriod,
     Organisation,
+    Population,
     Relation,
+    Resource,
+    Sector,
     SupportOffer,
     Territory,
 )
@@ -79,37 +81,45 @@ EVERYTHING: tuple[tuple[Any, str], ...] = (
 )
 RELATIONS: tuple[tuple[Any, str], ...] = ((Organisation, "updated_at"), (Relation, "updated_at"))
 
-# Within one request, the fingerprint is read once (a page may ask for it several times).
+# Within one request, what a page asks for several times (the fingerprints, whether relations are the
+# demo's, the territories) is read once. Outside requests (the worker, the shell) nothing is remembered.
 _request = threading.local()
 
 
-def _forget_fingerprints(**kwargs: Any) -> None:
-    _request.fingerprints = {}
+def _forget(**kwargs: Any) -> None:
+    _request.memo = {}
 
 
 def _stop_remembering(**kwargs: Any) -> None:
-    _request.fingerprints = None
+    _request.memo = None
 
 
-request_started.connect(_forget_fingerprints, dispatch_uid="maillage-analytics-fingerprints")
-request_finished.connect(_stop_remembering, dispatch_uid="maillage-analytics-fingerprints-end")
+request_started.connect(_forget, dispatch_uid="maillage-analytics-memo")
+request_finished.connect(_stop_remembering, dispatch_uid="maillage-analytics-memo-end")
+
+
+def _per_request(name: str, compute: Callable[[], T]) -> T:
+    memo: dict[str, Any] | None = getattr(_request, "memo", None)
+    if memo is None:
+        return compute()
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]  # type: ignore[no-any-return]
 
 
 def fingerprint(scope: str = "everything") -> str:
     """Changes when anything the analytics read changes (``scope="everything"``, with the date, for the
     pictures drawn from the ecosystem instance), or when organisations or relations do
     (``scope="relations"``, for the network)."""
-    memo: dict[str, str] | None = getattr(_request, "fingerprints", None)
-    if memo is not None and scope in memo:
-        return memo[scope]
-    parts: list[Any] = [timezone.localdate().isoformat()] if scope == "everything" else []
-    for model, stamp in EVERYTHING if scope == "everything" else RELATIONS:
-        row = model.objects.aggregate(n=Count("pk"), last=Max(stamp))
-        parts.append((model.__name__, row["n"], str(row["last"])))
-    found = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
-    if memo is not None:
-        memo[scope] = found
-    return found
+
+    def compute() -> str:
+        parts: list[Any] = [timezone.localdate().isoformat()] if scope == "everything" else []
+        for model, stamp in EVERYTHING if scope == "everything" else RELATIONS:
+            row = model.objects.aggregate(n=Count("pk"), last=Max(stamp))
+            parts.append((model.__name__, row["n"], str(row["last"])))
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+    return _per_request(f"fingerprint:{scope}", compute)
 
 
 def is_slug(value: str | None) -> bool:
@@ -133,7 +143,7 @@ def instance(stamp: str | None = None) -> Instance:
 
 def demo_relations() -> bool:
     """Whether relations are drawn from the fictional demo: there is no real one yet."""
-    return not Relation.objects.filter(is_demo=False).exists()
+    return _per_request("demo-relations", lambda: not Relation.objects.filter(is_demo=False).exists())
 
 
 def uses_demo() -> bool:
@@ -181,6 +191,10 @@ class Places:
 
 
 def places() -> Places:
+    return _per_request("places", _read_places)
+
+
+def _read_places() -> Places:
     names, kinds, population, figures = {}, {}, {}, {}
     for t in Territory.objects.all():
         names[t.slug] = (t.name_fr, t.name_en)
@@ -237,21 +251,17 @@ def demand_supply(level: str = "quartier") -> SupplyDemand:
     return _cached(f"supply:{level}", compute, stamp)
 
 
-def element_names(language: str) -> dict[str, str]:
-    current = diagnostic_selectors.current_framework()
-    if current is None:
-        return {}
-    return {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(current).elements}
+def _names(rows: Iterable[tuple[str, str, str]], language: str) -> dict[str, str]:
+    """Key → name in the language, from (key, French name, English name) rows (French when no English)."""
+    return {key: (en if language == "en" and en else fr) for key, fr, en in rows}
 
 
-def organisation_names(slugs: set[str] | list[str] | tuple[str, ...], language: str) -> dict[str, str]:
-    rows = Organisation.objects.filter(slug__in=list(slugs)).values_list("slug", "name_fr", "name_en")
-    return {slug: (en if language == "en" and en else fr) for slug, fr, en in rows}
+def organisation_names(slugs: Iterable[str], language: str) -> dict[str, str]:
+    return _names(Organisation.objects.filter(slug__in=list(slugs)).values_list("slug", "name_fr", "name_en"), language)
 
 
-def offer_names(slugs: set[str] | list[str] | tuple[str, ...], language: str) -> dict[str, str]:
-    rows = SupportOffer.objects.filter(slug__in=list(slugs)).values_list("slug", "name_fr", "name_en")
-    return {slug: (en if language == "en" and en else fr) for slug, fr, en in rows}
+def offer_names(slugs: Iterable[str], language: str) -> dict[str, str]:
+    return _names(SupportOffer.objects.filter(slug__in=list(slugs)).values_list("slug", "name_fr", "name_en"), language)
 
 
 # --- money -------------------------------------------------------------------------------------
@@ -450,8 +460,7 @@ def organisations_for(filters: NetworkFilters) -> Any:
 
 
 def all_organisation_names(language: str) -> dict[str, str]:
-    rows = Organisation.objects.values_list("slug", "name_fr", "name_en").iterator(chunk_size=5000)
-    return {slug: (en if language == "en" and en else fr) for slug, fr, en in rows}
+    return _names(Organisation.objects.values_list("slug", "name_fr", "name_en").iterator(chunk_size=5000), language)
 
 
 def network_graph(filters: NetworkFilters) -> Graph:
@@ -497,8 +506,6 @@ def synergy_actors(quartiers: frozenset[str] | None = None) -> list[Actor]:
     """Field actors that declared resources, with the quartiers they work in (``quartiers``: only those
     placed in one of them) and their populations: real organisations once any real one declares
     resources, else every organisation, as for the demo. Read with subqueries: no list of identifiers."""
-    from maillage.directory.models import Resource
-
     declared = Organisation.objects.filter(is_field_actor=True).filter(
         Q(shares_resources__isnull=False) | Q(seeks_resources__isnull=False)
     )
@@ -573,18 +580,12 @@ def declared_synergy_actors() -> int:
 
 
 def resource_names(language: str) -> dict[str, str]:
-    from maillage.directory.models import Resource
-
-    return {
-        code: (en if language == "en" and en else fr)
-        for code, fr, en in Resource.objects.values_list("code", "name_fr", "name_en")
-    }
+    return _names(Resource.objects.values_list("code", "name_fr", "name_en"), language)
 
 
 def population_names(language: str) -> dict[str, str]:
-    from maillage.directory.models import Population
+    return _names(Population.objects.values_list("code", "name_fr", "name_en"), language)
 
-    return {
-        code: (en if language == "en" and en else fr)
-        for code, fr, en in Population.objects.values_list("code", "name_fr", "name_en")
-    }
+
+def sector_names(language: str) -> dict[str, str]:
+    return _names(Sector.objects.values_list("code", "name_fr", "name_en"), language)

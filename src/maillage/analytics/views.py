@@ -32,8 +32,9 @@ from maillage.core import analytics as core
 from maillage.core import synergies as core_synergies
 from maillage.core.errors import MaillageError
 from maillage.core.sankey import sankey
+from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory import maps
-from maillage.directory.models import Organisation, Relation, Sector, Territory
+from maillage.directory.models import Organisation, Relation, Territory
 from maillage.directory.rules import is_member
 
 from . import selectors, services
@@ -114,7 +115,7 @@ def _place_name(slug: str, language: str, where: selectors.Places) -> str:
     kind = where.kinds.get(slug)
     if kind in (None, "quartier"):
         return name
-    return f"{name} ({Territory.Kind(kind).label.lower()})"
+    return _("%(name)s (%(kind)s)") % {"name": name, "kind": Territory.Kind(kind).label.lower()}
 
 
 def _territory_groups(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -151,7 +152,7 @@ def needs(request: HttpRequest) -> HttpResponse:
     language = current_language()
     supply = selectors.demand_supply(level)
     where = selectors.places()
-    elements = selectors.element_names(language)
+    elements = diagnostic_selectors.element_names(language)
     providers = sorted({p for c in supply.cells for p in c.providers})
     org_names = selectors.organisation_names(providers, language)
     offers = selectors.offer_names(sorted({o for c in supply.cells for o in c.offers}), language)
@@ -215,6 +216,7 @@ def needs(request: HttpRequest) -> HttpResponse:
 
     by_group = supply.by_group()
     by_element = supply.by_element()
+    gaps, overlaps = supply.gaps(), supply.overlaps()
 
     def reachable_of(slug: str) -> float | None:
         if level != "quartier" or slug not in by_group:
@@ -249,11 +251,11 @@ def needs(request: HttpRequest) -> HttpResponse:
             "demo": selectors.uses_demo(),
             "level": level,
             "supply": supply,
-            "gaps": [describe(c) for c in supply.gaps()[:20]],
-            "gap_count": len(supply.gaps()),
+            "gaps": [describe(c) for c in gaps[:20]],
+            "gap_count": len(gaps),
             "reachable_pct": _pct(sum(r for _n, r in by_group.values()), sum(n for n, _r in by_group.values())),
-            "overlaps": [describe(c) for c in supply.overlaps()[:20]],
-            "overlap_count": len(supply.overlaps()),
+            "overlaps": [describe(c) for c in overlaps[:20]],
+            "overlap_count": len(overlaps),
             "groups": group_rows,
             "elements": element_rows,
             "merged": [_place_name(g, language, where) for g in supply.merged],
@@ -293,7 +295,7 @@ def money(request: HttpRequest) -> HttpResponse:
     names = selectors.organisation_names(set(funders) | {f.recipient for f in chosen}, language)
     others = _("Other funders")
     shown = set(funders[:SANKEY_FUNDERS])
-    sector_names = dict(Sector.objects.values_list("code", "name_en" if language == "en" else "name_fr"))
+    sector_names = selectors.sector_names(language)
     to = "sectors" if request.GET.get("to") == "sectors" else "territories"
 
     def destination(key: str) -> str:
@@ -527,18 +529,11 @@ def equity(request: HttpRequest) -> HttpResponse:
     if chosen not in {key for key, *_ in indicators}:
         chosen = "reachable"
 
+    formula = {key: compute for key, _label, _kind, compute in indicators}
+
     def map_value(slug: str, indicator: str | None = None) -> float | None:
-        row = rows.get(slug, {})
-        chosen_here = indicator or chosen
-        if chosen_here == "reachable":
-            return _pct(row.get("reachable"), row.get("need")) if row.get("need") else None
-        if chosen_here == "out_of_reach":
-            return _pct(row.get("out_of_reach"), row.get("in_need")) if row.get("in_need") else None
-        if chosen_here == "flexible":
-            return _pct(row.get("flexible"), row.get("money")) if row.get("money") else None
-        if chosen_here == "money":
-            return row["money"] / row["population"] if row.get("population") else None
-        return 10_000 * row["field_actors"] / row["population"] if row.get("population") else None
+        """An indicator of one quartier: the same formula as for a quintile, over that quartier alone."""
+        return formula[indicator or chosen](core.GroupSum(1, dict(rows.get(slug, {}))))
 
     if _wants_csv(request) == "groups":
         return _csv(
@@ -547,7 +542,6 @@ def equity(request: HttpRequest) -> HttpResponse:
             ([row["key"], str(row["label"]), *row["values"]] for row in table),
         )
     if _wants_csv(request) == "quartiers":
-        shown = set(supply.groups)
         return _csv(
             f"maillage-equity-quartiers-{figure}.csv",
             [
@@ -567,10 +561,7 @@ def equity(request: HttpRequest) -> HttpResponse:
                     where.name(q, language),
                     values.get(q),
                     groups.group_of[q] + 1 if q in groups.group_of else None,
-                    *[map_value(q, key) if q in shown else None for key in ("reachable", "out_of_reach")],
-                    rows[q]["money"] / rows[q]["population"] if rows[q].get("population") else None,
-                    _pct(rows[q]["flexible"], rows[q]["money"]) if rows[q].get("money") else None,
-                    10_000 * rows[q]["field_actors"] / rows[q]["population"] if rows[q].get("population") else None,
+                    *[map_value(q, key) for key in ("reachable", "out_of_reach", "money", "flexible", "field_actors")],
                 ]
                 for q in quartiers
             ),
@@ -754,7 +745,7 @@ def report(request: HttpRequest) -> HttpResponse:
     kind = where.kinds.get(slug or "", "")
     scope = set(where.boroughs_of.get(slug, ())) if slug else set()
     borough = where.borough_of(slug) if slug else None
-    elements = selectors.element_names(language)
+    elements = diagnostic_selectors.element_names(language)
 
     # Needs and offers: the territory's own cells (when it has enough initiatives to be shown).
     level = "quartier" if kind == "quartier" else "borough"

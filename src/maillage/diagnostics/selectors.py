@@ -60,6 +60,14 @@ def _parsed(pk: int, stamp: str) -> CoreFramework:
     return parse_framework(document, support_types=None)
 
 
+def element_names(language: str) -> dict[str, str]:
+    """The current framework's elements by id, named in the language."""
+    current = current_framework()
+    if current is None:
+        return {}
+    return {e.id: e.name.get(language) for e in framework_of(current).elements}
+
+
 def scoring_parameters() -> scoring.Parameters:
     current = ScoringSettings.objects.first()
     if current is None:

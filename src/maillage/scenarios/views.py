@@ -352,11 +352,7 @@ def scenario_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _element_names() -> dict[str, str]:
-    current = diagnostic_selectors.current_framework()
-    if current is None:
-        return {}
-    language = current_language()
-    return {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(current).elements}
+    return diagnostic_selectors.element_names(current_language())
 
 
 @login_required
