@@ -18,7 +18,7 @@ from maillage.core import network as core_network
 from maillage.core.errors import MaillageError, Problem
 from maillage.directory.models import Organisation
 from maillage.directory.rules import is_member
-from maillage.matching.services import _members, _notify
+from maillage.matching.services import members_of, notify
 
 from . import selectors
 from .models import NetworkRun, SynergyContact
@@ -51,7 +51,7 @@ def network_for(filters: selectors.NetworkFilters, *, retry: bool = False) -> Ne
     ``retry``."""
     key = filters.key()
     found = NetworkRun.objects.defer("nodes").filter(key=key).first()
-    if found is not None and found.status == NetworkRun.Status.RUNNING:
+    if found is not None and found.is_active:
         runs_recover()
         found.refresh_from_db(fields=["status", "error", "finished_at"])
     if found is not None and not (retry and found.status == NetworkRun.Status.FAILED):
@@ -256,8 +256,8 @@ def synergy_contact(*, user: Any, sender: Organisation, recipient: Organisation,
         short = message if len(message) <= NOTIFICATION_LENGTH else message[:NOTIFICATION_LENGTH].rstrip() + "…"
         fr = f"{sender.name_fr} (via Maillage, {reply}) vous écrit au sujet d'une synergie\u00a0:\n\n"
         en = f"{english} (via Maillage, {reply}) writes about a possible synergy:\n\n"
-        _notify(
-            _members([recipient]),
+        notify(
+            members_of([recipient]),
             fr=fr + short,
             en=en + short,
             mail_fr=fr + message,

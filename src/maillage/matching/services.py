@@ -90,7 +90,7 @@ def offer_conditions_set(
 # --- requests for support ------------------------------------------------------------------------
 
 
-def _notify(
+def notify(
     users: Iterable[Any], *, fr: str, en: str, url: str, mail_fr: str | None = None, mail_en: str | None = None
 ) -> None:
     """An in-app notification and an e-mail to each person, in their language (the e-mail may say more)."""
@@ -111,7 +111,7 @@ def _notify(
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
 
 
-def _members(organisations: Iterable[Organisation]) -> list[Any]:
+def members_of(organisations: Iterable[Organisation]) -> list[Any]:
     return [m.user for m in Membership.objects.filter(organisation__in=list(organisations)).select_related("user")]
 
 
@@ -166,8 +166,8 @@ def request_send(
         raise MaillageError(
             "request_exists", _("This initiative already has a request waiting for this offer.")
         ) from None
-    _notify(
-        _members(offer.providers.all()),
+    notify(
+        members_of(offer.providers.all()),
         fr=french_spaces(f"Nouvelle demande de soutien : « {initiative.name_fr} » demande « {offer.name_fr} »."),
         en=f"New request for support: “{initiative.name_en or initiative.name_fr}” asks for "
         f"“{offer.name_en or offer.name_fr}”.",
@@ -260,8 +260,8 @@ def request_answer(
         "declined": ("refusée", "declined"),
         "referred": ("orientée vers une autre offre", "referred to another offer"),
     }[decision]
-    _notify(
-        _members(c.organisation for c in request.initiative.carriers.all()),
+    notify(
+        members_of(c.organisation for c in request.initiative.carriers.all()),
         fr=french_spaces(f"Votre demande « {request.offer.name_fr} » est {labels[0]}."),
         en=f"Your request “{request.offer.name_en or request.offer.name_fr}” is {labels[1]}.",
         url=_request_path(request.pk),
@@ -279,8 +279,8 @@ def request_withdraw(*, user: Any, request: SupportRequest) -> SupportRequest:
     request.status = SupportRequest.Status.WITHDRAWN
     request.save(update_fields=["status"])
     offer, initiative = request.offer, request.initiative
-    _notify(
-        _members(offer.providers.all()),
+    notify(
+        members_of(offer.providers.all()),
         fr=french_spaces(f"« {initiative.name_fr} » a retiré sa demande pour « {offer.name_fr} »."),
         en=f"“{initiative.name_en or initiative.name_fr}” withdrew its request for “{offer.name_en or offer.name_fr}”.",
         url=_request_path(request.pk),

@@ -30,7 +30,7 @@ from maillage.core.errors import MaillageError, Problem
 from maillage.core.text import french_spaces
 from maillage.directory.models import Initiative, Organisation, SupportOffer
 from maillage.matching.allocation import ecosystem_instance
-from maillage.matching.services import _members, _notify
+from maillage.matching.services import members_of, notify
 
 from . import changes as changes_core
 from .models import Invitation, Run, Scenario
@@ -432,8 +432,8 @@ def invite(*, user: Any, run: Run, offer: SupportOffer, initiatives: Iterable[In
         )
         if not new:
             continue
-        _notify(
-            _members(c.organisation for c in initiative.carriers.all()),
+        notify(
+            members_of(c.organisation for c in initiative.carriers.all()),
             fr=french_spaces(
                 f"{offer.name_fr} vous invite à déposer une demande pour « {initiative.name_fr} » : "
                 "selon un scénario de répartition, cette offre répondrait bien à vos besoins. C'est un conseil, "
