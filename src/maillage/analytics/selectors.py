@@ -2,7 +2,7 @@
 
 Demo and real data are never mixed: real records when there are any, else the demo's (as for the
 allocation). Figures drawn from diagnostics go through :func:`maillage.core.analytics.supply_demand`,
-which merges or withholds groups of fewer than :data:`THRESHOLD` initiatives.
+whose rows each describe at least :data:`THRESHOLD` initiatives of as many organisations.
 
 The ecosystem instance takes about a second to build on the Montréal demo, so each computed picture is
 cached under a fingerprint of the data it reads (counts and latest changes of the tables involved, and
