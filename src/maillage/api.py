@@ -22,6 +22,7 @@ from maillage.accounts.api import router as accounts_router
 from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics.api import router as diagnostics_router
 from maillage.directory.api import router as directory_router
+from maillage.feedback.api import router as feedback_router
 from maillage.matching.api import router as matching_router
 
 
@@ -63,6 +64,7 @@ api.add_router("/", directory_router)
 api.add_router("/", accounts_router)
 api.add_router("/", diagnostics_router)
 api.add_router("/", matching_router)
+api.add_router("/", feedback_router)
 
 STATUS_BY_CODE = {
     "not_found": 404,
@@ -72,6 +74,7 @@ STATUS_BY_CODE = {
     "request_exists": 409,
     "request_answered": 409,
     "invalid_request": 422,
+    "slice_refused": 422,
 }
 
 

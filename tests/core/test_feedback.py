@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maillage.core import feedback as fb
 from maillage.core.feedback import (
     QUESTIONS,
     Comparison,
@@ -142,3 +143,74 @@ def test_a_practice_compared_not_caused():
     comparison = Comparison("flexible", with_practice=[6.0, 6.5], without=[5.0, 4.0, 6.0])
     assert comparison.difference == pytest.approx(6.25 - 5.0)
     assert Comparison("light-reporting").difference is None
+
+
+def test_slice_ratings_release_each_question_over_those_who_answered_it():
+    community = [fb.Answered({"kind": "community"}, {"fit": 5, "recommend": 6}) for _ in range(5)]
+    enterprises = [fb.Answered({"kind": "enterprise"}, {"recommend": 4}) for _ in range(4)]
+    enterprises.append(fb.Answered({"kind": "enterprise"}, {"fit": 2, "recommend": 4}))
+    result = fb.slice_ratings(community + enterprises, ["fit", "recommend"], {"kind": "community"})
+    assert result.decision.allowed
+    assert result.ratings["recommend"].mean == 6
+    # "fit" was rated by five community organisations and one enterprise: the whole minus the slice
+    # would be that one enterprise's answer.
+    assert "fit" not in result.ratings
+    assert result.refused["fit"].code == "difference"
+    whole = fb.slice_ratings(community + enterprises, ["fit"], {})
+    assert whole.ratings["fit"].mean == pytest.approx((5 * 5 + 2) / 6)
+
+
+def test_slice_ratings_refuse_the_slice_itself_when_too_small():
+    answers = [fb.Answered({"kind": "community"}, {"fit": 5}) for _ in range(4)]
+    result = fb.slice_ratings(answers, ["fit"], {})
+    assert not result.decision.allowed
+    assert result.decision.code == "too_few"
+    assert result.ratings == {}
+    assert result.refused == {}
+
+
+def test_slice_ratings_without_a_scale_summarise_any_number():
+    answers = [fb.Answered({}, {"ratio": v}) for v in (0.5, 1.5, 2.0, 3.0, 10.0)]
+    rating = fb.slice_ratings(answers, ["ratio"], {}, scales={"ratio": None}).ratings["ratio"]
+    assert (rating.median, rating.distribution) == (2.0, ())
+    assert rating.mean == pytest.approx(17 / 5)
+
+
+def _supported(org, needs, covered):
+    return fb.Supported(frozenset({org}), needs, frozenset(covered))
+
+
+def test_needs_coverage_by_hand():
+    rows = [
+        _supported("a", {"finance": 1.0, "team": 0.5}, {"finance"}),
+        _supported("b", {"finance": 1.0}, {"finance"}),
+        _supported("c", {"finance": 0.5, "team": 0.5}, set()),
+        _supported("d", {"finance": 1.0, "space": 1.0}, {"space"}),
+        _supported("e", {"finance": 1.0, "team": 1.0}, {"finance", "team"}),
+        _supported("f", {}, {"finance"}),  # no need: not counted
+    ]
+    coverage = fb.needs_coverage(rows)
+    assert coverage.shown
+    assert coverage.initiatives == 5
+    # Need 1.5 + 1 + 1 + 2 + 2 = 7.5; addressed 1 + 1 + 0 + 1 + 2 = 5.
+    assert coverage.share == pytest.approx(5 / 7.5)
+    # Only "finance" is needed by five: "team" (3) and "space" (1) stay unnamed.
+    assert coverage.elements == (fb.ElementCoverage("finance", 5, 3),)
+
+
+def test_needs_coverage_needs_five_initiatives_of_five_organisations():
+    rows = [_supported("same", {"finance": 1.0}, set()) for _ in range(6)]
+    assert not fb.needs_coverage(rows).shown
+    assert fb.needs_coverage(rows[:5], threshold=1).shown
+
+
+def test_practice_comparison_needs_three_actors_each_side():
+    has = {"a": True, "b": True, "c": True, "d": False, "e": False}
+    ratings = {"a": 6.0, "b": 5.0, "c": 4.0, "d": 3.0, "e": 2.0}
+    assert fb.compare_practice("flexible", has, ratings) is None
+    has["f"] = False
+    ratings["f"] = 4.0
+    comparison = fb.compare_practice("flexible", has, ratings)
+    assert comparison.mean_with == pytest.approx(5.0)
+    assert comparison.mean_without == pytest.approx(3.0)
+    assert comparison.difference == pytest.approx(2.0)

@@ -67,9 +67,9 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     #: Permissions over what organisations keep private from everyone else (diagnostics, needs,
-    #: requests): decided by the rules alone. Django lets an active superuser pass every check first;
+    #: requests, feedback): decided by the rules alone. Django lets an active superuser pass every check first;
     #: here a superuser is a person like any other.
-    PRIVATE_APPS = ("diagnostics", "matching")
+    PRIVATE_APPS = ("diagnostics", "matching", "feedback")
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         if perm.split(".", 1)[0] in self.PRIVATE_APPS:

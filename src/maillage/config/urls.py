@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("maillage.matching.urls")),
     path("scenarios/", include("maillage.scenarios.urls")),
     path("analytics/", include("maillage.analytics.urls")),
+    path("feedback/", include("maillage.feedback.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

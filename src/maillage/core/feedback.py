@@ -169,14 +169,16 @@ class Rating:
         return self.count >= self.threshold
 
 
-def summarise(values: Iterable[int | float], *, threshold: int = THRESHOLD, scale: range = SCALE) -> Rating:
+def summarise(values: Iterable[int | float], *, threshold: int = THRESHOLD, scale: range | None = SCALE) -> Rating:
     """Mean, median and distribution of the answers, or only their count when there are too few.
 
-    Values outside the scale are a programming error (answers are validated when given)."""
+    Values outside the scale are a programming error (answers are validated when given). Without a
+    scale (hours, ratios), there is no distribution."""
     answers = sorted(values)
-    for value in answers:
-        if value not in scale:
-            raise ValueError(f"{value} is not on the scale {scale.start} to {scale.stop - 1}.")
+    if scale is not None:
+        for value in answers:
+            if value not in scale:
+                raise ValueError(f"{value} is not on the scale {scale.start} to {scale.stop - 1}.")
     if len(answers) < threshold:
         return Rating(len(answers), threshold)
     n = len(answers)
@@ -186,7 +188,7 @@ def summarise(values: Iterable[int | float], *, threshold: int = THRESHOLD, scal
         count=n,
         threshold=threshold,
         mean=sum(answers) / n,
-        distribution=tuple(sum(1 for a in answers if a == point) for point in scale),
+        distribution=tuple(sum(1 for a in answers if a == point) for point in scale) if scale is not None else (),
         median=median,
     )
 
@@ -253,6 +255,50 @@ def release(
     return Decision(True, n)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """One response as the results read it: the respondent's coarse profile and its answers."""
+
+    profile: Mapping[str, str]
+    answers: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    decision: Decision  # whether the slice itself may be shown (counting every respondent)
+    ratings: dict[str, Rating]  # by question; a question whose slice is refused is absent
+    refused: dict[str, Decision]  # questions refused in this slice (too few answered, or by difference)
+
+
+def slice_ratings(
+    responses: Sequence[Answered],
+    questions: Iterable[str],
+    query: Mapping[str, str],
+    *,
+    threshold: int = THRESHOLD,
+    scales: Mapping[str, range | None] | None = None,
+) -> SliceResult:
+    """The ratings of each question in the slice ``query`` of the responses.
+
+    The slice is released over every respondent, then again over the respondents of each question:
+    someone who skipped a question would otherwise be the difference between two of its figures."""
+    decision = release([r.profile for r in responses], query, threshold=threshold)
+    ratings: dict[str, Rating] = {}
+    refused: dict[str, Decision] = {}
+    if not decision.allowed:
+        return SliceResult(decision, ratings, refused)
+    for question in questions:
+        answering = [r for r in responses if r.answers.get(question) is not None]
+        allowed = release([r.profile for r in answering], query, threshold=threshold)
+        if not allowed.allowed:
+            refused[question] = allowed
+            continue
+        values = [r.answers[question] for r in answering if _matches(r.profile, query)]
+        scale = (scales or {}).get(question, SCALE)
+        ratings[question] = summarise(values, threshold=threshold, scale=scale)
+    return SliceResult(decision, ratings, refused)
+
+
 # --- benchmarks ---------------------------------------------------------------------------------
 
 
@@ -284,7 +330,98 @@ class Comparison:
     without: list[float] = field(default_factory=list)
 
     @property
+    def mean_with(self) -> float | None:
+        return sum(self.with_practice) / len(self.with_practice) if self.with_practice else None
+
+    @property
+    def mean_without(self) -> float | None:
+        return sum(self.without) / len(self.without) if self.without else None
+
+    @property
     def difference(self) -> float | None:
-        if not self.with_practice or not self.without:
+        if self.mean_with is None or self.mean_without is None:
             return None
-        return sum(self.with_practice) / len(self.with_practice) - sum(self.without) / len(self.without)
+        return self.mean_with - self.mean_without
+
+
+# --- needs covered --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Supported:
+    """An initiative a support actor supported: who carries it, what its latest diagnostic says it
+    needs (element → weight) and which elements the support addresses."""
+
+    organisations: frozenset[str]
+    needs: Mapping[str, float]
+    covered: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ElementCoverage:
+    element: str
+    in_need: int  # supported initiatives with a need on the element
+    covered: int  # of which the support addresses the element
+
+
+@dataclass(frozen=True)
+class Coverage:
+    initiatives: int  # supported initiatives with a diagnostic
+    shown: bool  # at least ``threshold`` initiatives of as many organisations
+    share: float | None = None  # share of their weighted need that the support addresses
+    elements: tuple[ElementCoverage, ...] = ()  # elements needed by at least ``threshold`` of them
+
+
+def needs_coverage(supported: Iterable[Supported], *, threshold: int = THRESHOLD) -> Coverage:
+    """How much of the needs of the initiatives a support actor supported its support addresses.
+
+    Diagnostics are private: nothing is shown unless ``threshold`` initiatives of ``threshold``
+    organisations are counted, and an element appears only when ``threshold`` of them need it.
+
+    >>> a = Supported(frozenset({"a"}), {"finance": 1.0, "team": 1.0}, frozenset({"finance"}))
+    >>> needs_coverage([a], threshold=1).share
+    0.5
+    """
+    rows = [s for s in supported if any(w > 0 for w in s.needs.values())]
+    organisations = set().union(*(s.organisations for s in rows)) if rows else set()
+    if len(rows) < threshold or len(organisations) < threshold:
+        return Coverage(len(rows), False)
+    total = sum(w for s in rows for w in s.needs.values() if w > 0)
+    covered = sum(w for s in rows for e, w in s.needs.items() if w > 0 and e in s.covered)
+    counts: dict[str, list[int]] = {}
+    for s in rows:
+        for element, weight in s.needs.items():
+            if weight > 0:
+                pair = counts.setdefault(element, [0, 0])
+                pair[0] += 1
+                pair[1] += element in s.covered
+    elements = tuple(
+        ElementCoverage(e, n, c)
+        for e, (n, c) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
+        if n >= threshold
+    )
+    return Coverage(len(rows), True, covered / total if total else None, elements)
+
+
+# --- practices -----------------------------------------------------------------------------------
+
+
+def compare_practice(
+    practice: str, has: Mapping[str, bool], ratings: Mapping[str, float], *, minimum: int = 3
+) -> Comparison | None:
+    """Support actors' ratings split by whether they have a practice; None when either side counts
+    fewer than ``minimum`` support actors (a comparison of two is an anecdote).
+
+    >>> c = compare_practice("flexible", {"a": True, "b": True, "c": False, "d": False}, {"a": 6, "b": 5, "c": 4,
+    ...     "d": 3}, minimum=2)
+    >>> c.difference
+    2.0
+    """
+    comparison = Comparison(practice)
+    for actor, value in sorted(ratings.items()):
+        if actor not in has:
+            continue
+        (comparison.with_practice if has[actor] else comparison.without).append(value)
+    if len(comparison.with_practice) < minimum or len(comparison.without) < minimum:
+        return None
+    return comparison

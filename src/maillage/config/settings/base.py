@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "maillage.matching",
     "maillage.scenarios",
     "maillage.analytics",
+    "maillage.feedback",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -11,6 +11,8 @@ from maillage.core.errors import MaillageError
 from maillage.diagnostics.loaders import demo_diagnostics_load
 from maillage.directory import loaders
 from maillage.directory.models import Organisation
+from maillage.feedback.loaders import demo_feedback_load
+from maillage.feedback.models import Cycle
 from maillage.matching.loaders import demo_conditions_load
 from maillage.scenarios.loaders import demo_scenarios_load
 from maillage.scenarios.models import Scenario
@@ -53,6 +55,7 @@ class Command(BaseCommand):
             return
         if options["clear"]:
             Scenario.objects.filter(is_demo=True).delete()
+            Cycle.objects.filter(is_demo=True).delete()
             loaders.demo_clear()
             self.stdout.write(self.style.SUCCESS("Fictional records removed."))
             return
@@ -70,13 +73,14 @@ class Command(BaseCommand):
             scenarios = 0
             if not options["no_scenarios"]:
                 scenarios = demo_scenarios_load(progress=lambda m: self.stdout.write(f"  {m}"))
+            answers = demo_feedback_load(seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}"))
         except MaillageError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.organisations} organisations, "
                 f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations, "
-                f"{diagnostics} self-diagnostics, {scenarios} allocation scenarios run "
+                f"{diagnostics} self-diagnostics, {scenarios} allocation scenarios run, {answers} survey answers "
                 "(all fictional, labelled “demo”)."
             )
         )

@@ -1,0 +1,99 @@
+"""Forms of the feedback app. The survey form is built from the cycle's questions; the services
+check the answers again (the API and the command line go through them too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from maillage.core import feedback as core
+
+from .models import Cycle, PublicSummary, Question
+from .services import MAX_HOURS, MAX_TEXT
+
+SKIP = "na"  # "I don't know / not applicable": the question is left out of the answer
+
+
+class SurveyForm(forms.Form):
+    def __init__(self, *args: Any, questions: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            if question.kind == "scale":
+                choices = [(str(point), str(point)) for point in core.SCALE]
+                choices.append((SKIP, pgettext_lazy("survey", "Don't know or not applicable")))
+                self.fields[question.code] = forms.ChoiceField(
+                    label=question.text, choices=choices, widget=forms.RadioSelect, required=False
+                )
+            elif question.kind == "hours":
+                self.fields[question.code] = forms.DecimalField(
+                    label=question.text,
+                    min_value=0,
+                    max_value=MAX_HOURS,
+                    decimal_places=1,
+                    required=False,
+                    help_text=_("An estimate is enough. Leave empty if you do not know."),
+                    localize=True,  # « 2,5 » in French
+                    widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                )
+            else:
+                self.fields[question.code] = forms.CharField(
+                    label=question.text,
+                    required=False,
+                    max_length=MAX_TEXT,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                    help_text=_("A steward removes names and details that could identify you before anyone reads it."),
+                )
+
+    def answers(self) -> dict[str, Any]:
+        return {code: value for code, value in self.cleaned_data.items() if value not in (None, SKIP)}
+
+    def scale_fields(self) -> list[tuple[Any, Any]]:
+        return [(q, self[q.code]) for q in self.questions if q.kind == "scale"]
+
+    def other_fields(self) -> list[tuple[Any, Any]]:
+        return [(q, self[q.code]) for q in self.questions if q.kind != "scale"]
+
+
+class CycleForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Cycle
+        fields = ["name_fr", "name_en", "slug", "year", "closes_on"]
+        widgets = {"closes_on": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"slug": _("Lowercase letters, digits and hyphens, for example 2026.")}
+
+
+class QuestionForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Question
+        fields = ["kind", "text_fr", "text_en", "low_fr", "low_en", "high_fr", "high_en"]
+        widgets = {"kind": forms.RadioSelect}
+
+
+class CommentReviewForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment to publish"),
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Remove names, places, dates and details that could identify who wrote it."),
+    )
+    decision = forms.ChoiceField(
+        choices=[("publish", _("Publish")), ("reject", _("Set aside"))], widget=forms.HiddenInput, required=False
+    )
+
+
+class SummaryForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = PublicSummary
+        fields = ["is_published", "response_fr", "response_en"]
+        widgets = {
+            "response_fr": forms.Textarea(attrs={"rows": 4}),
+            "response_en": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "response_fr": _("What you take from the feedback and what you will change, shown with the summary."),
+        }

@@ -1,0 +1,568 @@
+"""Reads of the feedback app: the survey of a cycle, a person's invitations, scorecards, practices.
+
+Results come from closed cycles only, and through :mod:`maillage.core.feedback`: a rating with fewer
+than five answers, or a slice that would isolate respondents by difference, is never computed into
+a page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from maillage.accounts.selectors import memberships_by_organisation
+from maillage.common.i18n import current_language
+from maillage.core import feedback as core
+from maillage.core.errors import MaillageError
+from maillage.diagnostics import selectors as diagnostic_selectors
+from maillage.directory.models import InitiativeCarrier, Organisation, Relation, SupportOffer, Territory
+from maillage.matching.models import OfferCover, SupportRequest
+
+from .models import Comment, Cycle, Invitation, PublicSummary, Question, Response
+
+THRESHOLD = core.THRESHOLD
+MIN_PEERS = 3  # a percentile among fewer peers would be a comparison with named competitors
+DIMENSIONS = ("kind", "borough")  # how results may be sliced: the respondent's kind and borough
+HOURS = ("hours-applying", "hours-reporting")
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    """One question of a cycle's survey: a common one or one a steward added."""
+
+    code: str
+    kind: str  # "scale", "hours", "text"
+    text: str
+    low: str = ""
+    high: str = ""
+    added: bool = False
+
+
+def survey_questions(cycle: Cycle | None, language: str | None = None) -> list[SurveyQuestion]:
+    language = language or current_language()
+    common = [
+        SurveyQuestion(
+            q.id,
+            q.kind,
+            q.text(language),
+            q.low_en if language == "en" else q.low_fr,
+            q.high_en if language == "en" else q.high_fr,
+        )
+        for q in core.QUESTIONS
+    ]
+    if cycle is None:
+        return common
+    added = [
+        SurveyQuestion(
+            q.code,
+            q.kind,
+            q.text_en if language == "en" and q.text_en else q.text_fr,
+            (q.low_en if language == "en" else q.low_fr) or q.low_fr,
+            (q.high_en if language == "en" else q.high_fr) or q.high_fr,
+            added=True,
+        )
+        for q in cycle.questions.all()
+    ]
+    # Comments last: the added ratings go with the common ones.
+    return (
+        [q for q in common if q.kind != "text"]
+        + [q for q in added if q.kind != "text"]
+        + [q for q in common if q.kind == "text"]
+        + [q for q in added if q.kind == "text"]
+    )
+
+
+# --- cycles and invitations ------------------------------------------------------------------------
+
+
+def cycle_get(slug: str) -> Cycle:
+    cycle = Cycle.objects.filter(slug=slug).prefetch_related("questions").first() if slug else None
+    if cycle is None:
+        raise MaillageError("not_found", _("There is no such survey cycle."))
+    return cycle
+
+
+def cycles() -> QuerySet[Cycle]:
+    return Cycle.objects.annotate(
+        invited=Count("invitations"), answered=Count("invitations", filter=Q(invitations__answered=True))
+    ).order_by("-year", "-created_at", "-id")
+
+
+def closed_cycles() -> list[Cycle]:
+    return list(Cycle.objects.filter(status=Cycle.Status.CLOSED).order_by("-year", "-closed_at", "-id"))
+
+
+def latest_closed() -> Cycle | None:
+    return Cycle.objects.filter(status=Cycle.Status.CLOSED).order_by("-year", "-closed_at", "-id").first()
+
+
+def invitation_get(pk: int | str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("cycle", "organisation", "subject").filter(pk=pk).first()
+        if str(pk).isdigit()
+        else None
+    )
+    if invitation is None:
+        raise MaillageError("not_found", _("There is no such invitation."))
+    return invitation
+
+
+def my_invitations(user: Any) -> list[Invitation]:
+    """The invitations of the person's organisations in open cycles, those to answer first."""
+    organisations = list(memberships_by_organisation(user))
+    if not organisations:
+        return []
+    return list(
+        Invitation.objects.filter(organisation_id__in=organisations, cycle__status=Cycle.Status.OPEN)
+        .select_related("cycle", "organisation", "subject")
+        .order_by("answered", "cycle__closes_on", "organisation__sort_key", "subject__sort_key", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Participation:
+    subject: Organisation
+    invited: int
+    answered: int
+
+
+def participation(cycle: Cycle) -> list[Participation]:
+    """Per support actor: how many organisations were invited and how many answered (never which)."""
+    rows = (
+        Invitation.objects.filter(cycle=cycle)
+        .values("subject")
+        .annotate(invited=Count("id"), answered=Count("id", filter=Q(answered=True)))
+    )
+    subjects = Organisation.objects.in_bulk([r["subject"] for r in rows])
+    return sorted(
+        (Participation(subjects[r["subject"]], r["invited"], r["answered"]) for r in rows),
+        key=lambda p: (-p.answered, p.subject.sort_key),
+    )
+
+
+def subjects_of(organisations: Iterable[int]) -> list[Organisation]:
+    """The support actors among these organisations (whose scorecards the person reads)."""
+    return list(Organisation.objects.filter(pk__in=list(organisations), is_support_actor=True).order_by("sort_key"))
+
+
+# --- scorecards ----------------------------------------------------------------------------------------
+
+
+def _answered(cycle: Cycle, subject_ids: Iterable[int] | None = None) -> dict[int, list[core.Answered]]:
+    responses = Response.objects.filter(cycle=cycle)
+    if subject_ids is not None:
+        responses = responses.filter(subject_id__in=list(subject_ids))
+    found: dict[int, list[core.Answered]] = defaultdict(list)
+    for subject_id, kind, borough, answers, ratio in responses.values_list(
+        "subject_id", "respondent_kind", "respondent_borough", "answers", "hours_per_thousand"
+    ):
+        values = {k: v for k, v in answers.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+        if ratio is not None:
+            values["hours-per-thousand"] = ratio
+        found[subject_id].append(core.Answered({"kind": kind, "borough": borough}, values))
+    return found
+
+
+def _scales(questions: Iterable[SurveyQuestion]) -> dict[str, range | None]:
+    scales: dict[str, range | None] = {q.code: (core.SCALE if q.kind == "scale" else None) for q in questions}
+    scales["hours-per-thousand"] = None
+    return scales
+
+
+@dataclass
+class QuestionRow:
+    question: SurveyQuestion
+    rating: core.Rating | None
+    refused: core.Decision | None = None
+    percentile: float | None = None
+    peers: int = 0
+
+    @property
+    def bars(self) -> list[dict[str, Any]]:
+        """The distribution as bars: the share of answers at each point of the scale."""
+        if self.rating is None or not self.rating.distribution:
+            return []
+        total = sum(self.rating.distribution) or 1
+        tallest = max(self.rating.distribution) or 1
+        bars = []
+        for point, count in zip(core.SCALE, self.rating.distribution, strict=True):
+            height = round(22 * count / tallest, 2)  # drawn in a 70 × 24 box, the tallest bar full height
+            bars.append(
+                {
+                    "point": point,
+                    "count": count,
+                    "share": 100 * count / total,
+                    "x": 10 * (point - 1) + 1,
+                    "y": round(24 - height, 2),
+                    "height": height,
+                }
+            )
+        return bars
+
+
+@dataclass
+class Scorecard:
+    cycle: Cycle
+    subject: Organisation
+    query: dict[str, str]
+    invited: int
+    answered: int
+    decision: core.Decision
+    rows: list[QuestionRow]
+    hours: QuestionRow | None
+    money: dict[str, Any]
+    coverage: core.Coverage
+    comments: list[Comment] = field(default_factory=list)
+    comments_withheld: bool = False
+
+    @property
+    def scale_rows(self) -> list[QuestionRow]:
+        return [r for r in self.rows if r.question.kind == "scale"]
+
+    @property
+    def hours_rows(self) -> list[QuestionRow]:
+        return [r for r in self.rows if r.question.kind == "hours"]
+
+
+def overall_means(cycle: Cycle, codes: Iterable[str], kind: str | None = None) -> dict[int, dict[str, float]]:
+    """Every support actor's shown mean per question in a cycle (all respondents), for peer ranks.
+    ``kind`` keeps the support actors of one kind of organisation."""
+    subjects = Organisation.objects.filter(is_support_actor=True)
+    if kind is not None:
+        subjects = subjects.filter(kind=kind)
+    answered = _answered(cycle, subjects.values_list("pk", flat=True))
+    codes = list(codes)
+    means: dict[int, dict[str, float]] = {}
+    for subject_id, responses in answered.items():
+        result = core.slice_ratings(responses, codes, {}, scales=dict.fromkeys(codes))
+        means[subject_id] = {
+            code: rating.mean for code, rating in result.ratings.items() if rating.shown and rating.mean is not None
+        }
+    return means
+
+
+def parse_query(params: Any) -> dict[str, str]:
+    """The slice asked for, from a query string: only the known dimensions, with a slug-like value."""
+    query = {}
+    for dimension in DIMENSIONS:
+        value = (params.get(dimension) or "").strip()
+        if value and len(value) <= 100 and value.replace("-", "").replace("_", "").isalnum():
+            query[dimension] = value
+    return query
+
+
+def scorecard(subject: Organisation, cycle: Cycle, query: dict[str, str] | None = None) -> Scorecard:
+    query = dict(query or {})
+    questions = [q for q in survey_questions(cycle) if q.kind != "text"]
+    responses = _answered(cycle, [subject.pk]).get(subject.pk, [])
+    codes = [q.code for q in questions] + ["hours-per-thousand"]
+    result = core.slice_ratings(responses, codes, query, scales=_scales(questions))
+    peers = {pk: means for pk, means in overall_means(cycle, codes, kind=subject.kind).items() if pk != subject.pk}
+    own = core.slice_ratings(responses, codes, {}, scales=_scales(questions)).ratings
+
+    def row(question: SurveyQuestion, *, lower_is_better: bool = False) -> QuestionRow:
+        rating = result.ratings.get(question.code)
+        line = QuestionRow(question, rating, result.refused.get(question.code))
+        mine = own.get(question.code)
+        others = [m[question.code] for m in peers.values() if question.code in m]
+        if mine is not None and mine.shown and mine.mean is not None and len(others) >= MIN_PEERS:
+            if lower_is_better:  # "lighter than X % of peers"
+                line.percentile = core.percentile_rank(-mine.mean, [-o for o in others])
+            else:
+                line.percentile = core.percentile_rank(mine.mean, others)
+            line.peers = len(others)
+        return line
+
+    invitations = Invitation.objects.filter(cycle=cycle, subject=subject)
+    rows = [row(q) for q in questions]
+    hours_question = SurveyQuestion(
+        "hours-per-thousand", "ratio", _("Hours applying and reporting per $1,000 received")
+    )
+    shown_responses = len(responses) >= THRESHOLD
+    return Scorecard(
+        cycle=cycle,
+        subject=subject,
+        query=query,
+        invited=invitations.count(),
+        answered=invitations.filter(answered=True).count(),
+        decision=result.decision,
+        rows=rows,
+        hours=row(hours_question, lower_is_better=True),
+        money=money_shares(subject, cycle.year),
+        coverage=needs_coverage(subject, cycle.year),
+        comments=(
+            list(Comment.objects.filter(cycle=cycle, subject=subject, status=Comment.Status.PUBLISHED).order_by("id"))
+            if shown_responses and not query
+            else []
+        ),
+        comments_withheld=not shown_responses,
+    )
+
+
+AGGREGATE_HEADER = (
+    "cycle",
+    "support_actor",
+    "slice",
+    "question",
+    "answers",
+    "mean",
+    "median",
+    *[f"answered_{p}" for p in core.SCALE],
+    "percentile_among_peers",
+    "peers",
+)
+
+
+def aggregate_rows(card: Scorecard) -> list[list[Any]]:
+    """The scorecard's figures for a CSV file, one row per question shown: aggregates only, never an
+    answer, nothing from fewer than five."""
+    label = ";".join(f"{k}={v}" for k, v in sorted(card.query.items()))
+    rows = []
+    for row in [*card.rows, *([card.hours] if card.hours else [])]:
+        rating = row.rating
+        if rating is None or not rating.shown:
+            continue
+        rows.append(
+            [
+                card.cycle.slug,
+                card.subject.slug,
+                label,
+                row.question.code,
+                rating.count,
+                rating.mean,
+                rating.median,
+                *(list(rating.distribution) or [None] * len(core.SCALE)),
+                row.percentile,
+                row.peers or None,
+            ]
+        )
+    return rows
+
+
+def money_shares(subject: Organisation, year: int) -> dict[str, Any]:
+    """The support actor's funding that year (public relations): total, unrestricted and multi-year shares."""
+    grants = Relation.objects.filter(source=subject, kind=Relation.Kind.FUNDS, year=year, amount__isnull=False)
+    totals = grants.aggregate(
+        total=Sum("amount"),
+        flexible=Sum("amount", filter=Q(is_flexible=True)),
+        multi_year=Sum("amount", filter=Q(is_multi_year=True)),
+    )
+    total = totals["total"] or Decimal(0)
+    return {
+        "total": total,
+        "grants": grants.count(),
+        "flexible_share": float(100 * (totals["flexible"] or 0) / total) if total else None,
+        "multi_year_share": float(100 * (totals["multi_year"] or 0) / total) if total else None,
+    }
+
+
+def supported_initiatives(subject: Organisation, year: int) -> list[core.Supported]:
+    """The initiatives the support actor supported that year, what their latest diagnostics say they
+    need, and the elements its support addresses: the offer granted (an accepted request), or its
+    offers in general for a grant made outside Maillage."""
+    offer_elements: dict[int, set[str]] = defaultdict(set)
+    for offer_id, element in OfferCover.objects.filter(offer__providers=subject).values_list("offer_id", "element"):
+        offer_elements[offer_id].add(element)
+    any_offer = set().union(*offer_elements.values()) if offer_elements else set()
+    covered: dict[int, set[str]] = defaultdict(set)
+    for initiative_id, offer_id in SupportRequest.objects.filter(
+        status=SupportRequest.Status.ACCEPTED, offer__providers=subject, answered_at__year=year
+    ).values_list("initiative_id", "offer_id"):
+        covered[initiative_id] |= offer_elements.get(offer_id, set())
+    funded = Relation.objects.filter(source=subject, kind=Relation.Kind.FUNDS, year=year).values_list(
+        "target_id", flat=True
+    )
+    for initiative_id in InitiativeCarrier.objects.filter(organisation_id__in=list(funded)).values_list(
+        "initiative_id", flat=True
+    ):
+        if initiative_id not in covered:
+            covered[initiative_id] = set(any_offer)
+    carriers: dict[int, set[str]] = defaultdict(set)
+    for initiative_id, organisation in InitiativeCarrier.objects.filter(initiative_id__in=list(covered)).values_list(
+        "initiative_id", "organisation__slug"
+    ):
+        carriers[initiative_id].add(organisation)
+    supported = []
+    for initiative_id, diagnostic in diagnostic_selectors.latest_submitted(list(covered)).items():
+        result = diagnostic_selectors.result_of(diagnostic)
+        if result is None:
+            continue
+        supported.append(
+            core.Supported(frozenset(carriers[initiative_id]), result.needs_map(), frozenset(covered[initiative_id]))
+        )
+    return supported
+
+
+def needs_coverage(subject: Organisation, year: int) -> core.Coverage:
+    return core.needs_coverage(supported_initiatives(subject, year))
+
+
+@dataclass(frozen=True)
+class Trend:
+    cycle: Cycle
+    answered: int
+    means: dict[str, float]  # question → mean, when shown
+
+
+def trends(subject: Organisation) -> list[Trend]:
+    """The support actor's overall means across closed cycles, oldest first."""
+    found = []
+    for cycle in reversed(closed_cycles()):
+        responses = _answered(cycle, [subject.pk]).get(subject.pk, [])
+        if not responses:
+            continue
+        codes = [q.code for q in survey_questions(cycle) if q.kind == "scale" and not q.added]
+        ratings = core.slice_ratings(responses, codes, {}).ratings
+        found.append(
+            Trend(
+                cycle,
+                len(responses),
+                {c: r.mean for c, r in ratings.items() if r.shown and r.mean is not None},
+            )
+        )
+    return found
+
+
+# --- what stewards see across the ecosystem ------------------------------------------------------------
+
+
+def pending_comments(cycle: Cycle | None = None) -> QuerySet[Comment]:
+    """Comments of closed cycles to review (during a cycle, the order they arrive in would tell)."""
+    comments = Comment.objects.filter(status=Comment.Status.PENDING, cycle__status=Cycle.Status.CLOSED)
+    if cycle is not None:
+        comments = comments.filter(cycle=cycle)
+    return comments.select_related("cycle", "subject").order_by("cycle__year", "subject__sort_key", "id")
+
+
+def comment_get(pk: str) -> Comment:
+    import uuid
+
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        key = None
+    comment = Comment.objects.select_related("cycle", "subject").filter(pk=key).first() if key else None
+    if comment is None:
+        raise MaillageError("not_found", _("There is no such comment."))
+    return comment
+
+
+PRACTICES = ("flexible", "multi_year", "light_reporting")
+COMPARED = ("relationship", "fit", "flexibility", "impact-organisation", "recommend")
+
+
+@dataclass(frozen=True)
+class PracticeRow:
+    practice: str
+    question: str
+    comparison: core.Comparison | None
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def practices(cycle: Cycle) -> tuple[list[PracticeRow], int]:
+    """Ratings of support actors with and without a practice, in a closed cycle: comparisons, not causes.
+
+    Each practice splits the support actors rated at the median among them:
+
+    - flexible: its share of unrestricted funding that year is above the median;
+    - multi-year: its share of multi-year funding is above the median;
+    - light reporting: its respondents' median hours per $1,000 is below the median."""
+    means = overall_means(cycle, [*COMPARED, "hours-per-thousand"])
+    rated = {pk: m for pk, m in means.items() if m}
+    has: dict[str, dict[str, bool]] = {p: {} for p in PRACTICES}
+    figures: dict[str, dict[str, float]] = {p: {} for p in PRACTICES}
+    for pk, m in rated.items():
+        money = money_shares(Organisation(pk=pk), cycle.year)
+        if money["flexible_share"] is not None:
+            figures["flexible"][str(pk)] = money["flexible_share"]
+            figures["multi_year"][str(pk)] = money["multi_year_share"]
+        if "hours-per-thousand" in m:
+            figures["light_reporting"][str(pk)] = -m["hours-per-thousand"]  # lighter is more
+    for practice, values in figures.items():
+        if values:
+            middle = _median(list(values.values()))
+            has[practice] = {pk: value > middle for pk, value in values.items()}
+    rows = []
+    for practice in PRACTICES:
+        for question in COMPARED:
+            values = {str(pk): m[question] for pk, m in rated.items() if question in m}
+            rows.append(PracticeRow(practice, question, core.compare_practice(practice, has[practice], values)))
+    return rows, len(rated)
+
+
+# --- public summaries ----------------------------------------------------------------------------------
+
+HEADLINE = ("impact-organisation", "relationship", "fit", "flexibility", "recommend")
+
+
+@dataclass(frozen=True)
+class PublicView:
+    subject: Organisation
+    cycle: Cycle | None
+    answered: int
+    ratings: list[tuple[SurveyQuestion, core.Rating]]
+    response: str
+
+
+def public_summaries(offer: SupportOffer) -> list[PublicView]:
+    """The published summaries of the offer's providers: their latest closed cycle's headline ratings
+    (those with five answers or more) and their response."""
+    summaries = PublicSummary.objects.filter(organisation__in=offer.providers.all(), is_published=True).select_related(
+        "organisation"
+    )
+    return [summary for s in summaries if (summary := public_summary(s.organisation, s)) is not None]
+
+
+def public_summary(subject: Organisation, summary: PublicSummary | None = None) -> PublicView | None:
+    summary = summary or PublicSummary.objects.filter(organisation=subject, is_published=True).first()
+    if summary is None or not summary.is_published:
+        return None
+    cycle = (
+        Cycle.objects.filter(status=Cycle.Status.CLOSED, responses__subject=subject)
+        .order_by("-year", "-closed_at", "-id")
+        .first()
+    )
+    ratings: list[tuple[SurveyQuestion, core.Rating]] = []
+    answered = 0
+    if cycle is not None:
+        responses = _answered(cycle, [subject.pk]).get(subject.pk, [])
+        answered = len(responses)
+        result = core.slice_ratings(responses, HEADLINE, {})
+        questions = {q.code: q for q in survey_questions(cycle)}
+        ratings = [(questions[c], r) for c, r in result.ratings.items() if r.shown]
+    return PublicView(subject, cycle, answered, ratings, summary.response)
+
+
+def summary_of(organisation: Organisation) -> PublicSummary | None:
+    return PublicSummary.objects.filter(organisation=organisation).first()
+
+
+def borough_of(organisation: Organisation) -> str:
+    """The organisation's one borough (or linked city), or "" when it has none or several."""
+    boroughs: set[str] = set()
+    for territory in organisation.territories.all().prefetch_related("within"):
+        if territory.kind in (Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY):
+            boroughs.add(territory.slug)
+        elif territory.kind == Territory.Kind.QUARTIER:
+            within = [
+                t.slug for t in territory.within.all() if t.kind in (Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY)
+            ]
+            if len(within) == 1:
+                boroughs.add(within[0])
+            else:
+                return ""  # a quartier over several boroughs
+    return boroughs.pop() if len(boroughs) == 1 else ""
+
+
+def added_questions(cycle: Cycle) -> QuerySet[Question]:
+    return cycle.questions.all()

@@ -1,0 +1,334 @@
+"""Feedback pages: a field actor's surveys, a support actor's scorecard, and the stewards' cycles,
+comment review and practice comparisons. Thin: check, call one service or selector, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from maillage.accounts.selectors import memberships_by_organisation
+from maillage.common.errors import add_to_form
+from maillage.common.i18n import current_language
+from maillage.common.views import NotFound, get_allowed, get_or_404
+from maillage.core.errors import MaillageError
+from maillage.diagnostics import selectors as diagnostic_selectors
+from maillage.directory import selectors as directory_selectors
+from maillage.directory.models import Organisation, Territory
+
+from . import selectors, services
+from .forms import CommentReviewForm, CycleForm, QuestionForm, SummaryForm, SurveyForm
+from .models import Cycle
+
+
+def _steward_only(request: HttpRequest, perm: str = "feedback.manage_cycles") -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+# --- field actors ---------------------------------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The person's surveys to answer, and the scorecards and tools their roles open."""
+    invitations = selectors.my_invitations(request.user)
+    subjects = selectors.subjects_of(memberships_by_organisation(request.user))
+    return render(
+        request,
+        "feedback/index.html",
+        {
+            "waiting": [i for i in invitations if not i.answered],
+            "answered": [i for i in invitations if i.answered],
+            "subjects": subjects,
+            "is_steward": request.user.has_perm("feedback.manage_cycles"),
+            "threshold": selectors.THRESHOLD,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_or_404(selectors.invitation_get, str(pk))
+    if not request.user.has_perm("feedback.answer_invitation", invitation):
+        raise PermissionDenied
+    if invitation.answered or invitation.cycle.status != Cycle.Status.OPEN:
+        return render(request, "feedback/survey_done.html", {"invitation": invitation}, status=200)
+    questions = selectors.survey_questions(invitation.cycle)
+    form = SurveyForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_submit(user=request.user, invitation=invitation, answers=form.answers())
+        except MaillageError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                _("Thank you. Your answers are recorded without anything that leads back to your organisation."),
+            )
+            return redirect("feedback:index")
+    return render(
+        request, "feedback/survey.html", {"invitation": invitation, "form": form, "threshold": selectors.THRESHOLD}
+    )
+
+
+# --- scorecards -------------------------------------------------------------------------------------
+
+
+@login_required
+def scorecards(request: HttpRequest) -> HttpResponse:
+    """The scorecards the person may read: their support actors', or every one for a steward."""
+    is_steward = request.user.has_perm("feedback.compare_practices")
+    if is_steward:
+        cycle = selectors.latest_closed()
+        rows = selectors.participation(cycle) if cycle else []
+        subjects = [r.subject for r in rows]
+    else:
+        cycle, rows = None, []
+        subjects = selectors.subjects_of(memberships_by_organisation(request.user))
+    return render(
+        request,
+        "feedback/scorecards.html",
+        {"subjects": subjects, "rows": rows, "cycle": cycle, "is_steward": is_steward},
+    )
+
+
+def _filter_choices(language: str) -> dict[str, list[tuple[str, str]]]:
+    boroughs = Territory.objects.filter(kind__in=(Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY))
+    return {
+        "kind": [(k, str(label)) for k, label in Organisation.Kind.choices],
+        "borough": sorted(
+            ((t.slug, t.name_en if language == "en" and t.name_en else t.name_fr) for t in boroughs),
+            key=lambda item: item[1],
+        ),
+    }
+
+
+@login_required
+def scorecard(request: HttpRequest, slug: str) -> HttpResponse:
+    subject = get_allowed(request, directory_selectors.organisation_detail, slug, "feedback.view_scorecard")
+    closed = selectors.closed_cycles()
+    cycle = next((c for c in closed if c.slug == request.GET.get("cycle")), closed[0] if closed else None)
+    if request.GET.get("cycle") and (cycle is None or cycle.slug != request.GET.get("cycle")):
+        raise NotFound(_("There is no closed survey cycle with this identifier."))
+    language = current_language()
+    query = selectors.parse_query(request.GET)
+    card = selectors.scorecard(subject, cycle, query) if cycle else None
+    if card is not None and request.GET.get("format") == "csv":
+        return _scorecard_csv(card)
+    summary = selectors.summary_of(subject)
+    can_publish = request.user.has_perm("feedback.publish_summary", subject)
+    return render(
+        request,
+        "feedback/scorecard.html",
+        {
+            "subject": subject,
+            "cycle": cycle,
+            "cycles": closed,
+            "card": card,
+            "trends": selectors.trends(subject) if cycle else [],
+            "trend_questions": [q for q in selectors.survey_questions(None) if q.kind == "scale"],
+            "choices": _filter_choices(language),
+            "elements": diagnostic_selectors.element_names(language),
+            "summary": summary,
+            "summary_form": SummaryForm(instance=summary) if can_publish else None,
+            "can_publish": can_publish,
+            "public": selectors.public_summary(subject),
+            "threshold": selectors.THRESHOLD,
+            "min_peers": selectors.MIN_PEERS,
+        },
+    )
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return round(value, 3)
+    return value
+
+
+def _scorecard_csv(card: selectors.Scorecard) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(selectors.AGGREGATE_HEADER)
+    writer.writerows([_cell(v) for v in row] for row in selectors.aggregate_rows(card))
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="scorecard-{card.subject.slug}-{card.cycle.slug}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def summary(request: HttpRequest, slug: str) -> HttpResponse:
+    subject = get_allowed(request, directory_selectors.organisation_detail, slug, "feedback.publish_summary")
+    form = SummaryForm(request.POST, instance=selectors.summary_of(subject))
+    if form.is_valid():
+        try:
+            services.summary_update(
+                user=request.user,
+                organisation=subject,
+                is_published=form.cleaned_data["is_published"],
+                response_fr=form.cleaned_data["response_fr"],
+                response_en=form.cleaned_data["response_en"],
+            )
+        except MaillageError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("Your public summary is saved."))
+            return redirect("feedback:scorecard", slug=subject.slug)
+    return render(request, "feedback/summary_form.html", {"subject": subject, "form": form}, status=422)
+
+
+# --- stewards: cycles -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycles(request: HttpRequest) -> HttpResponse:
+    _steward_only(request)
+    form = CycleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_create(user=request.user, **form.cleaned_data)
+        except MaillageError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The cycle is created. Add your questions, then open it."))
+            return redirect("feedback:cycle", slug=cycle.slug)
+    return render(
+        request,
+        "feedback/cycles.html",
+        {"cycles": selectors.cycles(), "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle(request: HttpRequest, slug: str) -> HttpResponse:
+    _steward_only(request)
+    found: Cycle = get_or_404(selectors.cycle_get, slug)
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_add(user=request.user, cycle=found, **form.cleaned_data)
+        except MaillageError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("The question is added."))
+            return redirect("feedback:cycle", slug=found.slug)
+    return render(
+        request,
+        "feedback/cycle.html",
+        {
+            "cycle": found,
+            "form": form,
+            "questions": selectors.survey_questions(found),
+            "participation": selectors.participation(found),
+            "pending": selectors.pending_comments(found).count() if found.status == Cycle.Status.CLOSED else 0,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def cycle_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    _steward_only(request)
+    found: Cycle = get_or_404(selectors.cycle_get, slug)
+    try:
+        if action == "open":
+            added = services.cycle_open(user=request.user, cycle=found)
+            messages.success(request, _("The cycle is open: %(count)s invitations sent.") % {"count": added})
+        elif action == "remind":
+            added, reminded = services.cycle_remind(user=request.user, cycle=found)
+            messages.success(
+                request,
+                _("%(reminded)s organisations reminded; %(added)s new invitations.")
+                % {"reminded": reminded, "added": added},
+            )
+        elif action == "close":
+            count = services.cycle_close(user=request.user, cycle=found)
+            messages.success(request, _("The cycle is closed with %(count)s answers.") % {"count": count})
+        elif action.startswith("remove-"):
+            question = found.questions.filter(code=action.removeprefix("remove-")).first()
+            if question is None:
+                raise NotFound(_("There is no such question."))
+            services.question_remove(user=request.user, question=question)
+            messages.success(request, _("The question is removed."))
+        else:
+            raise NotFound(_("There is no such action."))
+    except MaillageError as error:
+        messages.error(request, error.message)
+    return redirect("feedback:cycle", slug=found.slug)
+
+
+# --- stewards: comments and practices ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comments(request: HttpRequest) -> HttpResponse:
+    """Comments to review, with no hint of who wrote them: edit out what identifies, then publish."""
+    _steward_only(request, "feedback.moderate_comments")
+    failed: dict[str, CommentReviewForm] = {}
+    if request.method == "POST":
+        comment = get_or_404(selectors.comment_get, request.POST.get("comment", ""))
+        form = CommentReviewForm(request.POST, prefix=str(comment.pk))  # one form per comment
+        if form.is_valid():
+            try:
+                services.comment_review(
+                    user=request.user,
+                    comment=comment,
+                    decision=request.POST.get("decision", ""),
+                    text=form.cleaned_data["text"],
+                )
+            except MaillageError as error:
+                add_to_form(form, error)
+            else:
+                done = (
+                    _("The comment is published.")
+                    if request.POST.get("decision") == "publish"
+                    else _("The comment is set aside and its text erased.")
+                )
+                messages.success(request, done)
+                return redirect("feedback:comments")
+        failed[str(comment.pk)] = form
+    pending = list(selectors.pending_comments()[:50])
+    rows = [
+        (c, failed.get(str(c.pk)) or CommentReviewForm(initial={"text": c.text}, prefix=str(c.pk))) for c in pending
+    ]
+    questions = {q.code: q for q in selectors.survey_questions(None)}
+    return render(
+        request,
+        "feedback/comments.html",
+        {"rows": rows, "questions": questions, "total": selectors.pending_comments().count()},
+        status=422 if failed else 200,
+    )
+
+
+@login_required
+def practices(request: HttpRequest) -> HttpResponse:
+    _steward_only(request, "feedback.compare_practices")
+    closed = selectors.closed_cycles()
+    cycle = next((c for c in closed if c.slug == request.GET.get("cycle")), closed[0] if closed else None)
+    rows, rated = selectors.practices(cycle) if cycle else ([], 0)
+    questions = {q.code: q for q in selectors.survey_questions(None)}
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.practice, []).append(row)
+    return render(
+        request,
+        "feedback/practices.html",
+        {"cycle": cycle, "cycles": closed, "groups": groups, "questions": questions, "rated": rated},
+    )
