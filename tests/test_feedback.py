@@ -99,6 +99,12 @@ class World:
         )
         services.cycle_open(user=self.users["steward"], cycle=self.cycle)
 
+    def fund(self, year, numbers=range(12)):
+        for number in numbers:
+            RelationFactory(
+                source=self.subject, target=self.fields[number], kind="funds", year=year, amount=Decimal(10000)
+            )
+
     def invitation(self, number, subject=None):
         return Invitation.objects.get(
             cycle=self.cycle, organisation=self.fields[number], subject=subject or self.subject
@@ -207,7 +213,8 @@ def test_a_steward_adds_questions_that_the_survey_then_asks(client, world):
 
 def test_an_added_rating_is_answered_and_shown_like_the_others(world, territory):
     steward = world.users["steward"]
-    cycle = services.cycle_create(user=steward, slug="c2025b", name_fr="Bis", year=2025)
+    world.fund(2024, range(5))
+    cycle = services.cycle_create(user=steward, slug="c2024", name_fr="2024", year=2024)
     services.question_add(user=steward, cycle=cycle, kind="scale", text_fr="Délais clairs ?", text_en="Clear?")
     services.cycle_open(user=steward, cycle=cycle)
     for number in range(5):
@@ -216,7 +223,7 @@ def test_an_added_rating_is_answered_and_shown_like_the_others(world, territory)
         invitation = Invitation.objects.get(cycle=cycle, organisation=world.fields[number], subject=world.subject)
         services.response_submit(user=_fresh(person), invitation=invitation, answers={"added-1": 2 + number})
     services.cycle_close(user=steward, cycle=cycle)
-    card = selectors.scorecard(world.subject, Cycle.objects.get(pk=cycle.pk))
+    card = selectors.scorecard(world.subject, cycle)
     added = next(r for r in card.rows if r.question.code == "added-1")
     assert added.rating.shown
     assert added.rating.mean == pytest.approx(4.0)
@@ -241,14 +248,12 @@ def test_answers_hold_nothing_that_joins_them_to_who_gave_them():
 def test_a_stored_answer_names_neither_the_organisation_nor_the_person(world):
     world.answer(3, {**GOOD, "comment-best": "Un accompagnement attentif."})
     response = Response.objects.get()
-    stored = json.dumps(
-        {"answers": response.answers, "kind": response.respondent_kind, "borough": response.respondent_borough}
-    )
+    stored = json.dumps({"answers": response.answers, "group": response.respondent_group})
     respondent = world.fields[3]
     person = world.respondents[3]
     for secret in (respondent.slug, respondent.name_fr, str(respondent.pk), person.email, str(person.pk)):
         assert secret not in stored
-    assert (response.respondent_kind, response.respondent_borough) == ("community", "verdun")
+    assert response.respondent_group == "community"  # a broad group: not the kind, the place or the amount
     comment = Comment.objects.get()
     assert (comment.question, comment.text, comment.status) == (
         "comment-best",
@@ -331,7 +336,7 @@ def test_the_survey_form_redisplays_what_was_typed_with_the_error(client, world)
     response = client.post(url, {"recommend": "6", "hours-applying": "-3", "comment-best": "Merci"})
     assert response.status_code == 200
     text = _text(response)
-    assert "supérieure ou égale à 0" in text
+    assert "Indiquez un nombre d'heures entre 0 et 5000." in text
     assert re.search(r'name="recommend" value="6"[^>]*checked', response.content.decode())
     assert "Merci</textarea>" in text
     assert not Response.objects.exists()
@@ -339,7 +344,6 @@ def test_the_survey_form_redisplays_what_was_typed_with_the_error(client, world)
     assert response.status_code == 302
     stored = Response.objects.get()
     assert stored.answers == {"recommend": 6, "hours-applying": 2.5}
-    assert stored.hours_per_thousand == pytest.approx(0.25)
     assert "déjà répondu" in _text(client.get(url))
 
 
@@ -367,7 +371,7 @@ def test_a_rating_shows_from_five_answers_and_only_once_the_cycle_is_closed(clie
     world.answer(4, {"recommend": 2})  # the fifth answers one question only
     client.force_login(world.users["subject_member"])
     url = reverse("feedback:scorecard", args=[world.subject.slug])
-    assert "Aucun cycle de sondage n'est encore clos" in _text(client.get(url))
+    assert "Aucun cycle de sondage où cet acteur de soutien a été noté n'est encore clos" in _text(client.get(url))
     assert _api(client, world, "subject_member").status_code == 404  # nothing while it is open
     world.close()
     card = selectors.scorecard(world.subject, world.cycle)
@@ -395,16 +399,16 @@ def test_a_slice_that_would_isolate_by_difference_is_refused(client, world):
     world.close()
     client.force_login(world.users["subject_member"])
     url = reverse("feedback:scorecard", args=[world.subject.slug])
-    text = _text(client.get(url + "?kind=community"))
+    text = _text(client.get(url + "?group=community"))
     assert "Ce choix de répondants est refusé" in text
     assert "Moyenne" not in text
-    response = _api(client, world, "subject_member", "?kind=community")
+    response = _api(client, world, "subject_member", "?group=community")
     assert response.status_code == 422
     assert response.json()["code"] == "slice_refused"
     assert response.json()["problems"][0]["code"] == "difference"
-    assert response.json()["problems"][0]["field"] == "kind"
+    assert response.json()["problems"][0]["field"] == "group"
     # Too few in the slice itself.
-    response = _api(client, world, "subject_member", "?kind=social_enterprise")
+    response = _api(client, world, "subject_member", "?group=enterprise")
     assert response.json()["problems"][0]["code"] == "too_few"
     # The whole remains: eleven answers.
     whole = _api(client, world, "subject_member").json()
@@ -415,7 +419,7 @@ def test_a_slice_is_released_when_its_complement_counts_five_or_none(client, wor
     for number in range(10):
         world.answer(number)
     world.close()
-    response = _api(client, world, "subject_member", "?kind=community&borough=verdun")
+    response = _api(client, world, "subject_member", "?group=community")
     assert response.status_code == 200
     assert {q["code"]: q for q in response.json()["questions"]}["fit"]["rating"]["answers"] == 10
 
@@ -436,7 +440,7 @@ def test_a_question_skipped_by_someone_outside_the_slice_is_withheld_in_the_slic
     for number in (11, 12, 13, 14):
         world.answer(number, {"recommend": 4})  # the other four rate only "recommend"
     world.close()
-    card = selectors.scorecard(world.subject, world.cycle, {"kind": "community"})
+    card = selectors.scorecard(world.subject, world.cycle, {"group": "community"})
     assert card.decision.allowed  # five and five
     rows = {r.question.code: r for r in card.rows}
     assert rows["recommend"].rating.shown
@@ -461,7 +465,9 @@ def _rated_peer(world, territory, name, value, kind="foundation"):
         member(person, org)
         invitation = Invitation.objects.get(cycle=world.cycle, organisation=org, subject=peer)
         services.response_submit(
-            user=_fresh(person), invitation=invitation, answers={"recommend": value, "hours-applying": 10}
+            user=_fresh(person),
+            invitation=invitation,
+            answers={"recommend": value, "hours-applying": 5, "hours-reporting": 5},
         )
     return peer
 
@@ -478,9 +484,10 @@ def test_percentiles_among_peers_of_the_same_kind_by_hand(world, territory):
     # Peers 3, 4, 6, 5: two below, one equal (counting half): (2 + 0.5) / 4.
     assert recommend.peers == 4
     assert recommend.percentile == pytest.approx(62.5)
-    # Hours per $1,000: each respondent spent 20 h for $10,000 = 2.0; peers 10 h for $1,000 = 10.0.
-    assert card.hours.rating.median == pytest.approx(2.0)
-    assert card.hours.percentile == pytest.approx(100.0)  # lighter than every peer
+    # Hours per $1,000: a median of 20 h for a median grant of $10,000 = 2.0; the peers 10 h for $1,000.
+    assert card.hours_per_thousand == pytest.approx(2.0)
+    assert card.hours_percentile == pytest.approx(100.0)  # lighter than every peer
+    assert card.hours_peers == 4  # the public body is not a peer
     # Too few peers for a question no peer was rated on.
     fit = next(r for r in card.rows if r.question.code == "fit")
     assert fit.percentile is None
@@ -494,43 +501,52 @@ def test_money_shares_come_from_the_funding_declared_that_year(world):
     assert selectors.money_shares(world.subject, 2024)["flexible_share"] is None
 
 
-def test_needs_covered_from_the_diagnostics_of_the_initiatives_supported(world):
+def test_needs_covered_only_from_the_diagnostics_shared_with_the_support_actor(world):
+    from maillage.diagnostics.models import DiagnosticShare
     from maillage.matching.models import OfferCover
     from tests.factories import InitiativeFactory
     from tests.test_scenarios import _submitted
 
     offer = OfferFactory(provider=world.subject)
-    OfferCover.objects.create(offer=offer, element="financement-souple", strength=1.0)
+    OfferCover.objects.create(offer=offer, element="financement-souple", strength=0.5)
     writer = UserFactory()
-    for number in range(5):
+    for number in range(6):
         member(writer, world.fields[number])
     _fresh(writer)
-    for number in range(5):
-        _submitted(writer, InitiativeFactory(carrier=world.fields[number]))
+    diagnostics = [_submitted(writer, InitiativeFactory(carrier=world.fields[number])) for number in range(6)]
+    # Private diagnostics count for nothing, however many.
+    assert not selectors.needs_coverage(world.subject, 2025).shown
+    for diagnostic in diagnostics[:5]:
+        DiagnosticShare.objects.create(diagnostic=diagnostic, organisation=world.subject)
     coverage = selectors.needs_coverage(world.subject, 2025)
     assert coverage.shown
-    assert coverage.initiatives == 5
+    assert coverage.initiatives == 5  # the sixth did not share its diagnostic
     elements = {e.element: (e.in_need, e.covered) for e in coverage.elements}
     assert elements["financement-souple"] == (5, 5)
     assert elements["gouvernance"] == (5, 0)
-    assert 0 < coverage.share < 1
-    # Four initiatives are too few: their needs stay private.
+    # Each needs both conditions equally (answered 1): the offer covers half of one of the two.
+    needs = selectors.supported_initiatives(world.subject, 2025)[0].needs
+    flexible, governance = needs["financement-souple"], needs["gouvernance"]
+    assert coverage.share == pytest.approx(0.5 * flexible / sum(w for w in needs.values() if w > 0))
+    assert flexible == pytest.approx(governance)
     assert not selectors.needs_coverage(world.other, 2025).shown
 
 
 def test_trends_follow_the_closed_cycles(world):
+    world.fund(2024, range(5))
+    earlier = services.cycle_create(user=world.users["steward"], slug="c2024", name_fr="2024", year=2024)
+    services.cycle_open(user=world.users["steward"], cycle=earlier)
     for number in range(5):
-        world.answer(number, {"recommend": 4})
+        person = UserFactory()
+        member(person, world.fields[number])
+        invitation = Invitation.objects.get(cycle=earlier, organisation=world.fields[number], subject=world.subject)
+        services.response_submit(user=_fresh(person), invitation=invitation, answers={"recommend": 4})
+    services.cycle_close(user=world.users["steward"], cycle=earlier)
+    for number in range(5):
+        world.answer(number, {"recommend": 6})
     world.close()
-    later = services.cycle_create(user=world.users["steward"], slug="c2026", name_fr="2026", year=2025)
-    services.cycle_open(user=world.users["steward"], cycle=later)
-    for number in range(5):
-        person = _fresh(world.respondents[number])
-        invitation = Invitation.objects.get(cycle=later, organisation=world.fields[number], subject=world.subject)
-        services.response_submit(user=person, invitation=invitation, answers={"recommend": 6})
-    services.cycle_close(user=world.users["steward"], cycle=later)
     trends = selectors.trends(world.subject)
-    assert [(t.cycle.slug, t.means["recommend"]) for t in trends] == [("c2025", 4.0), ("c2026", 6.0)]
+    assert [(t.cycle.slug, t.means["recommend"]) for t in trends] == [("c2024", 4.0), ("c2025", 6.0)]
 
 
 def test_practice_comparisons_by_hand(world, territory):
@@ -593,12 +609,12 @@ def test_the_review_page_shows_no_trace_of_who_wrote_a_comment(client, world):
     assert "Fondation témoin" in page  # what the comment is about
 
 
-def test_comments_of_a_support_actor_with_fewer_than_five_answers_stay_hidden(world):
+def test_comments_about_a_support_actor_with_fewer_than_five_answers_are_erased_unread(world, territory):
     for number in range(4):
-        world.answer(number, {"comment-best": "Merci."})
+        world.answer(number, {"comment-best": "Merci, Madame Tremblay."})
+    assert Comment.objects.count() == 4
     world.close()
-    for comment in Comment.objects.all():
-        services.comment_review(user=world.users["steward"], comment=comment, decision="publish", text="Merci.")
+    assert not Comment.objects.exists()  # never shown, so never read: not even by a steward
     card = selectors.scorecard(world.subject, world.cycle)
     assert card.comments == []
     assert card.comments_withheld
@@ -756,17 +772,117 @@ def test_the_steward_pages_run_a_cycle_end_to_end(client, world):
     response = client.post(reverse("feedback:cycles"), {"name_fr": "", "slug": "Pas Bon", "year": "1800"})
     assert response.status_code == 422
     assert 'value="Pas Bon"' in response.content.decode()
+    response = client.post(reverse("feedback:cycles"), {"name_fr": "Bis", "slug": "c2025", "year": "2025"})
+    assert "Un autre cycle porte déjà cet identifiant." in _text(response)
+    response = client.post(reverse("feedback:cycles"), {"name_fr": "Bis", "slug": "c2025-bis", "year": "2025"})
+    assert response.status_code == 422
+    assert "Un cycle de sondage couvre déjà le soutien de 2025" in _text(response)
+    response = client.post(
+        reverse("feedback:cycles"), {"name_fr": "2024", "slug": "c2024", "year": "2024", "closes_on": "2020-01-01"}
+    )
+    assert "La date de clôture est déjà passée." in _text(response)
     response = client.post(reverse("feedback:cycles"), {"name_fr": "Sondage 2024", "slug": "c2024", "year": "2024"})
     assert response.status_code == 302
-    assert client.post(reverse("feedback:cycle_action", args=["c2024", "open"])).status_code == 302
-    assert Cycle.objects.get(slug="c2024").status == "open"
+    # Nobody was funded in 2024: opening would invite nobody.
+    response = client.post(reverse("feedback:cycle_action", args=["c2024", "open"]), {"confirm": "yes"}, follow=True)
+    assert "Personne n'a reçu de soutien en 2024" in _text(response)
+    world.fund(2024, range(3))
+    # Opening asks first, then invites.
+    confirm = client.post(reverse("feedback:cycle_action", args=["c2024", "open"]))
+    assert confirm.status_code == 200
+    assert "Ouvrir Sondage 2024" in _text(confirm)
+    assert Cycle.objects.get(slug="c2024").status == "draft"
+    response = client.post(reverse("feedback:cycle_action", args=["c2024", "open"]), {"confirm": "yes"}, follow=True)
+    assert "Le cycle est ouvert : 3 invitations envoyées." in _text(response)
     text = _text(client.get(reverse("feedback:cycle", args=["c2025"])))
     assert "Fondation témoin" in text
-    client.post(reverse("feedback:cycle_action", args=["c2025", "close"]))
+    client.post(reverse("feedback:cycle_action", args=["c2025", "remind"]))
+    response = client.post(reverse("feedback:cycle_action", args=["c2025", "remind"]), follow=True)
+    assert "Un rappel est parti il y a moins d'un jour" in _text(response)
+    assert "Clore Sondage 2025" in _text(client.post(reverse("feedback:cycle_action", args=["c2025", "close"])))
+    client.post(reverse("feedback:cycle_action", args=["c2025", "close"]), {"confirm": "yes"})
     assert Cycle.objects.get(slug="c2025").status == "closed"
-    response = client.post(reverse("feedback:cycle_action", args=["c2025", "close"]), follow=True)
+    response = client.post(reverse("feedback:cycle_action", args=["c2025", "close"]), {"confirm": "yes"}, follow=True)
     assert "Seul un cycle ouvert peut être clos" in _text(response)
     assert client.post(reverse("feedback:cycle_action", args=["c2025", "nope"])).status_code == 404
+    assert client.get(reverse("feedback:practices") + "?cycle=nope").status_code == 404
+
+
+def test_a_removed_question_leaves_no_gap_that_breaks_the_next(world):
+    steward = world.users["steward"]
+    draft = services.cycle_create(user=steward, slug="c2030", name_fr="2030", year=2030)
+    for number in range(2):
+        services.question_add(user=steward, cycle=draft, kind="scale", text_fr=f"Q{number} ?", text_en=f"Q{number}?")
+    services.question_remove(user=steward, question=draft.questions.get(code="added-1"))
+    added = services.question_add(
+        user=steward, cycle=draft, kind="text", text_fr="Autre ?", text_en="Other?", low_fr="rien"
+    )
+    assert added.code == "added-3"
+    assert added.low_fr == ""  # a comment has no scale
+
+
+def test_fictional_and_real_support_are_surveyed_apart(world):
+    fictional_funder = OrganisationFactory(name_fr="Fondation fictive", is_support_actor=True, is_demo=True)
+    fictional_field = OrganisationFactory(name_fr="Organisme fictif", is_demo=True)
+    RelationFactory(source=fictional_funder, target=fictional_field, kind="funds", year=2025, is_demo=True, amount=1)
+    RelationFactory(source=fictional_funder, target=world.fields[0], kind="funds", year=2025, is_demo=True, amount=1)
+    services.cycle_remind(user=world.users["steward"], cycle=world.cycle)
+    assert not Invitation.objects.filter(cycle=world.cycle, subject=fictional_funder).exists()
+    demo = services.cycle_create(user=None, slug="demo-2025", name_fr="Démo", year=2025, is_demo=True)
+    services.cycle_open(user=None, cycle=demo)
+    assert list(Invitation.objects.filter(cycle=demo).values_list("organisation", "subject")) == [
+        (fictional_field.pk, fictional_funder.pk)
+    ]
+
+
+def test_participation_counts_are_fixed_when_the_cycle_closes(world):
+    for number in range(6):
+        world.answer(number)
+    world.close()
+    # An organisation that answered leaves the directory: the counts do not move, so nobody learns
+    # by difference that it had answered.
+    world.fields[0].delete()
+    card = selectors.scorecard(world.subject, world.cycle)
+    assert (card.invited, card.answered) == (12, 6)
+
+
+@pytest.mark.parametrize("path", ["/feedback/cycles/c2025/remove-%00/", "/api/feedback/summaries/a%00b"])
+def test_a_nul_in_an_address_is_a_plain_not_found(client, world, path):
+    client.force_login(world.users["steward"])
+    response = client.post(path) if "remove" in path else client.get(path)
+    assert response.status_code == 404
+    if path.startswith("/api/"):
+        assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "expected"),
+    [
+        ("2,5", "fr", "2.5"),
+        ("2.25", "fr", "2.3"),
+        ("1 000", "fr", "1000.0"),
+        ("1,000", "en", "1000.0"),
+        ("2,5", "en", "2.5"),
+        ("1\u00a0200", "fr", "1200.0"),
+    ],
+)
+def test_hours_are_read_as_people_type_them(typed, language, expected):
+    from django.utils import translation
+
+    from maillage.feedback.forms import HoursField
+
+    with translation.override(language):
+        assert str(HoursField(required=False).clean(typed)) == expected
+
+
+@pytest.mark.parametrize("typed", ["abc", "-1", "5001", "nan", "inf"])
+def test_hours_out_of_reach_are_refused(typed):
+    from django.core.exceptions import ValidationError
+
+    from maillage.feedback.forms import HoursField
+
+    with pytest.raises(ValidationError):
+        HoursField(required=False).clean(typed)
 
 
 def test_closing_tells_the_support_actors_rated(world):
@@ -783,10 +899,11 @@ def test_closing_tells_the_support_actors_rated(world):
 
 def test_the_commands_create_open_remind_close_and_export_aggregates_only(world, tmp_path):
     out = io.StringIO()
-    call_command("feedback", "create", "c2025x", "--year", "2025", "--name-fr", "Autre", stdout=out)
-    call_command("feedback", "open", "c2025x", stdout=out)
+    world.fund(2024)
+    call_command("feedback", "create", "c2024", "--year", "2024", "--name-fr", "Autre", stdout=out)
+    call_command("feedback", "open", "c2024", stdout=out)
     assert "12 invitations" in out.getvalue()
-    call_command("feedback", "remind", "c2025x", stdout=out)
+    call_command("feedback", "remind", "c2024", stdout=out)
     for number in range(6):
         world.answer(number, {"recommend": 5, "fit": 4} if number < 5 else {"recommend": 7})
     call_command("feedback", "close", "c2025", stdout=out)
@@ -799,7 +916,7 @@ def test_the_commands_create_open_remind_close_and_export_aggregates_only(world,
     assert by_question["fit"]["answers"] == "5"
     assert "understanding" not in by_question  # nobody rated it
     with pytest.raises(CommandError, match="closed"):
-        call_command("feedback", "export", "c2025x")
+        call_command("feedback", "export", "c2024")
     with pytest.raises(CommandError):
         call_command("feedback", "close", "missing")
     listing = io.StringIO()

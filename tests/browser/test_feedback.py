@@ -55,7 +55,11 @@ def test_a_worker_answers_a_steward_closes_and_the_funder_publishes(browser, sit
     page.get_by_label("Combien d'heures avez-vous passées à faire la demande ?").fill("abc")
     page.get_by_label("Qu'est-ce qui vous a le plus aidé ?").fill("La souplesse de Madame Tremblay.")
     page.get_by_role("button", name="Envoyer mes réponses").click()
-    expect(page.get_by_text("Saisissez un nombre.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Certaines réponses ne sont pas valides")
+    expect(page.get_by_role("alert")).to_be_focused()  # the list of errors, each linked to its question
+    page.get_by_role("alert").get_by_role("link", name=re.compile("Combien d'heures")).click()
+    expect(page.get_by_text("Indiquez un nombre d'heures, par exemple 2,5 ou 2.5.", exact=True)).to_be_in_viewport()
+    expect(page.get_by_label("Combien d'heures avez-vous passées à faire la demande ?")).to_be_in_viewport()
     # Nothing typed is lost.
     expect(page.get_by_label("Qu'est-ce qui vous a le plus aidé ?")).to_have_value("La souplesse de Madame Tremblay.")
     expect(first.get_by_role("radio", name=re.compile("^6"))).to_be_checked()
@@ -82,6 +86,9 @@ def test_a_worker_answers_a_steward_closes_and_the_funder_publishes(browser, sit
     expect(page.get_by_role("heading", level=1)).to_have_text("2025 survey")
     assert axe(page) == []
     page.get_by_role("button", name="Close the cycle").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Close 2025 survey?")
+    assert axe(page) == []
+    page.get_by_role("button", name="Close the cycle").click()
     expect(page.get_by_text("The cycle is closed with 5 answers.")).to_be_visible()
     page.get_by_role("link", name="1 comment to review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Comments to review")
@@ -101,13 +108,13 @@ def test_a_worker_answers_a_steward_closes_and_the_funder_publishes(browser, sit
     page = desk.new_page()
     _log_in(page, site, admin, prefix="/en")
     page.goto(f"{site}/en/feedback/scorecards/{funder.slug}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Scorecard of Fondation témoin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scorecard: Fondation témoin")
     row = page.get_by_role("row", name=re.compile("^What effect did this support have on your organisation"))
     expect(row.get_by_role("cell").nth(1)).to_have_text("5.2")  # (6 + 5 × 4) / 5
     expect(page.get_by_text("The flexibility of [a staff member].")).to_be_visible()
     expect(page.get_by_text("Madame Tremblay")).to_have_count(0)
     assert axe(page) == []
-    page.get_by_label("Respondents of the kind").select_option("community")
+    page.get_by_label("Respondents", exact=True).select_option("community")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("cell", name="5.2")).to_be_visible()  # all five are community organisations
     page.get_by_label("show a summary of our ratings on our offers' pages").check()

@@ -10,17 +10,13 @@ benchmarks mean something.
 Anonymity that holds:
 
 - a rating is shown only when at least ``threshold`` organisations answered it (:func:`summarise`);
-- a slice of the respondents (by kind of organisation, territory, cycle…) is released only when no
-  difference between released slices can describe fewer than ``threshold`` of them
-  (:func:`release`): within the respondents of every ancestor slice, every value of a dimension that
-  splits them must count ``threshold`` respondents or none, so that what one computes by subtracting
-  released slices from a released slice they nest in is a union of groups each at least that large.
-  (Overlapping slices cannot be subtracted: the figure of their intersection is not released.)
+- a slice of the respondents (by kind of organisation, territory…) is released only when every cell
+  of the respondents' full table counts ``threshold`` respondents or none (:func:`release`), so that
+  no sum or difference of released figures can describe fewer than ``threshold`` of them.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -67,7 +63,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "understanding",
         "scale",
-        "À quel point comprend-il votre contexte (votre quartier, vos publics, vos contraintes) ?",
+        "Dans quelle mesure votre contexte (votre quartier, vos publics, vos contraintes) est-il compris ?",
         "How well does it understand your context (your neighbourhood, the people you serve, your constraints)?",
         "Pas du tout",
         "Not at all",
@@ -145,7 +141,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "comment-change",
         "text",
-        "Que devrait-il changer ?",
+        "Qu'est-ce qui devrait changer ?",
         "What should it change?",
     ),
 )
@@ -219,39 +215,35 @@ def release(
 ) -> Decision:
     """Whether the slice ``query`` (dimension → value) of the respondents may be shown.
 
-    ``profiles`` lists each respondent's attributes (or counts them by sorted attribute tuples). The
-    slice must count at least ``threshold`` respondents; and for every ancestor of the query (the query
-    with some of its filters removed, down to everyone) and every filter removed, the ancestor's
-    respondents split by that filter's dimension must count ``threshold`` or none in every value. Then a
-    difference between released slices, or between a released slice and the total, is a union of groups
-    of at least ``threshold`` (a property test checks it).
+    ``profiles`` lists each respondent's attributes (or counts them by sorted attribute tuples). All
+    respondents together may be shown when they are ``threshold`` or more. A slice may be shown only
+    when it counts ``threshold`` respondents and every cell of the respondents' full table (every
+    combination of values of every dimension) counts ``threshold`` respondents or none. Then every
+    released slice is a union of whole cells, and so is whatever one computes by adding and subtracting
+    released figures (a slice minus another, two slices minus a third…): each group it describes has
+    ``threshold`` respondents or more. A property test checks it on random respondents and any signed
+    combination of released slices.
+
+    Checking only the slices nested in one another is not enough: with kinds {a, b} × places {x, y}
+    and the cell (b, y) alone, ``kind=b`` − (``place=x`` − ``kind=a & place=x``) is that one respondent.
     """
     counted: list[tuple[Profile, int]]
     if isinstance(profiles, Mapping):
         counted = [(dict(key), n) for key, n in profiles.items()]
     else:
         counted = [(profile, 1) for profile in profiles]
-
-    def size(where: Mapping[str, str]) -> int:
-        return sum(n for profile, n in counted if _matches(profile, where))
-
-    n = size(query)
+    n = sum(count for profile, count in counted if _matches(profile, query))
     if n < threshold:
         return Decision(False, 0, "too_few")
-    dimensions = sorted(query)
-    for kept_count in range(len(dimensions)):
-        for kept in itertools.combinations(dimensions, kept_count):
-            ancestor = {d: query[d] for d in kept}
-            for dimension in dimensions:
-                if dimension in ancestor:
-                    continue
-                by_value: dict[str, int] = {}
-                for profile, count in counted:
-                    if _matches(profile, ancestor):
-                        value = profile.get(dimension, "")
-                        by_value[value] = by_value.get(value, 0) + count
-                if any(0 < count < threshold for count in by_value.values()):
-                    return Decision(False, 0, "difference", dimension)
+    if not query:
+        return Decision(True, n)
+    dimensions = sorted({d for profile, _ in counted for d in profile} | set(query))
+    cells: dict[tuple[str, ...], int] = {}
+    for profile, count in counted:
+        key = tuple(profile.get(d, "") for d in dimensions)
+        cells[key] = cells.get(key, 0) + count
+    if any(0 < count < threshold for count in cells.values()):
+        return Decision(False, 0, "difference", sorted(query)[0])
     return Decision(True, n)
 
 
@@ -343,6 +335,13 @@ class Comparison:
             return None
         return self.mean_with - self.mean_without
 
+    @property
+    def shown_difference(self) -> float | None:
+        """The difference of the means as shown, to one decimal: it matches the figures beside it."""
+        if self.mean_with is None or self.mean_without is None:
+            return None
+        return round(round(self.mean_with, 1) - round(self.mean_without, 1), 1)
+
 
 # --- needs covered --------------------------------------------------------------------------------
 
@@ -350,11 +349,12 @@ class Comparison:
 @dataclass(frozen=True)
 class Supported:
     """An initiative a support actor supported: who carries it, what its latest diagnostic says it
-    needs (element → weight) and which elements the support addresses."""
+    needs (element → weight) and how much of each element the support addresses (element → share,
+    0 to 1, as baskets count an offer's coverage)."""
 
     organisations: frozenset[str]
     needs: Mapping[str, float]
-    covered: frozenset[str]
+    covered: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -378,23 +378,23 @@ def needs_coverage(supported: Iterable[Supported], *, threshold: int = THRESHOLD
     Diagnostics are private: nothing is shown unless ``threshold`` initiatives of ``threshold``
     organisations are counted, and an element appears only when ``threshold`` of them need it.
 
-    >>> a = Supported(frozenset({"a"}), {"finance": 1.0, "team": 1.0}, frozenset({"finance"}))
+    >>> a = Supported(frozenset({"a"}), {"finance": 1.0, "team": 1.0}, {"finance": 1.0, "team": 0.5})
     >>> needs_coverage([a], threshold=1).share
-    0.5
+    0.75
     """
     rows = [s for s in supported if any(w > 0 for w in s.needs.values())]
     organisations = set().union(*(s.organisations for s in rows)) if rows else set()
     if len(rows) < threshold or len(organisations) < threshold:
         return Coverage(len(rows), False)
     total = sum(w for s in rows for w in s.needs.values() if w > 0)
-    covered = sum(w for s in rows for e, w in s.needs.items() if w > 0 and e in s.covered)
+    covered = sum(w * min(1.0, s.covered.get(e, 0.0)) for s in rows for e, w in s.needs.items() if w > 0)
     counts: dict[str, list[int]] = {}
     for s in rows:
         for element, weight in s.needs.items():
             if weight > 0:
                 pair = counts.setdefault(element, [0, 0])
                 pair[0] += 1
-                pair[1] += element in s.covered
+                pair[1] += s.covered.get(element, 0.0) > 0
     elements = tuple(
         ElementCoverage(e, n, c)
         for e, (n, c) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))

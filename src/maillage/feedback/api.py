@@ -3,7 +3,7 @@ and the stewards; a published summary for everyone; practice comparisons for ste
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -14,6 +14,7 @@ from maillage.accounts.api import read_auth, token_auth
 from maillage.core.errors import MaillageError, Problem
 from maillage.directory import selectors as directory_selectors
 from maillage.directory.api import ERRORS
+from maillage.directory.models import Organisation
 
 from . import selectors
 from .models import Cycle
@@ -32,8 +33,8 @@ def _rating(rating: Any) -> dict[str, Any] | None:
     }
 
 
-def _closed_cycle(slug: str | None) -> Cycle:
-    closed = selectors.closed_cycles()
+def _closed_cycle(slug: str | None, subject: Organisation | None = None) -> Cycle:
+    closed = selectors.closed_cycles(subject)
     if slug:
         found = next((c for c in closed if c.slug == slug), None)
         if found is None:
@@ -60,21 +61,26 @@ def cycle_list(request: HttpRequest) -> list[dict[str, Any]]:
             "is_demo": c.is_demo,
         }
         for c in selectors.cycles()
+        if c.status != Cycle.Status.DRAFT or request.user.has_perm("feedback.manage_cycles")
     ]
 
 
 @router.get("/feedback/scorecards/{slug}", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
 def scorecard(
-    request: HttpRequest, slug: str, cycle: str | None = None, kind: str | None = None, borough: str | None = None
+    request: HttpRequest,
+    slug: str,
+    cycle: str | None = None,
+    group: Literal["community", "enterprise", "other"] | None = None,
 ) -> dict[str, Any]:
-    """A support actor's scorecard in a closed cycle (the latest by default), for its members and the
-    stewards. ``kind`` and ``borough`` slice the respondents; a slice that has fewer than five of them,
-    or that would isolate some by difference with another, is refused (422, ``slice_refused``)."""
+    """A support actor's scorecard in a closed cycle (its latest by default), for its members and the
+    stewards. ``group`` keeps one broad group of respondents; it is refused (422, ``slice_refused``)
+    when it counts fewer than five, or when any group counts between one and four (its figures would
+    follow by difference with all respondents)."""
     subject = directory_selectors.organisation_detail(slug)
     if not request.user.has_perm("feedback.view_scorecard", subject):
         raise PermissionDenied
-    found = _closed_cycle(cycle)
-    query = selectors.parse_query({"kind": kind or "", "borough": borough or ""})
+    found = _closed_cycle(cycle, subject)
+    query = selectors.parse_query({"group": group or ""})
     card = selectors.scorecard(subject, found, query)
     if not card.decision.allowed:
         reason = (
@@ -101,13 +107,13 @@ def scorecard(
                 "withheld": None
                 if row.rating and row.rating.shown
                 else (row.refused.code if row.refused else "too_few"),
-                "percentile_among_peers": row.percentile,
+                "percentile_among_peers": row.percentile,  # ratings only: higher than this share of peers
                 "peers": row.peers or None,
             }
             for row in card.rows
         ],
-        "hours_per_thousand": _rating(card.hours.rating if card.hours else None),
-        "hours_per_thousand_lighter_than_peers_pct": card.hours.percentile if card.hours else None,
+        "hours_per_thousand": card.hours_per_thousand,
+        "hours_per_thousand_lighter_than_peers_pct": card.hours_percentile,
         "funding": {
             "total": float(card.money["total"]),
             "grants": card.money["grants"],

@@ -3,18 +3,42 @@ check the answers again (the API and the command line go through them too)."""
 
 from __future__ import annotations
 
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from maillage.common.i18n import current_language
 from maillage.core import feedback as core
 
 from .models import Cycle, PublicSummary, Question
 from .services import MAX_HOURS, MAX_TEXT
 
 SKIP = "na"  # "I don't know / not applicable": the question is left out of the answer
+
+
+class HoursField(forms.CharField):
+    """A number of hours as people type it: « 2,5 », "2.5", « 1 000 », "1,000" in English."""
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = str(super().to_python(value) or "").strip()
+        if not text:
+            return None
+        text = re.sub(r"[\s\u00a0\u202f]", "", text)
+        if current_language() == "en" and re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
+            text = text.replace(",", "")  # English thousands
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise forms.ValidationError(_("Give a number of hours, for example 2.5 or 2,5."), code="invalid") from None
+        if not number.is_finite() or not 0 <= number <= MAX_HOURS:
+            raise forms.ValidationError(
+                _("Give a number of hours between 0 and %(max)s.") % {"max": MAX_HOURS}, code="range"
+            )
+        return number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 class SurveyForm(forms.Form):
@@ -29,14 +53,10 @@ class SurveyForm(forms.Form):
                     label=question.text, choices=choices, widget=forms.RadioSelect, required=False
                 )
             elif question.kind == "hours":
-                self.fields[question.code] = forms.DecimalField(
+                self.fields[question.code] = HoursField(
                     label=question.text,
-                    min_value=0,
-                    max_value=MAX_HOURS,
-                    decimal_places=1,
                     required=False,
-                    help_text=_("An estimate is enough. Leave empty if you do not know."),
-                    localize=True,  # « 2,5 » in French
+                    help_text=_("An estimate is enough, for example 2.5 or 2,5. Leave empty if you do not know."),
                     widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
                 )
             else:
@@ -64,6 +84,7 @@ class CycleForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["name_fr", "name_en", "slug", "year", "closes_on"]
         widgets = {"closes_on": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"slug": _("Lowercase letters, digits and hyphens, for example 2026.")}
+        error_messages = {"slug": {"unique": _("Another cycle already has this identifier.")}}
 
 
 class QuestionForm(forms.ModelForm):  # type: ignore[type-arg]

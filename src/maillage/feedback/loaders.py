@@ -15,10 +15,12 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from maillage.core import feedback as core
-from maillage.directory.models import Organisation, SupportOffer
+from maillage.diagnostics import selectors as diagnostic_selectors
+from maillage.diagnostics.models import DiagnosticShare
+from maillage.directory.models import InitiativeCarrier, Organisation, Relation, SupportOffer
 
 from . import selectors, services
-from .models import Comment, Cycle, Invitation, PublicSummary, Response
+from .models import GROUPS, OTHER_GROUP, Comment, Cycle, Invitation, PublicSummary, Response
 
 COMMENTS = {
     "comment-best": [
@@ -67,7 +69,6 @@ def demo_feedback_load(*, seed: int = 2026, progress: Callable[[str], None] = la
             .values("providers")
             .annotate(a=Avg("application_hours"), r=Avg("reporting_hours"))
         }
-        boroughs: dict[int, str] = {}
         written = 0
         years = [today.year - 2, today.year - 1, today.year]
         for year in years:
@@ -78,7 +79,7 @@ def demo_feedback_load(*, seed: int = 2026, progress: Callable[[str], None] = la
                 name_fr=f"Sondage {year} (démo)",
                 name_en=f"{year} survey (demo)",
                 year=year,
-                closes_on=date(year + 1, 1, 31) if is_open else date(year + 1, 1, 15),
+                closes_on=date(year + 1, 1, 31) if is_open else None,
                 is_demo=True,
             )
             services.cycle_open(user=None, cycle=cycle)
@@ -104,20 +105,11 @@ def demo_feedback_load(*, seed: int = 2026, progress: Callable[[str], None] = la
                         answers[question.id] = _clip(base + 2.4 * (flexible - 0.5) + rng.gauss(0, 0.7))
                     else:
                         answers[question.id] = _clip(base + rng.gauss(0, 0.8))
-                if invitation.organisation_id not in boroughs:
-                    boroughs[invitation.organisation_id] = selectors.borough_of(invitation.organisation)
-                hours = [answers[c] for c in selectors.HOURS if c in answers]
                 Response.objects.create(
                     cycle=cycle,
                     subject_id=invitation.subject_id,
-                    respondent_kind=invitation.organisation.kind,
-                    respondent_borough=boroughs[invitation.organisation_id],
+                    respondent_group=GROUPS.get(invitation.organisation.kind, OTHER_GROUP),
                     answers=answers,
-                    hours_per_thousand=(
-                        core.hours_per_thousand(sum(hours), float(invitation.amount))
-                        if hours and invitation.amount
-                        else None
-                    ),
                 )
                 for code, bank in COMMENTS.items():
                     if rng.random() < 0.25:
@@ -134,8 +126,36 @@ def demo_feedback_load(*, seed: int = 2026, progress: Callable[[str], None] = la
                 written += 1
             if not is_open:
                 services.cycle_close(user=None, cycle=cycle)
+                Cycle.objects.filter(pk=cycle.pk).update(closes_on=date(year + 1, 1, 15))
             progress(f"survey {year}: {len(invitations)} invitations")
+        shared = _share_diagnostics(rng, years)
+        progress(f"{shared} fictional diagnostics shared with a funder")
         for subject in subjects[:: max(1, len(subjects) // 4)]:
             fr, en = RESPONSES[0]
             PublicSummary.objects.create(organisation=subject, is_published=True, response_fr=fr, response_en=en)
     return written
+
+
+def _share_diagnostics(rng: random.Random, years: list[int]) -> int:
+    """About half of the fictional initiatives their funders supported shared their latest diagnostic
+    with them (as they would when asking for support), so that the scorecards' needs have something to
+    show."""
+    funded = Relation.objects.filter(
+        kind=Relation.Kind.FUNDS, year__in=years, is_demo=True, source__is_demo=True, target__is_demo=True
+    ).values_list("source_id", "target_id")
+    carried: dict[int, list[int]] = {}
+    for initiative_id, organisation_id in InitiativeCarrier.objects.filter(organisation__is_demo=True).values_list(
+        "initiative_id", "organisation_id"
+    ):
+        carried.setdefault(organisation_id, []).append(initiative_id)
+    latest = diagnostic_selectors.latest_submitted()
+    shares = {
+        (latest[initiative].pk, funder)
+        for funder, organisation in sorted(set(funded))
+        for initiative in carried.get(organisation, [])
+        if initiative in latest and rng.random() < 0.5
+    }
+    DiagnosticShare.objects.bulk_create(
+        [DiagnosticShare(diagnostic_id=d, organisation_id=o) for d, o in sorted(shares)], ignore_conflicts=True
+    )
+    return len(shares)

@@ -123,16 +123,25 @@ class Invitation(models.Model):
         return (self.basis_en or self.basis) if current_language() == "en" else self.basis
 
 
+GROUPS = {  # kind of organisation → the broad group stored with an answer
+    "community": "community",
+    "collective": "community",
+    "table": "community",
+    "social_enterprise": "enterprise",
+}
+OTHER_GROUP = "other"
+
+
 class Response(models.Model):
     """One organisation's ratings of one support actor: no link to who gave them, no time, no order."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="responses")
     subject = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE, related_name="+")
-    respondent_kind = models.CharField(max_length=30)  # the kind of organisation that answered
-    respondent_borough = models.CharField(max_length=100, blank=True)  # its borough when it has one
+    # The only thing known of who answered, to slice the results: a broad group of kinds of
+    # organisation (GROUPS), never the kind itself, the territory or the amount received.
+    respondent_group = models.CharField(max_length=20)
     answers = models.JSONField(default=dict)  # {question code: 1–7, or hours}
-    hours_per_thousand = models.FloatField(null=True, blank=True)  # hours applying and reporting per $1,000
 
     class Meta:
         ordering = ["id"]  # random
@@ -140,6 +149,26 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"response about {self.subject_id}"
+
+
+class Result(models.Model):
+    """Participation in a closed cycle, per support actor, counted once when the cycle closes: how many
+    organisations were invited and answered (never which), so that later changes to the directory
+    cannot move the counts and tell, by difference, who had answered."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="results")
+    subject = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE, related_name="+")
+    invited = models.PositiveIntegerField()
+    answered = models.PositiveIntegerField()
+    # Median hours applying and reporting of its respondents per $1,000 of its median grant that year
+    # (from five answers), fixed at closing like the counts.
+    hours_per_thousand = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "subject"], name="feedback_result_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} in {self.cycle_id}: {self.answered}/{self.invited}"
 
 
 class Comment(models.Model):

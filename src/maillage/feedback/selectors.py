@@ -6,12 +6,14 @@ a page."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -20,14 +22,17 @@ from maillage.common.i18n import current_language
 from maillage.core import feedback as core
 from maillage.core.errors import MaillageError
 from maillage.diagnostics import selectors as diagnostic_selectors
-from maillage.directory.models import InitiativeCarrier, Organisation, Relation, SupportOffer, Territory
-from maillage.matching.models import OfferCover, SupportRequest
+from maillage.diagnostics.models import Diagnostic
+from maillage.directory.models import InitiativeCarrier, Organisation, Relation, SupportOffer
+from maillage.matching.models import SupportRequest
+from maillage.matching.selectors import covers_of
 
-from .models import Comment, Cycle, Invitation, PublicSummary, Question, Response
+from .models import Comment, Cycle, Invitation, PublicSummary, Question, Response, Result
 
 THRESHOLD = core.THRESHOLD
 MIN_PEERS = 3  # a percentile among fewer peers would be a comparison with named competitors
-DIMENSIONS = ("kind", "borough")  # how results may be sliced: the respondent's kind and borough
+DIMENSIONS = ("group",)  # how results may be sliced: the respondents' broad group of organisations
+GROUP_VALUES = ("community", "enterprise", "other")
 HOURS = ("hours-applying", "hours-reporting")
 
 
@@ -93,8 +98,13 @@ def cycles() -> QuerySet[Cycle]:
     ).order_by("-year", "-created_at", "-id")
 
 
-def closed_cycles() -> list[Cycle]:
-    return list(Cycle.objects.filter(status=Cycle.Status.CLOSED).order_by("-year", "-closed_at", "-id"))
+def closed_cycles(subject: Organisation | None = None) -> list[Cycle]:
+    """Closed cycles, latest first; for a support actor, those where someone answered about it
+    (fictional cycles for the demo's fictional support actors, real ones for the others)."""
+    cycles = Cycle.objects.filter(status=Cycle.Status.CLOSED)
+    if subject is not None:
+        cycles = cycles.filter(results__subject=subject, results__answered__gt=0, is_demo=subject.is_demo)
+    return list(cycles.order_by("-year", "-closed_at", "-id").distinct())
 
 
 def latest_closed() -> Cycle | None:
@@ -153,24 +163,24 @@ def subjects_of(organisations: Iterable[int]) -> list[Organisation]:
 # --- scorecards ----------------------------------------------------------------------------------------
 
 
-def _answered(cycle: Cycle, subject_ids: Iterable[int] | None = None) -> dict[int, list[core.Answered]]:
+def _answered(cycle: Cycle, subject_ids: Any = None) -> dict[int, list[core.Answered]]:
     responses = Response.objects.filter(cycle=cycle)
     if subject_ids is not None:
-        responses = responses.filter(subject_id__in=list(subject_ids))
+        responses = responses.filter(
+            subject_id__in=subject_ids if isinstance(subject_ids, QuerySet) else list(subject_ids)
+        )
     found: dict[int, list[core.Answered]] = defaultdict(list)
-    for subject_id, kind, borough, answers, ratio in responses.values_list(
-        "subject_id", "respondent_kind", "respondent_borough", "answers", "hours_per_thousand"
-    ):
+    for subject_id, group, answers in responses.values_list("subject_id", "respondent_group", "answers"):
         values = {k: v for k, v in answers.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-        if ratio is not None:
-            values["hours-per-thousand"] = ratio
-        found[subject_id].append(core.Answered({"kind": kind, "borough": borough}, values))
+        if all(code in values for code in HOURS):
+            values["hours-total"] = sum(values[code] for code in HOURS)
+        found[subject_id].append(core.Answered({"group": group}, values))
     return found
 
 
 def _scales(questions: Iterable[SurveyQuestion]) -> dict[str, range | None]:
     scales: dict[str, range | None] = {q.code: (core.SCALE if q.kind == "scale" else None) for q in questions}
-    scales["hours-per-thousand"] = None
+    scales["hours-total"] = None
     return scales
 
 
@@ -214,11 +224,14 @@ class Scorecard:
     answered: int
     decision: core.Decision
     rows: list[QuestionRow]
-    hours: QuestionRow | None
     money: dict[str, Any]
     coverage: core.Coverage
     comments: list[Comment] = field(default_factory=list)
     comments_withheld: bool = False
+    comments_pending: int = 0
+    hours_per_thousand: float | None = None  # median hours applying and reporting / median grant × 1,000
+    hours_percentile: float | None = None  # share of peers it is lighter than
+    hours_peers: int = 0
 
     @property
     def scale_rows(self) -> list[QuestionRow]:
@@ -230,78 +243,97 @@ class Scorecard:
 
 
 def overall_means(cycle: Cycle, codes: Iterable[str], kind: str | None = None) -> dict[int, dict[str, float]]:
-    """Every support actor's shown mean per question in a cycle (all respondents), for peer ranks.
-    ``kind`` keeps the support actors of one kind of organisation."""
+    """Every support actor's shown mean per question in a closed cycle (all respondents), for peer
+    ranks and practices. ``kind`` keeps the support actors of one kind of organisation.
+
+    A closed cycle's answers never change: the result is cached under the cycle and its closing time."""
+    codes = list(codes)
+    key = None
+    if cycle.status == Cycle.Status.CLOSED and cycle.closed_at is not None:
+        stamp = f"{cycle.pk}:{cycle.closed_at.timestamp()}:{kind}:{','.join(codes)}"
+        key = "feedback-means:" + hashlib.sha256(stamp.encode()).hexdigest()
+        found = cache.get(key)
+        if found is not None:
+            return dict(found)
     subjects = Organisation.objects.filter(is_support_actor=True)
     if kind is not None:
         subjects = subjects.filter(kind=kind)
-    answered = _answered(cycle, subjects.values_list("pk", flat=True))
-    codes = list(codes)
+    answered = _answered(cycle, subjects.values("pk"))
     means: dict[int, dict[str, float]] = {}
     for subject_id, responses in answered.items():
         result = core.slice_ratings(responses, codes, {}, scales=dict.fromkeys(codes))
         means[subject_id] = {
             code: rating.mean for code, rating in result.ratings.items() if rating.shown and rating.mean is not None
         }
+    if key is not None:
+        cache.set(key, means, 24 * 3600)
     return means
 
 
 def parse_query(params: Any) -> dict[str, str]:
-    """The slice asked for, from a query string: only the known dimensions, with a slug-like value."""
-    query = {}
-    for dimension in DIMENSIONS:
-        value = (params.get(dimension) or "").strip()
-        if value and len(value) <= 100 and value.replace("-", "").replace("_", "").isalnum():
-            query[dimension] = value
-    return query
+    """The slice asked for, from a query string: only the known dimensions and values."""
+    value = (params.get("group") or "").strip()
+    return {"group": value} if value in GROUP_VALUES else {}
 
 
 def scorecard(subject: Organisation, cycle: Cycle, query: dict[str, str] | None = None) -> Scorecard:
+    """A support actor's scorecard in a closed cycle, for the respondents of ``query`` (all by default)."""
     query = dict(query or {})
     questions = [q for q in survey_questions(cycle) if q.kind != "text"]
     responses = _answered(cycle, [subject.pk]).get(subject.pk, [])
-    codes = [q.code for q in questions] + ["hours-per-thousand"]
+    codes = [q.code for q in questions]
     result = core.slice_ratings(responses, codes, query, scales=_scales(questions))
-    peers = {pk: means for pk, means in overall_means(cycle, codes, kind=subject.kind).items() if pk != subject.pk}
     own = core.slice_ratings(responses, codes, {}, scales=_scales(questions)).ratings
+    peers = {pk: means for pk, means in overall_means(cycle, codes, kind=subject.kind).items() if pk != subject.pk}
 
-    def row(question: SurveyQuestion, *, lower_is_better: bool = False) -> QuestionRow:
-        rating = result.ratings.get(question.code)
-        line = QuestionRow(question, rating, result.refused.get(question.code))
+    def row(question: SurveyQuestion) -> QuestionRow:
+        line = QuestionRow(question, result.ratings.get(question.code), result.refused.get(question.code))
         mine = own.get(question.code)
         others = [m[question.code] for m in peers.values() if question.code in m]
-        if mine is not None and mine.shown and mine.mean is not None and len(others) >= MIN_PEERS:
-            if lower_is_better:  # "lighter than X % of peers"
-                line.percentile = core.percentile_rank(-mine.mean, [-o for o in others])
-            else:
-                line.percentile = core.percentile_rank(mine.mean, others)
+        if question.kind == "scale" and mine is not None and mine.mean is not None and len(others) >= MIN_PEERS:
+            line.percentile = core.percentile_rank(mine.mean, others)
             line.peers = len(others)
         return line
 
-    invitations = Invitation.objects.filter(cycle=cycle, subject=subject)
-    rows = [row(q) for q in questions]
-    hours_question = SurveyQuestion(
-        "hours-per-thousand", "ratio", _("Hours applying and reporting per $1,000 received")
-    )
-    shown_responses = len(responses) >= THRESHOLD
-    return Scorecard(
+    counts = Result.objects.filter(cycle=cycle, subject=subject).first()
+    card = Scorecard(
         cycle=cycle,
         subject=subject,
         query=query,
-        invited=invitations.count(),
-        answered=invitations.filter(answered=True).count(),
+        invited=counts.invited if counts else 0,
+        answered=counts.answered if counts else 0,
         decision=result.decision,
-        rows=rows,
-        hours=row(hours_question, lower_is_better=True),
+        rows=[row(q) for q in questions],
         money=money_shares(subject, cycle.year),
         coverage=needs_coverage(subject, cycle.year),
-        comments=(
-            list(Comment.objects.filter(cycle=cycle, subject=subject, status=Comment.Status.PUBLISHED).order_by("id"))
-            if shown_responses and not query
-            else []
-        ),
-        comments_withheld=not shown_responses,
+        comments_withheld=len(responses) < THRESHOLD,
     )
+    if counts is not None and counts.hours_per_thousand is not None:
+        card.hours_per_thousand = counts.hours_per_thousand
+        others = list(
+            Result.objects.filter(cycle=cycle, subject__kind=subject.kind, hours_per_thousand__isnull=False)
+            .exclude(subject=subject)
+            .values_list("hours_per_thousand", flat=True)
+        )
+        if len(others) >= MIN_PEERS:
+            card.hours_percentile = core.percentile_rank(-counts.hours_per_thousand, [-o for o in others])
+            card.hours_peers = len(others)
+    if not card.comments_withheld and not query:
+        comments = Comment.objects.filter(cycle=cycle, subject=subject)
+        card.comments = list(comments.filter(status=Comment.Status.PUBLISHED).order_by("id"))
+        card.comments_pending = comments.filter(status=Comment.Status.PENDING).count()
+    return card
+
+
+def hours_per_thousand(responses: list[core.Answered], grants: list[float]) -> float | None:
+    """Median hours applying and reporting (respondents who gave both) per $1,000 of the median grant:
+    from five answers and a grant, else None. Computed from the answers and the declared grants
+    separately, so that no answer is ever paired with an amount."""
+    totals = [r.answers["hours-total"] for r in responses if "hours-total" in r.answers]
+    positive = [g for g in grants if g > 0]
+    if len(totals) < THRESHOLD or not positive:
+        return None
+    return core.hours_per_thousand(_median(totals), _median(positive))
 
 
 AGGREGATE_HEADER = (
@@ -316,14 +348,15 @@ AGGREGATE_HEADER = (
     "percentile_among_peers",
     "peers",
 )
+HOURS_HEADER = ("cycle", "support_actor", "hours_per_thousand", "lighter_than_peers_pct", "peers")
 
 
 def aggregate_rows(card: Scorecard) -> list[list[Any]]:
     """The scorecard's figures for a CSV file, one row per question shown: aggregates only, never an
-    answer, nothing from fewer than five."""
+    answer, nothing from fewer than five. Percentiles only for the ratings (higher is better)."""
     label = ";".join(f"{k}={v}" for k, v in sorted(card.query.items()))
     rows = []
-    for row in [*card.rows, *([card.hours] if card.hours else [])]:
+    for row in card.rows:
         rating = row.rating
         if rating is None or not rating.shown:
             continue
@@ -346,55 +379,87 @@ def aggregate_rows(card: Scorecard) -> list[list[Any]]:
 
 def money_shares(subject: Organisation, year: int) -> dict[str, Any]:
     """The support actor's funding that year (public relations): total, unrestricted and multi-year shares."""
-    grants = Relation.objects.filter(source=subject, kind=Relation.Kind.FUNDS, year=year, amount__isnull=False)
-    totals = grants.aggregate(
-        total=Sum("amount"),
-        flexible=Sum("amount", filter=Q(is_flexible=True)),
-        multi_year=Sum("amount", filter=Q(is_multi_year=True)),
+    return money_shares_of([subject.pk], year).get(subject.pk) or _shares(None)
+
+
+def money_shares_of(subject_ids: Iterable[int], year: int) -> dict[int, dict[str, Any]]:
+    """:func:`money_shares` of several support actors in one query."""
+    rows = (
+        Relation.objects.filter(
+            source_id__in=list(subject_ids), kind=Relation.Kind.FUNDS, year=year, amount__isnull=False
+        )
+        .values("source_id")
+        .annotate(
+            total=Sum("amount"),
+            grants=Count("id"),
+            flexible=Sum("amount", filter=Q(is_flexible=True)),
+            multi_year=Sum("amount", filter=Q(is_multi_year=True)),
+        )
     )
-    total = totals["total"] or Decimal(0)
+    return {row["source_id"]: _shares(row) for row in rows}
+
+
+def _shares(row: dict[str, Any] | None) -> dict[str, Any]:
+    total = (row or {}).get("total") or Decimal(0)
     return {
         "total": total,
-        "grants": grants.count(),
-        "flexible_share": float(100 * (totals["flexible"] or 0) / total) if total else None,
-        "multi_year_share": float(100 * (totals["multi_year"] or 0) / total) if total else None,
+        "grants": (row or {}).get("grants", 0),
+        "flexible_share": float(100 * (row["flexible"] or 0) / total) if row and total else None,
+        "multi_year_share": float(100 * (row["multi_year"] or 0) / total) if row and total else None,
     }
 
 
 def supported_initiatives(subject: Organisation, year: int) -> list[core.Supported]:
-    """The initiatives the support actor supported that year, what their latest diagnostics say they
-    need, and the elements its support addresses: the offer granted (an accepted request), or its
-    offers in general for a grant made outside Maillage."""
-    offer_elements: dict[int, set[str]] = defaultdict(set)
-    for offer_id, element in OfferCover.objects.filter(offer__providers=subject).values_list("offer_id", "element"):
-        offer_elements[offer_id].add(element)
-    any_offer = set().union(*offer_elements.values()) if offer_elements else set()
-    covered: dict[int, set[str]] = defaultdict(set)
+    """The initiatives the support actor supported that year and that shared a diagnostic with it
+    (when asking for its support): what their latest shared diagnostic says they need, and how much of
+    each need its support addresses (the coverage of the offer granted, as baskets count it; for a
+    grant made outside Maillage, the best coverage among its offers). Only diagnostics the support
+    actor may already read are used: nothing private is drawn from the others."""
+    framework = diagnostic_selectors.current_framework()
+    if framework is None:
+        return []
+    parsed = diagnostic_selectors.framework_of(framework)
+    offers = list(
+        SupportOffer.objects.filter(providers=subject).select_related("support_type").prefetch_related("covers")
+    )
+    offer_covers = {offer.pk: covers_of(offer, parsed)[0] for offer in offers}
+    any_offer: dict[str, float] = {}
+    for covers in offer_covers.values():
+        for element, strength in covers.items():
+            any_offer[element] = max(any_offer.get(element, 0.0), strength)
+    covered: dict[int, dict[str, float]] = {}
     for initiative_id, offer_id in SupportRequest.objects.filter(
         status=SupportRequest.Status.ACCEPTED, offer__providers=subject, answered_at__year=year
     ).values_list("initiative_id", "offer_id"):
-        covered[initiative_id] |= offer_elements.get(offer_id, set())
-    funded = Relation.objects.filter(source=subject, kind=Relation.Kind.FUNDS, year=year).values_list(
-        "target_id", flat=True
-    )
-    for initiative_id in InitiativeCarrier.objects.filter(organisation_id__in=list(funded)).values_list(
+        mine = covered.setdefault(initiative_id, {})
+        for element, strength in offer_covers.get(offer_id, {}).items():
+            mine[element] = max(mine.get(element, 0.0), strength)
+    funded = Relation.objects.filter(source=subject, kind=Relation.Kind.FUNDS, year=year).values("target_id")
+    for initiative_id in InitiativeCarrier.objects.filter(organisation_id__in=funded).values_list(
         "initiative_id", flat=True
     ):
-        if initiative_id not in covered:
-            covered[initiative_id] = set(any_offer)
+        covered.setdefault(initiative_id, dict(any_offer))
+    shared: dict[int, Any] = {}
+    for diagnostic in (
+        Diagnostic.objects.filter(
+            initiative_id__in=list(covered), status=Diagnostic.Status.SUBMITTED, shares__organisation=subject
+        )
+        .order_by("initiative_id", "-submitted_at")
+        .only("id", "initiative_id", "result", "submitted_at")
+    ):
+        shared.setdefault(diagnostic.initiative_id, diagnostic)
     carriers: dict[int, set[str]] = defaultdict(set)
-    for initiative_id, organisation in InitiativeCarrier.objects.filter(initiative_id__in=list(covered)).values_list(
+    for initiative_id, organisation in InitiativeCarrier.objects.filter(initiative_id__in=list(shared)).values_list(
         "initiative_id", "organisation__slug"
     ):
         carriers[initiative_id].add(organisation)
     supported = []
-    for initiative_id, diagnostic in diagnostic_selectors.latest_submitted(list(covered)).items():
+    for initiative_id, diagnostic in shared.items():
         result = diagnostic_selectors.result_of(diagnostic)
-        if result is None:
-            continue
-        supported.append(
-            core.Supported(frozenset(carriers[initiative_id]), result.needs_map(), frozenset(covered[initiative_id]))
-        )
+        if result is not None:
+            supported.append(
+                core.Supported(frozenset(carriers[initiative_id]), result.needs_map(), covered[initiative_id])
+            )
     return supported
 
 
@@ -412,7 +477,7 @@ class Trend:
 def trends(subject: Organisation) -> list[Trend]:
     """The support actor's overall means across closed cycles, oldest first."""
     found = []
-    for cycle in reversed(closed_cycles()):
+    for cycle in reversed(closed_cycles(subject)):
         responses = _answered(cycle, [subject.pk]).get(subject.pk, [])
         if not responses:
             continue
@@ -463,6 +528,15 @@ class PracticeRow:
     comparison: core.Comparison | None
 
 
+def split_at_median(values: dict[str, float]) -> dict[str, bool]:
+    """Who is above the median; when ties at the top leave nobody above it, who is at it or above."""
+    middle = _median(list(values.values()))
+    above = {key: value > middle for key, value in values.items()}
+    if not any(above.values()):
+        above = {key: value >= middle for key, value in values.items()}
+    return above
+
+
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -477,21 +551,22 @@ def practices(cycle: Cycle) -> tuple[list[PracticeRow], int]:
     - flexible: its share of unrestricted funding that year is above the median;
     - multi-year: its share of multi-year funding is above the median;
     - light reporting: its respondents' median hours per $1,000 is below the median."""
-    means = overall_means(cycle, [*COMPARED, "hours-per-thousand"])
-    rated = {pk: m for pk, m in means.items() if m}
+    rated = {pk: m for pk, m in overall_means(cycle, COMPARED).items() if m}
     has: dict[str, dict[str, bool]] = {p: {} for p in PRACTICES}
     figures: dict[str, dict[str, float]] = {p: {} for p in PRACTICES}
-    for pk, m in rated.items():
-        money = money_shares(Organisation(pk=pk), cycle.year)
+    shares = money_shares_of(rated, cycle.year)
+    for pk in rated:
+        money = shares.get(pk) or _shares(None)
         if money["flexible_share"] is not None:
             figures["flexible"][str(pk)] = money["flexible_share"]
             figures["multi_year"][str(pk)] = money["multi_year_share"]
-        if "hours-per-thousand" in m:
-            figures["light_reporting"][str(pk)] = -m["hours-per-thousand"]  # lighter is more
+    for pk, ratio in Result.objects.filter(
+        cycle=cycle, subject_id__in=list(rated), hours_per_thousand__isnull=False
+    ).values_list("subject_id", "hours_per_thousand"):
+        figures["light_reporting"][str(pk)] = -ratio  # lighter is more
     for practice, values in figures.items():
         if values:
-            middle = _median(list(values.values()))
-            has[practice] = {pk: value > middle for pk, value in values.items()}
+            has[practice] = split_at_median(values)
     rows = []
     for practice in PRACTICES:
         for question in COMPARED:
@@ -512,6 +587,7 @@ class PublicView:
     answered: int
     ratings: list[tuple[SurveyQuestion, core.Rating]]
     response: str
+    response_language: str  # the language the response is written in (French when no English one)
 
 
 def public_summaries(offer: SupportOffer) -> list[PublicView]:
@@ -540,28 +616,14 @@ def public_summary(subject: Organisation, summary: PublicSummary | None = None) 
         result = core.slice_ratings(responses, HEADLINE, {})
         questions = {q.code: q for q in survey_questions(cycle)}
         ratings = [(questions[c], r) for c, r in result.ratings.items() if r.shown]
-    return PublicView(subject, cycle, answered, ratings, summary.response)
+    english = current_language() == "en" and bool(summary.response_en)
+    return PublicView(
+        subject, cycle, answered, ratings, summary.response, "en" if english or not summary.response_fr else "fr"
+    )
 
 
 def summary_of(organisation: Organisation) -> PublicSummary | None:
     return PublicSummary.objects.filter(organisation=organisation).first()
-
-
-def borough_of(organisation: Organisation) -> str:
-    """The organisation's one borough (or linked city), or "" when it has none or several."""
-    boroughs: set[str] = set()
-    for territory in organisation.territories.all().prefetch_related("within"):
-        if territory.kind in (Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY):
-            boroughs.add(territory.slug)
-        elif territory.kind == Territory.Kind.QUARTIER:
-            within = [
-                t.slug for t in territory.within.all() if t.kind in (Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY)
-            ]
-            if len(within) == 1:
-                boroughs.add(within[0])
-            else:
-                return ""  # a quartier over several boroughs
-    return boroughs.pop() if len(boroughs) == 1 else ""
 
 
 def added_questions(cycle: Cycle) -> QuerySet[Question]:

@@ -11,11 +11,13 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,10 +30,11 @@ from maillage.matching.models import SupportRequest
 from maillage.matching.services import members_of, notify
 
 from . import selectors
-from .models import Comment, Cycle, Invitation, PublicSummary, Question, Response
+from .models import GROUPS, OTHER_GROUP, Comment, Cycle, Invitation, PublicSummary, Question, Response, Result
 
 MAX_HOURS = 5000  # hours applying or reporting for one support: more is a typing error
 MAX_TEXT = 2000
+REMINDER_GAP = timedelta(days=1)
 _shuffle = random.SystemRandom().shuffle
 
 
@@ -64,6 +67,17 @@ def cycle_create(
         problems.append(Problem("name_missing", _("Give the cycle a name in French."), field="name_fr"))
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         problems.append(Problem("year_invalid", _("Give a year between 2000 and 2100."), field="year"))
+    elif Cycle.objects.filter(year=year, is_demo=is_demo).exists():
+        problems.append(
+            Problem(
+                "year_taken",
+                _("A survey cycle already covers the support of %(year)s: the same support would be rated twice.")
+                % {"year": year},
+                field="year",
+            )
+        )
+    if closes_on is not None and closes_on < timezone.localdate():
+        problems.append(Problem("closes_on_past", _("The closing date is already past."), field="closes_on"))
     if problems:
         raise MaillageError("cycle_invalid", _("Some information is missing or not valid."), problems)
     try:
@@ -111,7 +125,10 @@ def question_add(
         problems.append(Problem("text_missing", _("Write the question in English."), field="text_en"))
     if problems:
         raise MaillageError("question_invalid", _("Some information is missing or not valid."), problems)
-    position = cycle.questions.count() + 1
+    numbers = [int(code.removeprefix("added-")) for code in cycle.questions.values_list("code", flat=True)]
+    position = max(numbers, default=0) + 1
+    if kind == Question.Kind.TEXT:
+        low_fr = low_en = high_fr = high_en = ""  # a comment has no scale
     return Question.objects.create(
         cycle=cycle,
         code=f"added-{position}",
@@ -138,13 +155,19 @@ def invitations_sync(cycle: Cycle) -> int:
     received it from: an accepted request (any organisation carrying the initiative) or a funding or
     support relation of that year. Returns how many invitations were added."""
     pairs: dict[tuple[int, int], dict[str, Any]] = defaultdict(lambda: {"amount": Decimal(0), "fr": [], "en": []})
+    demo = cycle.is_demo  # fictional cycles invite fictional organisations only, real ones real ones only
     requests = SupportRequest.objects.filter(
-        status=SupportRequest.Status.ACCEPTED, answered_at__year=cycle.year
+        status=SupportRequest.Status.ACCEPTED, answered_at__year=cycle.year, is_demo=demo
     ).prefetch_related("offer__providers", "initiative__carriers__organisation")
     for request in requests:
         for provider in request.offer.providers.all():
             for carrier in request.initiative.carriers.all():
-                if provider.is_support_actor and carrier.organisation_id != provider.pk:
+                if (
+                    provider.is_support_actor
+                    and carrier.organisation_id != provider.pk
+                    and provider.is_demo == demo
+                    and carrier.organisation.is_demo == demo
+                ):
                     pair = pairs[(carrier.organisation_id, provider.pk)]
                     pair["fr"].append(request.offer.name_fr)
                     pair["en"].append(request.offer.name_en or request.offer.name_fr)
@@ -153,6 +176,9 @@ def invitations_sync(cycle: Cycle) -> int:
         kind__in=(Relation.Kind.FUNDS, Relation.Kind.SUPPORTS),
         source__is_support_actor=True,
         target__is_field_actor=True,
+        is_demo=demo,
+        source__is_demo=demo,
+        target__is_demo=demo,
     )
     for source, target, kind, amount in relations.values_list("source_id", "target_id", "kind", "amount"):
         if source == target:
@@ -211,6 +237,12 @@ def cycle_open(*, user: Any, cycle: Cycle) -> int:
     if cycle.status != Cycle.Status.DRAFT:
         raise MaillageError("cycle_not_draft", _("Only a cycle in preparation can be opened."))
     added = invitations_sync(cycle)
+    if not added:
+        raise MaillageError(
+            "nobody_to_invite",
+            _("Nobody received support in %(year)s (accepted requests or declared funding): nobody to invite.")
+            % {"year": cycle.year},
+        )
     cycle.status = Cycle.Status.OPEN
     cycle.opened_at = timezone.now()
     cycle.save(update_fields=["status", "opened_at"])
@@ -230,6 +262,10 @@ def cycle_remind(*, user: Any, cycle: Cycle) -> tuple[int, int]:
     passed, cycle = cycle, Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.OPEN:
         raise MaillageError("cycle_not_open", _("Only an open cycle can send reminders."))
+    if cycle.reminded_at is not None and timezone.now() - cycle.reminded_at < REMINDER_GAP:
+        raise MaillageError(
+            "reminded_recently", _("A reminder went out less than a day ago: wait before sending another.")
+        )
     added = invitations_sync(cycle)
     waiting = set(Invitation.objects.filter(cycle=cycle, answered=False).values_list("organisation_id", flat=True))
     _invite_notice(cycle, waiting, reminder=True)
@@ -250,6 +286,7 @@ def cycle_close(*, user: Any, cycle: Cycle) -> int:
     passed, cycle = cycle, Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status != Cycle.Status.OPEN:
         raise MaillageError("cycle_not_open", _("Only an open cycle can be closed."))
+    results_record(cycle)
     shuffle_answers(cycle)
     cycle.status = Cycle.Status.CLOSED
     cycle.closed_at = timezone.now()
@@ -264,6 +301,37 @@ def cycle_close(*, user: Any, cycle: Cycle) -> int:
         )
     passed.refresh_from_db()
     return Response.objects.filter(cycle=cycle).count()
+
+
+def results_record(cycle: Cycle) -> None:
+    """Count, once, each support actor's participation and burden in the closing cycle, and erase the
+    comments about a support actor with fewer than five answers: they could never be shown, and a
+    steward reading them would read a lone respondent."""
+    answered = selectors._answered(cycle)
+    counts = {
+        row["subject"]: row
+        for row in Invitation.objects.filter(cycle=cycle)
+        .values("subject")
+        .annotate(invited=Count("id"), answered=Count("id", filter=Q(answered=True)))
+    }
+    grants: dict[int, list[float]] = defaultdict(list)
+    for source, amount in Relation.objects.filter(
+        source_id__in=list(counts), kind=Relation.Kind.FUNDS, year=cycle.year, amount__isnull=False
+    ).values_list("source_id", "amount"):
+        grants[source].append(float(amount))
+    Result.objects.filter(cycle=cycle).delete()
+    Result.objects.bulk_create(
+        Result(
+            cycle=cycle,
+            subject_id=subject,
+            invited=row["invited"],
+            answered=row["answered"],
+            hours_per_thousand=selectors.hours_per_thousand(answered.get(subject, []), grants.get(subject, [])),
+        )
+        for subject, row in counts.items()
+    )
+    too_few = [subject for subject in counts if len(answered.get(subject, [])) < selectors.THRESHOLD]
+    Comment.objects.filter(cycle=cycle, subject_id__in=too_few).delete()
 
 
 def shuffle_answers(cycle: Cycle) -> None:
@@ -352,17 +420,11 @@ def response_submit(*, user: Any, invitation: Invitation, answers: Mapping[str, 
     if invitation.answered:
         raise MaillageError("already_answered", _("Your organisation has already answered this survey."))
     values, comments = _clean_answers(invitation.cycle, answers)
-    hours = [values[code] for code in selectors.HOURS if code in values]
-    ratio = None
-    if hours and invitation.amount:
-        ratio = core.hours_per_thousand(sum(hours), float(invitation.amount))
     Response.objects.create(
         cycle=invitation.cycle,
         subject_id=invitation.subject_id,
-        respondent_kind=invitation.organisation.kind,
-        respondent_borough=selectors.borough_of(invitation.organisation),
+        respondent_group=GROUPS.get(invitation.organisation.kind, OTHER_GROUP),
         answers=values,
-        hours_per_thousand=ratio,
     )
     for code, text in comments.items():
         Comment.objects.create(cycle=invitation.cycle, subject_id=invitation.subject_id, question=code, text=text)

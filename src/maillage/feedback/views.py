@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.accounts.selectors import memberships_by_organisation
@@ -22,7 +23,6 @@ from maillage.common.views import NotFound, get_allowed, get_or_404
 from maillage.core.errors import MaillageError
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory import selectors as directory_selectors
-from maillage.directory.models import Organisation, Territory
 
 from . import selectors, services
 from .forms import CommentReviewForm, CycleForm, QuestionForm, SummaryForm, SurveyForm
@@ -102,27 +102,23 @@ def scorecards(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filter_choices(language: str) -> dict[str, list[tuple[str, str]]]:
-    boroughs = Territory.objects.filter(kind__in=(Territory.Kind.BOROUGH, Territory.Kind.LINKED_CITY))
-    return {
-        "kind": [(k, str(label)) for k, label in Organisation.Kind.choices],
-        "borough": sorted(
-            ((t.slug, t.name_en if language == "en" and t.name_en else t.name_fr) for t in boroughs),
-            key=lambda item: item[1],
-        ),
-    }
+GROUP_LABELS = {
+    "community": gettext_lazy("Community organisations, collectives and tables de quartier"),
+    "enterprise": gettext_lazy("Social economy enterprises"),
+    "other": gettext_lazy("Other organisations"),
+}
 
 
 @login_required
 def scorecard(request: HttpRequest, slug: str) -> HttpResponse:
     subject = get_allowed(request, directory_selectors.organisation_detail, slug, "feedback.view_scorecard")
-    closed = selectors.closed_cycles()
-    cycle = next((c for c in closed if c.slug == request.GET.get("cycle")), closed[0] if closed else None)
-    if request.GET.get("cycle") and (cycle is None or cycle.slug != request.GET.get("cycle")):
+    closed = selectors.closed_cycles(subject)
+    wanted = request.GET.get("cycle")
+    cycle = next((c for c in closed if c.slug == wanted), None) if wanted else (closed[0] if closed else None)
+    if wanted and cycle is None:
         raise NotFound(_("There is no closed survey cycle with this identifier."))
     language = current_language()
-    query = selectors.parse_query(request.GET)
-    card = selectors.scorecard(subject, cycle, query) if cycle else None
+    card = selectors.scorecard(subject, cycle, selectors.parse_query(request.GET)) if cycle else None
     if card is not None and request.GET.get("format") == "csv":
         return _scorecard_csv(card)
     summary = selectors.summary_of(subject)
@@ -137,7 +133,7 @@ def scorecard(request: HttpRequest, slug: str) -> HttpResponse:
             "card": card,
             "trends": selectors.trends(subject) if cycle else [],
             "trend_questions": [q for q in selectors.survey_questions(None) if q.kind == "scale"],
-            "choices": _filter_choices(language),
+            "groups": list(GROUP_LABELS.items()),
             "elements": diagnostic_selectors.element_names(language),
             "summary": summary,
             "summary_form": SummaryForm(instance=summary) if can_publish else None,
@@ -246,10 +242,22 @@ def cycle(request: HttpRequest, slug: str) -> HttpResponse:
 def cycle_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     _steward_only(request)
     found: Cycle = get_or_404(selectors.cycle_get, slug)
+    if action in ("open", "close") and request.POST.get("confirm") != "yes":
+        # Opening tells hundreds of people; closing cannot be undone: say what will happen first.
+        answered = found.invitations.filter(answered=True).count()
+        return render(request, "feedback/confirm.html", {"cycle": found, "action": action, "answered": answered})
     try:
         if action == "open":
             added = services.cycle_open(user=request.user, cycle=found)
-            messages.success(request, _("The cycle is open: %(count)s invitations sent.") % {"count": added})
+            messages.success(
+                request,
+                ngettext(
+                    "The cycle is open: %(count)s invitation sent.",
+                    "The cycle is open: %(count)s invitations sent.",
+                    added,
+                )
+                % {"count": added},
+            )
         elif action == "remind":
             added, reminded = services.cycle_remind(user=request.user, cycle=found)
             messages.success(
@@ -259,7 +267,13 @@ def cycle_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
             )
         elif action == "close":
             count = services.cycle_close(user=request.user, cycle=found)
-            messages.success(request, _("The cycle is closed with %(count)s answers.") % {"count": count})
+            messages.success(
+                request,
+                ngettext(
+                    "The cycle is closed with %(count)s answer.", "The cycle is closed with %(count)s answers.", count
+                )
+                % {"count": count},
+            )
         elif action.startswith("remove-"):
             question = found.questions.filter(code=action.removeprefix("remove-")).first()
             if question is None:
@@ -305,14 +319,22 @@ def comments(request: HttpRequest) -> HttpResponse:
                 return redirect("feedback:comments")
         failed[str(comment.pk)] = form
     pending = list(selectors.pending_comments()[:50])
+    pending.sort(key=lambda c: str(c.pk) not in failed)  # the one that needs fixing first, at the top
+    texts: dict[tuple[int, str], str] = {}
+    for cycle in {c.cycle for c in pending}:
+        texts |= {(cycle.pk, q.code): q.text for q in selectors.survey_questions(cycle)}
     rows = [
-        (c, failed.get(str(c.pk)) or CommentReviewForm(initial={"text": c.text}, prefix=str(c.pk))) for c in pending
+        (
+            c,
+            texts.get((c.cycle_id, c.question), ""),
+            failed.get(str(c.pk)) or CommentReviewForm(initial={"text": c.text}, prefix=str(c.pk)),
+        )
+        for c in pending
     ]
-    questions = {q.code: q for q in selectors.survey_questions(None)}
     return render(
         request,
         "feedback/comments.html",
-        {"rows": rows, "questions": questions, "total": selectors.pending_comments().count()},
+        {"rows": rows, "total": selectors.pending_comments().count()},
         status=422 if failed else 200,
     )
 
@@ -321,7 +343,10 @@ def comments(request: HttpRequest) -> HttpResponse:
 def practices(request: HttpRequest) -> HttpResponse:
     _steward_only(request, "feedback.compare_practices")
     closed = selectors.closed_cycles()
-    cycle = next((c for c in closed if c.slug == request.GET.get("cycle")), closed[0] if closed else None)
+    wanted = request.GET.get("cycle")
+    cycle = next((c for c in closed if c.slug == wanted), None) if wanted else (closed[0] if closed else None)
+    if wanted and cycle is None:
+        raise NotFound(_("There is no closed survey cycle with this identifier."))
     rows, rated = selectors.practices(cycle) if cycle else ([], 0)
     questions = {q.code: q for q in selectors.survey_questions(None)}
     groups: dict[str, list[Any]] = {}

@@ -18,6 +18,9 @@
       box.scrollTop = checked.closest("label, li, div").offsetTop - box.offsetTop - 8;
     }
   });
+  // A long form sent back with errors: go to the list of errors (each links to its question).
+  var errors = document.querySelector('.form-errors[tabindex="-1"]');
+  if (errors) { errors.focus(); }
   // An eligibility rule shows only the values of what it looks at.
   document.querySelectorAll("[data-rule]").forEach(function (row) {
     var kind = row.querySelector("select[name$='-kind']");
