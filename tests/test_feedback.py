@@ -56,7 +56,7 @@ class World:
     """A foundation that funded twelve field actors in 2025 (ten community organisations in Verdun,
     two social enterprises in Rosemont), people in every role, and a survey cycle open on 2025."""
 
-    def __init__(self, territory):
+    def __init__(self, territory, *, open_now=True):
         self.subject = OrganisationFactory(
             name_fr="Fondation témoin", is_support_actor=True, is_field_actor=False, kind="foundation"
         )
@@ -93,11 +93,28 @@ class World:
         member(self.users["subject_member"], self.subject)
         member(self.users["subject_admin"], self.subject, Membership.Role.ADMIN)
         member(self.users["other_provider"], self.other, Membership.Role.ADMIN)
+        # One person per organisation, a member since before the cycle opened (who may answer for it).
         self.respondents = {}
+        for number, org in enumerate(self.fields):
+            self.respondents[number] = UserFactory()
+            member(self.respondents[number], org)
         self.cycle = services.cycle_create(
             user=self.users["steward"], slug="c2025", name_fr="Sondage 2025", name_en="2025 survey", year=2025
         )
+        if open_now:
+            self.open()
+
+    def open(self):
         services.cycle_open(user=self.users["steward"], cycle=self.cycle)
+
+    def add(self, kind="community", name="Nouveau répondant"):
+        """Another organisation funded in 2025, with its respondent (before the cycle opens)."""
+        org = OrganisationFactory(name_fr=name, kind=kind)
+        RelationFactory(source=self.subject, target=org, kind="funds", year=2025, amount=Decimal(5000))
+        self.respondents[len(self.fields)] = UserFactory()
+        member(self.respondents[len(self.fields)], org)
+        self.fields.append(org)
+        return org
 
     def fund(self, year, numbers=range(12)):
         for number in numbers:
@@ -111,10 +128,6 @@ class World:
         )
 
     def answer(self, number, answers=None, subject=None):
-        if number not in self.respondents:
-            person = UserFactory()
-            member(person, self.fields[number])
-            self.respondents[number] = person
         services.response_submit(
             user=_fresh(self.respondents[number]),
             invitation=self.invitation(number, subject),
@@ -146,16 +159,16 @@ def test_opening_invites_every_field_actor_funded_that_year_and_tells_them(world
     assert not Notification.objects.filter(user=world.users["subject_member"]).exists()
 
 
-def test_an_accepted_request_invites_every_carrier_and_reminders_reach_only_those_who_have_not_answered(
-    world, territory
-):
-    offer = OfferFactory(provider=world.other, name_fr="Offre témoin")
-    carrier = OrganisationFactory(name_fr="Porteur témoin")
+def test_an_accepted_request_invites_every_carrier_and_reminders_reach_only_those_who_have_not_answered(territory):
     from tests.factories import InitiativeFactory
 
-    initiative = InitiativeFactory(carrier=carrier)
-    request = SupportRequest.objects.create(initiative=initiative, offer=offer, status="accepted")
-    SupportRequest.objects.filter(pk=request.pk).update(answered_at="2025-06-01T12:00:00Z")
+    world = World(territory, open_now=False)
+    offer = OfferFactory(provider=world.other, name_fr="Offre témoin")
+    carrier = OrganisationFactory(name_fr="Porteur témoin")
+    request = SupportRequest.objects.create(initiative=InitiativeFactory(carrier=carrier), offer=offer)
+    world.open()
+    # Asked before the cycle opened, accepted since: invited at the next reminder.
+    SupportRequest.objects.filter(pk=request.pk).update(status="accepted", answered_at="2025-06-01T12:00:00Z")
     world.answer(1)
     Notification.objects.all().delete()
     added, reminded = services.cycle_remind(user=world.users["steward"], cycle=world.cycle)
@@ -168,6 +181,37 @@ def test_an_accepted_request_invites_every_carrier_and_reminders_reach_only_thos
     world.cycle.refresh_from_db()
     assert world.cycle.reminders == 1
     assert world.cycle.reminded_at is not None
+
+
+def test_support_declared_after_opening_is_not_surveyed_so_nobody_fills_the_survey_with_fakes(world):
+    # The foundation's admin creates four organisations and declares grants to them mid-cycle, to
+    # answer in their name and so read a real grantee's answers out of the mean: none is invited.
+    admin = world.users["subject_admin"]
+    for number in range(4):
+        fake = OrganisationFactory(name_fr=f"Organisme fantôme {number}")
+        member(admin, fake, Membership.Role.ADMIN)
+        RelationFactory(source=world.subject, target=fake, kind="funds", year=2025, amount=1)
+    # A grant declared mid-cycle to an organisation that existed before is not added either.
+    RelationFactory(source=world.other, target=world.fields[0], kind="funds", year=2025, amount=1)
+    added, _reminded = services.cycle_remind(user=world.users["steward"], cycle=world.cycle)
+    assert added == 0
+    assert Invitation.objects.filter(cycle=world.cycle).count() == 12
+
+
+def test_nobody_rates_an_organisation_they_belong_to(territory, client):
+    world = World(territory, open_now=False)
+    # A person in both the foundation and a grantee: that grantee is not invited to rate it.
+    member(world.respondents[2], world.subject)
+    world.open()
+    assert not Invitation.objects.filter(cycle=world.cycle, organisation=world.fields[2]).exists()
+    # Nor can a member of the foundation answer for a grantee it joins, or anyone who joined after
+    # the cycle opened (a steward adding themselves, for one).
+    for person in (world.users["subject_admin"], world.users["steward"]):
+        member(person, world.fields[3])
+        _fresh(person)
+        client.force_login(person)
+        assert client.get(reverse("feedback:survey", args=[world.invitation(3).pk])).status_code == 403
+        assert world.invitation(3) not in selectors.my_invitations(person)
 
 
 def test_cycles_move_only_forward(world):
@@ -218,10 +262,10 @@ def test_an_added_rating_is_answered_and_shown_like_the_others(world, territory)
     services.question_add(user=steward, cycle=cycle, kind="scale", text_fr="Délais clairs ?", text_en="Clear?")
     services.cycle_open(user=steward, cycle=cycle)
     for number in range(5):
-        person = _fresh(UserFactory())
-        member(person, world.fields[number])
         invitation = Invitation.objects.get(cycle=cycle, organisation=world.fields[number], subject=world.subject)
-        services.response_submit(user=_fresh(person), invitation=invitation, answers={"added-1": 2 + number})
+        services.response_submit(
+            user=_fresh(world.respondents[number]), invitation=invitation, answers={"added-1": 2 + number}
+        )
     services.cycle_close(user=steward, cycle=cycle)
     card = selectors.scorecard(world.subject, cycle)
     added = next(r for r in card.rows if r.question.code == "added-1")
@@ -391,9 +435,20 @@ def test_a_rating_shows_from_five_answers_and_only_once_the_cycle_is_closed(clie
     assert "5 organisations sur 12 invitées ont répondu" in text
 
 
-def test_a_slice_that_would_isolate_by_difference_is_refused(client, world):
+@pytest.fixture
+def five_enterprises(territory):
+    """The world with five social enterprises invited, so that groups of respondents may be offered."""
+    world = World(territory, open_now=False)
+    for number in range(3):
+        world.add("social_enterprise", f"Entreprise témoin {number}")
+    world.open()
+    return world
+
+
+def test_a_slice_that_would_isolate_by_difference_is_refused(client, five_enterprises):
     # Ten community organisations and one social enterprise answer: "community only" is 10, but the
     # whole minus it would be the one social enterprise.
+    world = five_enterprises
     for number in range(11):
         world.answer(number)
     world.close()
@@ -415,7 +470,8 @@ def test_a_slice_that_would_isolate_by_difference_is_refused(client, world):
     assert {q["code"]: q for q in whole["questions"]}["recommend"]["rating"]["answers"] == 11
 
 
-def test_a_slice_is_released_when_its_complement_counts_five_or_none(client, world, territory):
+def test_a_slice_is_released_when_its_complement_counts_five_or_none(client, five_enterprises):
+    world = five_enterprises
     for number in range(10):
         world.answer(number)
     world.close()
@@ -424,16 +480,12 @@ def test_a_slice_is_released_when_its_complement_counts_five_or_none(client, wor
     assert {q["code"]: q for q in response.json()["questions"]}["fit"]["rating"]["answers"] == 10
 
 
-def test_a_question_skipped_by_someone_outside_the_slice_is_withheld_in_the_slice(world, territory):
+def test_a_question_skipped_by_someone_outside_the_slice_is_withheld_in_the_slice(territory):
     # Five community organisations rate "fit"; five social enterprises… only one of them does.
-    extra = []
+    world = World(territory, open_now=False)
     for number in range(3):
-        org = OrganisationFactory(name_fr=f"Entreprise témoin {number}", kind="social_enterprise")
-        org.territories.set([territory("rosemont-la-petite-patrie")])
-        RelationFactory(source=world.subject, target=org, kind="funds", year=2025, amount=Decimal(5000))
-        extra.append(org)
-    world.fields.extend(extra)
-    services.cycle_remind(user=world.users["steward"], cycle=world.cycle)
+        world.add("social_enterprise", f"Entreprise témoin {number}")
+    world.open()
     for number in range(5):
         world.answer(number)
     world.answer(10)  # a social enterprise rates everything
@@ -448,49 +500,85 @@ def test_a_question_skipped_by_someone_outside_the_slice_is_withheld_in_the_slic
     assert rows["fit"].refused.code == "difference"
 
 
+def test_no_group_is_offered_when_a_group_invited_is_small_whoever_answered(client, territory):
+    # Two social enterprises were invited: whether "community organisations" is refused or shown would
+    # tell whether one of them answered. It is never offered, whoever answered.
+    world = World(territory)
+    for number in range(10):
+        world.answer(number)
+    world.close()
+    card = selectors.scorecard(world.subject, world.cycle, {"group": "community"})
+    assert (card.decision.allowed, card.decision.code) == (False, "groups_small")
+    response = _api(client, world, "subject_member", "?group=community")
+    assert response.json()["problems"][0]["code"] == "groups_small"
+    client.force_login(world.users["subject_member"])
+    text = _text(client.get(reverse("feedback:scorecard", args=[world.subject.slug]) + "?group=community"))
+    assert "compte moins de 5 organisations invitées" in text
+
+
 # --- scorecard figures by hand ----------------------------------------------------------------------------
 
 
-def _rated_peer(world, territory, name, value, kind="foundation"):
-    """A support actor rated ``value`` on "recommend" by five organisations of its own."""
+def _peer(name, kind="foundation"):
+    """A support actor that funded five organisations of its own in 2025, each with a respondent
+    (before the cycle opens)."""
     peer = OrganisationFactory(name_fr=name, is_support_actor=True, is_field_actor=False, kind=kind)
-    orgs = []
+    people = []
     for number in range(5):
         org = OrganisationFactory(name_fr=f"{name} bénéficiaire {number}")
         RelationFactory(source=peer, target=org, kind="funds", year=2025, amount=Decimal(1000))
-        orgs.append(org)
-    services.invitations_sync(world.cycle)
-    for org in orgs:
         person = UserFactory()
         member(person, org)
+        people.append((org, person))
+    return peer, people
+
+
+def _rate(world, peer, people, value):
+    """The peer's five organisations rate it ``value`` on "recommend", with 10 hours each."""
+    for org, person in people:
         invitation = Invitation.objects.get(cycle=world.cycle, organisation=org, subject=peer)
         services.response_submit(
             user=_fresh(person),
             invitation=invitation,
             answers={"recommend": value, "hours-applying": 5, "hours-reporting": 5},
         )
-    return peer
 
 
-def test_percentiles_among_peers_of_the_same_kind_by_hand(world, territory):
+def test_percentiles_among_peers_of_the_same_kind_by_hand(territory):
+    world = World(territory, open_now=False)
+    values = {"Pair A": 3, "Pair B": 4, "Pair C": 6, "Pair D": 5, "Pair E": 2}
+    peers = {name: _peer(name) for name in values}
+    city = _peer("Ville témoin", kind="public_body")  # another kind: not a peer
+    world.open()
     for number in range(5):
         world.answer(number, {"recommend": 5, "hours-applying": 20, "hours-reporting": 0})
-    for name, value in (("Pair A", 3), ("Pair B", 4), ("Pair C", 6), ("Pair D", 5)):
-        _rated_peer(world, territory, name, value)
-    _rated_peer(world, territory, "Ville témoin", 7, kind="public_body")  # another kind: not a peer
+    for name, (peer, people) in peers.items():
+        _rate(world, peer, people, values[name])
+    _rate(world, *city, 7)
     world.close()
     card = selectors.scorecard(world.subject, world.cycle)
     recommend = next(r for r in card.rows if r.question.code == "recommend")
-    # Peers 3, 4, 6, 5: two below, one equal (counting half): (2 + 0.5) / 4.
-    assert recommend.peers == 4
-    assert recommend.percentile == pytest.approx(62.5)
+    # Peers 3, 4, 6, 5, 2: three below, one equal (counting half): (3 + 0.5) / 5.
+    assert recommend.peers == 5
+    assert recommend.percentile == pytest.approx(70.0)
     # Hours per $1,000: a median of 20 h for a median grant of $10,000 = 2.0; the peers 10 h for $1,000.
     assert card.hours_per_thousand == pytest.approx(2.0)
     assert card.hours_percentile == pytest.approx(100.0)  # lighter than every peer
-    assert card.hours_peers == 4  # the public body is not a peer
+    assert card.hours_peers == 5  # the public body is not a peer
     # Too few peers for a question no peer was rated on.
     fit = next(r for r in card.rows if r.question.code == "fit")
     assert fit.percentile is None
+    # Four peers would be too few: their ranks would compare it with named competitors.
+    Response.objects.filter(subject=peers["Pair E"][0]).delete()
+    from django.core.cache import cache
+
+    cache.clear()
+    assert (
+        next(
+            r for r in selectors.scorecard(world.subject, world.cycle).rows if r.question.code == "recommend"
+        ).percentile
+        is None
+    )
 
 
 def test_money_shares_come_from_the_funding_declared_that_year(world):
@@ -537,10 +625,10 @@ def test_trends_follow_the_closed_cycles(world):
     earlier = services.cycle_create(user=world.users["steward"], slug="c2024", name_fr="2024", year=2024)
     services.cycle_open(user=world.users["steward"], cycle=earlier)
     for number in range(5):
-        person = UserFactory()
-        member(person, world.fields[number])
         invitation = Invitation.objects.get(cycle=earlier, organisation=world.fields[number], subject=world.subject)
-        services.response_submit(user=_fresh(person), invitation=invitation, answers={"recommend": 4})
+        services.response_submit(
+            user=_fresh(world.respondents[number]), invitation=invitation, answers={"recommend": 4}
+        )
     services.cycle_close(user=world.users["steward"], cycle=earlier)
     for number in range(5):
         world.answer(number, {"recommend": 6})
@@ -549,12 +637,16 @@ def test_trends_follow_the_closed_cycles(world):
     assert [(t.cycle.slug, t.means["recommend"]) for t in trends] == [("c2024", 4.0), ("c2025", 6.0)]
 
 
-def test_practice_comparisons_by_hand(world, territory):
+def test_practice_comparisons_by_hand(territory):
     # Six support actors: three mostly unrestricted rated 6, 6, 5; three restricted rated 3, 4, 4.
-    for index, (flexible, value) in enumerate([(True, 6), (True, 6), (True, 5), (False, 3), (False, 4), (False, 4)]):
-        peer = _rated_peer(world, territory, f"Bailleur {index}", value)
-        Relation = peer.relations_out.model
-        Relation.objects.filter(source=peer).update(is_flexible=flexible)
+    world = World(territory, open_now=False)
+    plan = [(True, 6), (True, 6), (True, 5), (False, 3), (False, 4), (False, 4)]
+    peers = [_peer(f"Bailleur {index}") for index in range(len(plan))]
+    for (peer, _people), (flexible, _value) in zip(peers, plan, strict=True):
+        peer.relations_out.update(is_flexible=flexible)
+    world.open()
+    for (peer, people), (_flexible, value) in zip(peers, plan, strict=True):
+        _rate(world, peer, people, value)
     world.close()
     rows, rated = selectors.practices(world.cycle)
     assert rated == 6
@@ -562,7 +654,18 @@ def test_practice_comparisons_by_hand(world, territory):
     assert row.comparison.mean_with == pytest.approx(17 / 3)
     assert row.comparison.mean_without == pytest.approx(11 / 3)
     assert row.comparison.difference == pytest.approx(2.0)
+    assert row.comparison.shown_difference == pytest.approx(2.0)  # 5.7 − 3.7
     assert next(r for r in rows if r.practice == "flexible" and r.question == "fit").comparison is None
+
+
+def test_a_practice_held_by_most_at_the_top_still_splits():
+    assert selectors.split_at_median({"a": 100.0, "b": 100.0, "c": 100.0, "d": 0.0}) == {
+        "a": True,
+        "b": True,
+        "c": True,
+        "d": False,
+    }
+    assert selectors.split_at_median({"a": 3.0, "b": 2.0, "c": 1.0}) == {"a": True, "b": False, "c": False}
 
 
 # --- comments ---------------------------------------------------------------------------------------------
@@ -751,6 +854,7 @@ def test_practices_in_the_api_are_for_stewards(client, world, role, status):
 
 def test_the_cycle_list_in_the_api_counts_without_naming(client, world):
     world.answer(0)
+    world.close()
     data = client.get("/api/feedback/cycles").json()
     assert data == [
         {
@@ -758,7 +862,7 @@ def test_the_cycle_list_in_the_api_counts_without_naming(client, world):
             "name_fr": "Sondage 2025",
             "name_en": "2025 survey",
             "year": 2025,
-            "status": "open",
+            "status": "closed",
             "closes_on": None,
             "invited": 12,
             "answered": 1,
@@ -821,18 +925,67 @@ def test_a_removed_question_leaves_no_gap_that_breaks_the_next(world):
     assert added.low_fr == ""  # a comment has no scale
 
 
-def test_fictional_and_real_support_are_surveyed_apart(world):
+def test_fictional_and_real_support_are_surveyed_apart(territory):
+    world = World(territory, open_now=False)
     fictional_funder = OrganisationFactory(name_fr="Fondation fictive", is_support_actor=True, is_demo=True)
     fictional_field = OrganisationFactory(name_fr="Organisme fictif", is_demo=True)
     RelationFactory(source=fictional_funder, target=fictional_field, kind="funds", year=2025, is_demo=True, amount=1)
     RelationFactory(source=fictional_funder, target=world.fields[0], kind="funds", year=2025, is_demo=True, amount=1)
-    services.cycle_remind(user=world.users["steward"], cycle=world.cycle)
+    world.open()
+    assert Invitation.objects.filter(cycle=world.cycle).count() == 12
     assert not Invitation.objects.filter(cycle=world.cycle, subject=fictional_funder).exists()
     demo = services.cycle_create(user=None, slug="demo-2025", name_fr="Démo", year=2025, is_demo=True)
     services.cycle_open(user=None, cycle=demo)
     assert list(Invitation.objects.filter(cycle=demo).values_list("organisation", "subject")) == [
         (fictional_field.pk, fictional_funder.pk)
     ]
+
+
+def test_counts_follow_the_answers_when_an_organisation_leaves_during_the_cycle(world):
+    for number in range(6):
+        world.answer(number)
+    world.fields[0].delete()  # its invitation goes, its answer stays
+    world.close()
+    card = selectors.scorecard(world.subject, world.cycle)
+    assert (card.invited, card.answered) == (11, 6)
+    assert {r.question.code: r for r in card.rows}["recommend"].rating.count == 6
+
+
+def test_the_needs_are_for_the_support_actor_not_the_stewards(client, world):
+    for number in range(5):
+        world.answer(number)
+    world.close()
+    client.force_login(world.users["steward"])
+    url = reverse("feedback:scorecard", args=[world.subject.slug])
+    assert "Affichés aux seuls membres de l'acteur de soutien" in _text(client.get(url))
+    assert _api(client, world, "steward").json()["needs"] is None
+    client.force_login(world.users["subject_member"])
+    assert "Affichés aux seuls membres" not in _text(client.get(url))
+
+
+def test_the_api_gives_the_scorecard_without_ratings_below_five_answers(client, world):
+    for number in range(3):
+        world.answer(number)
+    world.close()
+    response = _api(client, world, "subject_member")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["answers_shown"] is False
+    assert {q["rating"] for q in data["questions"]} == {None}
+    assert (data["invited"], data["answered"]) == (12, 3)
+
+
+def test_live_counts_of_an_open_cycle_are_for_stewards(client, world):
+    world.answer(0)
+    public = client.get("/api/feedback/cycles").json()[0]
+    assert (public["invited"], public["answered"]) == (None, None)
+    _token, raw = token_create(user=world.users["steward"], name="t")
+    steward = client.get("/api/feedback/cycles", headers={"authorization": f"Bearer {raw}"}).json()[0]
+    assert (steward["invited"], steward["answered"]) == (12, 1)
+    world.close()
+    world.fields[5].delete()
+    closed = client.get("/api/feedback/cycles").json()[0]
+    assert (closed["invited"], closed["answered"]) == (12, 1)  # as counted at closing
 
 
 def test_participation_counts_are_fixed_when_the_cycle_closes(world):

@@ -27,14 +27,20 @@ def _funded():
         fields.append(org)
     steward = UserFactory(is_steward=True, preferred_language="en")
     cycle = services.cycle_create(user=steward, slug="c2025", name_fr="Sondage 2025", name_en="2025 survey", year=2025)
-    services.cycle_open(user=steward, cycle=cycle)
     return funder, fields, steward, cycle
 
 
 def test_a_worker_answers_a_steward_closes_and_the_funder_publishes(browser, site, axe):
     funder, fields, steward, cycle = _funded()
-    worker = UserFactory()
+    worker, english = UserFactory(), UserFactory(preferred_language="en")
     member(worker, fields[0])
+    member(english, fields[4])
+    others = []
+    for org in fields[1:4]:
+        person = UserFactory()
+        member(person, org)
+        others.append((org, person))
+    services.cycle_open(user=steward, cycle=cycle)  # the members answer for their organisations
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     page = phone.new_page()
     _log_in(page, site, worker)
@@ -73,11 +79,29 @@ def test_a_worker_answers_a_steward_closes_and_the_funder_publishes(browser, sit
     assert stored.answers["hours-applying"] == 4.5
     phone.close()
 
-    for org in fields[1:5]:  # four more organisations answer
-        person = UserFactory()
-        member(person, org)
+    for org, person in others:  # three more organisations answer
         invitation = Invitation.objects.get(cycle=cycle, organisation=org)
         services.response_submit(user=person, invitation=invitation, answers={"impact-organisation": 5, "fit": 4})
+
+    # The survey in English, on a desktop, by keyboard only.
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-CA")
+    page = desk.new_page()
+    _log_in(page, site, english, prefix="/en")
+    page.goto(f"{site}/en/feedback/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anonymous feedback")
+    page.get_by_role("link", name=re.compile("^Answer the survey")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your opinion of Fondation témoin")
+    expect(page.get_by_text("Support received: funding 2025.")).to_be_visible()
+    assert axe(page) == []
+    first = page.get_by_role("group", name=re.compile(r"^1\. What effect did this support have"))
+    first.get_by_role("radio", name=re.compile("^5")).focus()
+    page.keyboard.press("Space")
+    expect(first.get_by_role("radio", name=re.compile("^5"))).to_be_checked()
+    page.get_by_label("How many hours did you spend applying?").fill("1,000")  # thousands, in English
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_text(re.compile("^Thank you. Your answers are recorded"))).to_be_visible()
+    assert {"impact-organisation": 5, "hours-applying": 1000.0} in [r.answers for r in Response.objects.all()]
+    desk.close()
 
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-CA")
     page = desk.new_page()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from maillage.accounts.api import read_auth, token_auth
+from maillage.accounts.selectors import memberships_by_organisation
 from maillage.core.errors import MaillageError, Problem
 from maillage.directory import selectors as directory_selectors
 from maillage.directory.api import ERRORS
@@ -48,6 +49,7 @@ def _closed_cycle(slug: str | None, subject: Organisation | None = None) -> Cycl
 @router.get("/feedback/cycles", response={200: list[dict[str, Any]], **ERRORS}, auth=read_auth)
 def cycle_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Survey cycles, with how many organisations were invited and answered (never which)."""
+    steward = request.user.has_perm("feedback.manage_cycles")
     return [
         {
             "slug": c.slug,
@@ -56,12 +58,13 @@ def cycle_list(request: HttpRequest) -> list[dict[str, Any]]:
             "year": c.year,
             "status": c.status,
             "closes_on": c.closes_on,
-            "invited": c.invited,
-            "answered": c.answered,
+            # Live counts of an open cycle for stewards only; a closed cycle's as counted at closing.
+            "invited": c.invited if c.status == Cycle.Status.CLOSED or steward else None,
+            "answered": c.answered if c.status == Cycle.Status.CLOSED or steward else None,
             "is_demo": c.is_demo,
         }
         for c in selectors.cycles()
-        if c.status != Cycle.Status.DRAFT or request.user.has_perm("feedback.manage_cycles")
+        if c.status != Cycle.Status.DRAFT or steward
     ]
 
 
@@ -81,13 +84,19 @@ def scorecard(
         raise PermissionDenied
     found = _closed_cycle(cycle, subject)
     query = selectors.parse_query({"group": group or ""})
-    card = selectors.scorecard(subject, found, query)
-    if not card.decision.allowed:
-        reason = (
-            _("Compared with a wider slice, this one would let one deduce what fewer than five organisations answered.")
-            if card.decision.code == "difference"
-            else _("Fewer than five organisations answered in this slice.")
-        )
+    card = selectors.scorecard(
+        subject, found, query, with_needs=subject.pk in memberships_by_organisation(request.user)
+    )
+    if query and not card.decision.allowed:
+        reason = {
+            "difference": _(
+                "Compared with all respondents, this group would let one deduce what fewer than five organisations "
+                "answered."
+            ),
+            "groups_small": _(
+                "A group counts fewer than five organisations invited: showing or refusing it would tell who answered."
+            ),
+        }.get(card.decision.code, _("Fewer than five organisations answered in this group."))
         raise MaillageError(
             "slice_refused",
             _("This choice of respondents is refused: choose a wider one."),
@@ -120,6 +129,7 @@ def scorecard(
             "unrestricted_pct": card.money["flexible_share"],
             "multi_year_pct": card.money["multi_year_share"],
         },
+        "answers_shown": card.decision.allowed,  # False: fewer than five answers in the cycle
         "needs": (
             {
                 "initiatives": card.coverage.initiatives,
@@ -128,7 +138,7 @@ def scorecard(
                     {"element": e.element, "in_need": e.in_need, "addressed": e.covered} for e in card.coverage.elements
                 ],
             }
-            if card.coverage.shown
+            if card.coverage is not None and card.coverage.shown
             else None
         ),
         "comments": [c.text for c in card.comments],
@@ -145,7 +155,7 @@ def summary(request: HttpRequest, slug: str) -> dict[str, Any]:
     return {
         "support_actor": subject.slug,
         "cycle": view.cycle.slug if view.cycle else None,
-        "answered": view.answered,
+        "answered": view.answered if view.ratings else None,  # a count below five says who may have answered
         "ratings": {q.code: _rating(r) for q, r in view.ratings},
         "response_fr": view.subject.feedback_summary.response_fr,
         "response_en": view.subject.feedback_summary.response_en,

@@ -163,6 +163,9 @@ class Result(models.Model):
     # Median hours applying and reporting of its respondents per $1,000 of its median grant that year
     # (from five answers), fixed at closing like the counts.
     hours_per_thousand = models.FloatField(null=True, blank=True)
+    # How many organisations of each broad group were invited: a group of respondents is offered only
+    # when every group counts five organisations invited or none, so that a refusal never points to one.
+    groups_invited = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cycle", "subject"], name="feedback_result_unique")]

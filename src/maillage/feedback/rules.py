@@ -1,6 +1,7 @@
 """Who may do what with feedback (django-rules).
 
-- A field actor's members answer its invitations; nobody else, stewards included, sees them.
+- A field actor's members answer its invitations (those who were members before the cycle opened, and
+  are not members of the support actor rated); nobody else, stewards included, sees them.
 - A support actor's members and the stewards read its scorecard (aggregates only); its admins choose
   whether to publish a summary on its offers' pages, with their response.
 - Stewards run the cycles, review comments and compare practices across the ecosystem. They never
@@ -13,6 +14,7 @@ from typing import Any
 
 import rules
 
+from maillage.accounts.models import Membership
 from maillage.accounts.selectors import memberships_by_organisation
 from maillage.directory.models import Organisation
 from maillage.directory.rules import is_steward
@@ -22,7 +24,20 @@ from .models import Invitation
 
 @rules.predicate
 def is_invited(user: Any, invitation: Any) -> bool:
-    return isinstance(invitation, Invitation) and invitation.organisation_id in memberships_by_organisation(user)
+    """A member of the invited organisation since before the cycle opened, and not a member of the
+    support actor rated: nobody joins an organisation to answer in its name, nor rates their own."""
+    if not isinstance(invitation, Invitation):
+        return False
+    mine = memberships_by_organisation(user)
+    if invitation.organisation_id not in mine or invitation.subject_id in mine:
+        return False
+    opened = invitation.cycle.opened_at
+    return (
+        opened is None
+        or Membership.objects.filter(
+            user=user, organisation_id=invitation.organisation_id, created_at__lt=opened
+        ).exists()
+    )
 
 
 @rules.predicate

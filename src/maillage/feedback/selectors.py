@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import Membership
 from maillage.accounts.selectors import memberships_by_organisation
 from maillage.common.i18n import current_language
 from maillage.core import feedback as core
@@ -30,7 +31,7 @@ from maillage.matching.selectors import covers_of
 from .models import Comment, Cycle, Invitation, PublicSummary, Question, Response, Result
 
 THRESHOLD = core.THRESHOLD
-MIN_PEERS = 3  # a percentile among fewer peers would be a comparison with named competitors
+MIN_PEERS = 5  # a percentile among fewer peers would be a comparison with named competitors
 DIMENSIONS = ("group",)  # how results may be sliced: the respondents' broad group of organisations
 GROUP_VALUES = ("community", "enterprise", "other")
 HOURS = ("hours-applying", "hours-reporting")
@@ -92,23 +93,37 @@ def cycle_get(slug: str) -> Cycle:
     return cycle
 
 
-def cycles() -> QuerySet[Cycle]:
-    return Cycle.objects.annotate(
-        invited=Count("invitations"), answered=Count("invitations", filter=Q(invitations__answered=True))
-    ).order_by("-year", "-created_at", "-id")
+def cycles() -> list[Cycle]:
+    """Every cycle with ``invited`` and ``answered``: as counted at closing for a closed cycle."""
+    found = list(
+        Cycle.objects.annotate(
+            live_invited=Count("invitations", distinct=True),
+            live_answered=Count("invitations", filter=Q(invitations__answered=True), distinct=True),
+        ).order_by("-year", "-created_at", "-id")
+    )
+    closed = {
+        row["cycle"]: row
+        for row in Result.objects.values("cycle").annotate(invited=Sum("invited"), answered=Sum("answered"))
+    }
+    for cycle in found:
+        row = closed.get(cycle.pk) if cycle.status == Cycle.Status.CLOSED else None
+        cycle.invited = row["invited"] if row else (0 if cycle.status == Cycle.Status.CLOSED else cycle.live_invited)
+        cycle.answered = row["answered"] if row else (0 if cycle.status == Cycle.Status.CLOSED else cycle.live_answered)
+    return found
 
 
 def closed_cycles(subject: Organisation | None = None) -> list[Cycle]:
-    """Closed cycles, latest first; for a support actor, those where someone answered about it
-    (fictional cycles for the demo's fictional support actors, real ones for the others)."""
+    """Closed cycles, real ones first, latest first; for a support actor, those where someone answered
+    about it (fictional cycles for the demo's fictional support actors, real ones for the others)."""
     cycles = Cycle.objects.filter(status=Cycle.Status.CLOSED)
     if subject is not None:
         cycles = cycles.filter(results__subject=subject, results__answered__gt=0, is_demo=subject.is_demo)
-    return list(cycles.order_by("-year", "-closed_at", "-id").distinct())
+    return list(cycles.order_by("is_demo", "-year", "-closed_at", "-id").distinct())
 
 
 def latest_closed() -> Cycle | None:
-    return Cycle.objects.filter(status=Cycle.Status.CLOSED).order_by("-year", "-closed_at", "-id").first()
+    """The latest closed cycle, a real one when there is any."""
+    return Cycle.objects.filter(status=Cycle.Status.CLOSED).order_by("is_demo", "-year", "-closed_at", "-id").first()
 
 
 def invitation_get(pk: int | str) -> Invitation:
@@ -127,11 +142,14 @@ def my_invitations(user: Any) -> list[Invitation]:
     organisations = list(memberships_by_organisation(user))
     if not organisations:
         return []
-    return list(
+    found = (
         Invitation.objects.filter(organisation_id__in=organisations, cycle__status=Cycle.Status.OPEN)
+        .exclude(subject_id__in=organisations)
         .select_related("cycle", "organisation", "subject")
         .order_by("answered", "cycle__closes_on", "organisation__sort_key", "subject__sort_key", "id")
     )
+    since = dict(Membership.objects.filter(user=user).values_list("organisation_id", "created_at"))
+    return [i for i in found if i.cycle.opened_at is None or since[i.organisation_id] < i.cycle.opened_at]
 
 
 @dataclass(frozen=True)
@@ -142,12 +160,17 @@ class Participation:
 
 
 def participation(cycle: Cycle) -> list[Participation]:
-    """Per support actor: how many organisations were invited and how many answered (never which)."""
-    rows = (
-        Invitation.objects.filter(cycle=cycle)
-        .values("subject")
-        .annotate(invited=Count("id"), answered=Count("id", filter=Q(answered=True)))
-    )
+    """Per support actor: how many organisations were invited and how many answered (never which);
+    for a closed cycle, as counted at its closing."""
+    rows: Any
+    if cycle.status == Cycle.Status.CLOSED:
+        rows = Result.objects.filter(cycle=cycle).values("subject", "invited", "answered")
+    else:
+        rows = (
+            Invitation.objects.filter(cycle=cycle)
+            .values("subject")
+            .annotate(invited=Count("id"), answered=Count("id", filter=Q(answered=True)))
+        )
     subjects = Organisation.objects.in_bulk([r["subject"] for r in rows])
     return sorted(
         (Participation(subjects[r["subject"]], r["invited"], r["answered"]) for r in rows),
@@ -225,7 +248,7 @@ class Scorecard:
     decision: core.Decision
     rows: list[QuestionRow]
     money: dict[str, Any]
-    coverage: core.Coverage
+    coverage: core.Coverage | None  # None: not for this reader
     comments: list[Comment] = field(default_factory=list)
     comments_withheld: bool = False
     comments_pending: int = 0
@@ -276,13 +299,24 @@ def parse_query(params: Any) -> dict[str, str]:
     return {"group": value} if value in GROUP_VALUES else {}
 
 
-def scorecard(subject: Organisation, cycle: Cycle, query: dict[str, str] | None = None) -> Scorecard:
-    """A support actor's scorecard in a closed cycle, for the respondents of ``query`` (all by default)."""
+def scorecard(
+    subject: Organisation, cycle: Cycle, query: dict[str, str] | None = None, *, with_needs: bool = True
+) -> Scorecard:
+    """A support actor's scorecard in a closed cycle, for the respondents of ``query`` (all by default).
+
+    ``with_needs`` adds the needs of the initiatives supported, drawn from the diagnostics they shared
+    with the support actor: for its own members only (others may not read those diagnostics)."""
     query = dict(query or {})
     questions = [q for q in survey_questions(cycle) if q.kind != "text"]
     responses = _answered(cycle, [subject.pk]).get(subject.pk, [])
     codes = [q.code for q in questions]
-    result = core.slice_ratings(responses, codes, query, scales=_scales(questions))
+    counts = Result.objects.filter(cycle=cycle, subject=subject).first()
+    invited_groups = counts.groups_invited if counts else {}
+    if query and any(0 < n < THRESHOLD for n in invited_groups.values()):
+        # A group with one to four organisations invited: a refusal or not would tell who answered.
+        result = core.SliceResult(core.Decision(False, 0, "groups_small", "group"), {}, {})
+    else:
+        result = core.slice_ratings(responses, codes, query, scales=_scales(questions))
     own = core.slice_ratings(responses, codes, {}, scales=_scales(questions)).ratings
     peers = {pk: means for pk, means in overall_means(cycle, codes, kind=subject.kind).items() if pk != subject.pk}
 
@@ -295,7 +329,6 @@ def scorecard(subject: Organisation, cycle: Cycle, query: dict[str, str] | None 
             line.peers = len(others)
         return line
 
-    counts = Result.objects.filter(cycle=cycle, subject=subject).first()
     card = Scorecard(
         cycle=cycle,
         subject=subject,
@@ -305,7 +338,7 @@ def scorecard(subject: Organisation, cycle: Cycle, query: dict[str, str] | None 
         decision=result.decision,
         rows=[row(q) for q in questions],
         money=money_shares(subject, cycle.year),
-        coverage=needs_coverage(subject, cycle.year),
+        coverage=needs_coverage(subject, cycle.year) if with_needs else None,
         comments_withheld=len(responses) < THRESHOLD,
     )
     if counts is not None and counts.hours_per_thousand is not None:

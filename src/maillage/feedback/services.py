@@ -17,11 +17,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import Membership
 from maillage.core import feedback as core
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.text import french_spaces
@@ -156,8 +156,11 @@ def invitations_sync(cycle: Cycle) -> int:
     support relation of that year. Returns how many invitations were added."""
     pairs: dict[tuple[int, int], dict[str, Any]] = defaultdict(lambda: {"amount": Decimal(0), "fr": [], "en": []})
     demo = cycle.is_demo  # fictional cycles invite fictional organisations only, real ones real ones only
+    # Once a cycle is open, only support asked for or declared before it opened, between organisations
+    # that existed then, is added: nobody creates organisations or grants to answer in their name.
+    cutoff = cycle.opened_at or timezone.now()
     requests = SupportRequest.objects.filter(
-        status=SupportRequest.Status.ACCEPTED, answered_at__year=cycle.year, is_demo=demo
+        status=SupportRequest.Status.ACCEPTED, answered_at__year=cycle.year, is_demo=demo, created_at__lt=cutoff
     ).prefetch_related("offer__providers", "initiative__carriers__organisation")
     for request in requests:
         for provider in request.offer.providers.all():
@@ -179,6 +182,7 @@ def invitations_sync(cycle: Cycle) -> int:
         is_demo=demo,
         source__is_demo=demo,
         target__is_demo=demo,
+        created_at__lt=cutoff,
     )
     for source, target, kind, amount in relations.values_list("source_id", "target_id", "kind", "amount"):
         if source == target:
@@ -192,6 +196,20 @@ def invitations_sync(cycle: Cycle) -> int:
         else:
             pair["fr"].append(f"soutien {cycle.year}")
             pair["en"].append(f"support {cycle.year}")
+    involved = {o for pair in pairs for o in pair}
+    created = dict(Organisation.objects.filter(pk__in=involved).values_list("pk", "created_at"))
+    people: dict[int, set[int]] = defaultdict(set)
+    for organisation, user in Membership.objects.filter(organisation_id__in=involved).values_list(
+        "organisation_id", "user_id"
+    ):
+        people[organisation].add(user)
+    for organisation, subject in list(pairs):
+        if (
+            created.get(organisation, cutoff) >= cutoff
+            or created.get(subject, cutoff) >= cutoff
+            or people[organisation] & people[subject]  # nobody rates an organisation they belong to
+        ):
+            del pairs[(organisation, subject)]
     existing = set(Invitation.objects.filter(cycle=cycle).values_list("organisation_id", "subject_id"))
     new = [
         Invitation(
@@ -306,17 +324,20 @@ def cycle_close(*, user: Any, cycle: Cycle) -> int:
 def results_record(cycle: Cycle) -> None:
     """Count, once, each support actor's participation and burden in the closing cycle, and erase the
     comments about a support actor with fewer than five answers: they could never be shown, and a
-    steward reading them would read a lone respondent."""
+    steward reading them would read a lone respondent.
+
+    Answers are counted from the answers themselves (an organisation deleted while the cycle was open
+    takes its invitation away, not its answer): the counts always agree with the ratings."""
     answered = selectors._answered(cycle)
-    counts = {
-        row["subject"]: row
-        for row in Invitation.objects.filter(cycle=cycle)
-        .values("subject")
-        .annotate(invited=Count("id"), answered=Count("id", filter=Q(answered=True)))
-    }
+    invited: dict[int, int] = defaultdict(int)
+    groups: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for subject, kind in Invitation.objects.filter(cycle=cycle).values_list("subject_id", "organisation__kind"):
+        invited[subject] += 1
+        groups[subject][GROUPS.get(kind, OTHER_GROUP)] += 1
+    subjects = set(invited) | set(answered)
     grants: dict[int, list[float]] = defaultdict(list)
     for source, amount in Relation.objects.filter(
-        source_id__in=list(counts), kind=Relation.Kind.FUNDS, year=cycle.year, amount__isnull=False
+        source_id__in=list(subjects), kind=Relation.Kind.FUNDS, year=cycle.year, amount__isnull=False
     ).values_list("source_id", "amount"):
         grants[source].append(float(amount))
     Result.objects.filter(cycle=cycle).delete()
@@ -324,13 +345,14 @@ def results_record(cycle: Cycle) -> None:
         Result(
             cycle=cycle,
             subject_id=subject,
-            invited=row["invited"],
-            answered=row["answered"],
+            invited=max(invited[subject], len(answered.get(subject, []))),
+            answered=len(answered.get(subject, [])),
             hours_per_thousand=selectors.hours_per_thousand(answered.get(subject, []), grants.get(subject, [])),
+            groups_invited=dict(groups[subject]),
         )
-        for subject, row in counts.items()
+        for subject in sorted(subjects)
     )
-    too_few = [subject for subject in counts if len(answered.get(subject, [])) < selectors.THRESHOLD]
+    too_few = [subject for subject in subjects if len(answered.get(subject, [])) < selectors.THRESHOLD]
     Comment.objects.filter(cycle=cycle, subject_id__in=too_few).delete()
 
 

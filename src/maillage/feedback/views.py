@@ -118,7 +118,12 @@ def scorecard(request: HttpRequest, slug: str) -> HttpResponse:
     if wanted and cycle is None:
         raise NotFound(_("There is no closed survey cycle with this identifier."))
     language = current_language()
-    card = selectors.scorecard(subject, cycle, selectors.parse_query(request.GET)) if cycle else None
+    with_needs = subject.pk in memberships_by_organisation(request.user)  # shared with it, not with stewards
+    card = (
+        selectors.scorecard(subject, cycle, selectors.parse_query(request.GET), with_needs=with_needs)
+        if cycle
+        else None
+    )
     if card is not None and request.GET.get("format") == "csv":
         return _scorecard_csv(card)
     summary = selectors.summary_of(subject)

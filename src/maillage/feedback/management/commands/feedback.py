@@ -87,7 +87,7 @@ class Command(BaseCommand):
             writer.writerow(selectors.AGGREGATE_HEADER)
             with translation.override("en"):
                 for subject in subjects:
-                    for row in selectors.aggregate_rows(selectors.scorecard(subject, cycle)):
+                    for row in selectors.aggregate_rows(selectors.scorecard(subject, cycle, with_needs=False)):
                         writer.writerow(["" if v is None else f"{v:.4g}" if isinstance(v, float) else v for v in row])
                         rows += 1
         finally:
