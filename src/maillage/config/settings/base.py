@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "maillage.scenarios",
     "maillage.analytics",
     "maillage.feedback",
+    "maillage.collective",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
