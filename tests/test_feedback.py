@@ -44,7 +44,7 @@ GOOD = {
 
 
 def _text(response):
-    return html.unescape(response.content.decode()).replace("\xa0", " ")
+    return html.unescape(response.content.decode()).replace("\xa0", " ").replace("\u202f", " ")
 
 
 def _fresh(user):
@@ -380,7 +380,7 @@ def test_the_survey_form_redisplays_what_was_typed_with_the_error(client, world)
     response = client.post(url, {"recommend": "6", "hours-applying": "-3", "comment-best": "Merci"})
     assert response.status_code == 200
     text = _text(response)
-    assert "Indiquez un nombre d'heures entre 0 et 5000." in text
+    assert "Indiquez un nombre d'heures entre 0 et 5 000." in text
     assert re.search(r'name="recommend" value="6"[^>]*checked', response.content.decode())
     assert "Merci</textarea>" in text
     assert not Response.objects.exists()
@@ -565,6 +565,7 @@ def test_percentiles_among_peers_of_the_same_kind_by_hand(territory):
     assert card.hours_per_thousand == pytest.approx(2.0)
     assert card.hours_percentile == pytest.approx(100.0)  # lighter than every peer
     assert card.hours_peers == 5  # the public body is not a peer
+    assert (card.hours_lighter, card.hours_heavier) == (5, 0)
     # Too few peers for a question no peer was rated on.
     fit = next(r for r in card.rows if r.question.code == "fit")
     assert fit.percentile is None
@@ -1090,3 +1091,31 @@ def test_the_demo_feedback_is_fictional_and_reloads(reference):
     assert Cycle.objects.filter(status="open").count() == 1
     assert demo_feedback_load(seed=3) == written  # replaced, not added
     assert Response.objects.count() == written
+
+
+def test_the_review_page_filters_by_support_actor_and_the_close_page_says_what_closing_does(client, world):
+    for number in range(5):
+        world.answer(number, {"comment-best": f"Commentaire {number}."})
+    other = Invitation.objects.filter(cycle=world.cycle, subject=world.other)
+    assert not other.exists()
+    client.force_login(world.users["steward"])
+    confirm = _text(client.post(reverse("feedback:cycle_action", args=["c2025", "close"])))
+    assert "5 organisations ont répondu" in confirm
+    assert client.get(reverse("feedback:cycle_action", args=["c2025", "close"])).status_code == 302
+    assert Cycle.objects.get(slug="c2025").status == "open"  # a GET never acts
+    world.close()
+    page = _text(client.get(reverse("feedback:comments") + f"?subject={world.subject.slug}"))
+    assert "5 commentaires à relire" in page
+    assert "Fondation témoin (5)" in page
+    assert client.get(reverse("feedback:comments") + "?subject=nobody").status_code == 404
+
+
+def test_the_closing_preview_counts_support_actors_without_results(world):
+    for number in range(3):
+        world.answer(number, {"comment-best": "Merci."})
+    preview = selectors.closing_preview(world.cycle)
+    assert preview["answered"] == 3
+    assert preview["subjects"] == 1
+    assert preview["without_results"] == 1  # three answers: no results
+    assert preview["comments_erased"] == 3
+    assert preview["early"] is False  # no planned date

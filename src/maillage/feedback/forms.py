@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -36,7 +37,9 @@ class HoursField(forms.CharField):
             raise forms.ValidationError(_("Give a number of hours, for example 2.5 or 2,5."), code="invalid") from None
         if not number.is_finite() or not 0 <= number <= MAX_HOURS:
             raise forms.ValidationError(
-                _("Give a number of hours between 0 and %(max)s.") % {"max": MAX_HOURS}, code="range"
+                _("Give a number of hours between 0 and %(max)s.")
+                % {"max": number_format(MAX_HOURS, force_grouping=True)},
+                code="range",
             )
         return number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 

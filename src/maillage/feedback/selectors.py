@@ -15,7 +15,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from maillage.accounts.models import Membership
 from maillage.accounts.selectors import memberships_by_organisation
@@ -240,6 +242,7 @@ class QuestionRow:
 
 @dataclass
 class Scorecard:
+    groups_offered: bool  # every group counts five organisations invited or none
     cycle: Cycle
     subject: Organisation
     query: dict[str, str]
@@ -253,16 +256,15 @@ class Scorecard:
     comments_withheld: bool = False
     comments_pending: int = 0
     hours_per_thousand: float | None = None  # median hours applying and reporting / median grant × 1,000
-    hours_percentile: float | None = None  # share of peers it is lighter than
+    hours_percentile: float | None = None  # share of peers it is lighter than (ties half)
     hours_peers: int = 0
+    hours_lighter: int = 0  # peers it is lighter than
+    hours_heavier: int = 0  # peers it is heavier than
+    hours_rows: list[QuestionRow] = field(default_factory=list)  # all respondents, whatever the slice
 
     @property
     def scale_rows(self) -> list[QuestionRow]:
         return [r for r in self.rows if r.question.kind == "scale"]
-
-    @property
-    def hours_rows(self) -> list[QuestionRow]:
-        return [r for r in self.rows if r.question.kind == "hours"]
 
 
 def overall_means(cycle: Cycle, codes: Iterable[str], kind: str | None = None) -> dict[int, dict[str, float]]:
@@ -312,6 +314,7 @@ def scorecard(
     codes = [q.code for q in questions]
     counts = Result.objects.filter(cycle=cycle, subject=subject).first()
     invited_groups = counts.groups_invited if counts else {}
+    groups_offered = bool(invited_groups) and not any(0 < n < THRESHOLD for n in invited_groups.values())
     if query and any(0 < n < THRESHOLD for n in invited_groups.values()):
         # A group with one to four organisations invited: a refusal or not would tell who answered.
         result = core.SliceResult(core.Decision(False, 0, "groups_small", "group"), {}, {})
@@ -330,6 +333,7 @@ def scorecard(
         return line
 
     card = Scorecard(
+        groups_offered=groups_offered,
         cycle=cycle,
         subject=subject,
         query=query,
@@ -340,6 +344,7 @@ def scorecard(
         money=money_shares(subject, cycle.year),
         coverage=needs_coverage(subject, cycle.year) if with_needs else None,
         comments_withheld=len(responses) < THRESHOLD,
+        hours_rows=[QuestionRow(q, own.get(q.code)) for q in questions if q.kind == "hours"],
     )
     if counts is not None and counts.hours_per_thousand is not None:
         card.hours_per_thousand = counts.hours_per_thousand
@@ -351,6 +356,8 @@ def scorecard(
         if len(others) >= MIN_PEERS:
             card.hours_percentile = core.percentile_rank(-counts.hours_per_thousand, [-o for o in others])
             card.hours_peers = len(others)
+            card.hours_lighter = sum(1 for o in others if o > counts.hours_per_thousand)
+            card.hours_heavier = sum(1 for o in others if o < counts.hours_per_thousand)
     if not card.comments_withheld and not query:
         comments = Comment.objects.filter(cycle=cycle, subject=subject)
         card.comments = list(comments.filter(status=Comment.Status.PUBLISHED).order_by("id"))
@@ -529,12 +536,38 @@ def trends(subject: Organisation) -> list[Trend]:
 # --- what stewards see across the ecosystem ------------------------------------------------------------
 
 
-def pending_comments(cycle: Cycle | None = None) -> QuerySet[Comment]:
+def pending_comments(cycle: Cycle | None = None, subject: Organisation | None = None) -> QuerySet[Comment]:
     """Comments of closed cycles to review (during a cycle, the order they arrive in would tell)."""
     comments = Comment.objects.filter(status=Comment.Status.PENDING, cycle__status=Cycle.Status.CLOSED)
     if cycle is not None:
         comments = comments.filter(cycle=cycle)
+    if subject is not None:
+        comments = comments.filter(subject=subject)
     return comments.select_related("cycle", "subject").order_by("cycle__year", "subject__sort_key", "id")
+
+
+def closing_preview(cycle: Cycle) -> dict[str, Any]:
+    """What closing a cycle now would do: answers, support actors left without results (fewer than
+    five answers) and comments erased unread with them, and whether it closes before its planned date."""
+    answered = dict(
+        Response.objects.filter(cycle=cycle).values("subject").annotate(n=Count("id")).values_list("subject", "n")
+    )
+    subjects = set(Invitation.objects.filter(cycle=cycle).values_list("subject_id", flat=True)) | set(answered)
+    too_few = [s for s in subjects if answered.get(s, 0) < THRESHOLD]
+    return {
+        "answered": sum(answered.values()),
+        "subjects": len(subjects),
+        "without_results": len(too_few),
+        "comments_erased": Comment.objects.filter(cycle=cycle, subject_id__in=too_few).count(),
+        "early": cycle.closes_on is not None and timezone.localdate() < cycle.closes_on,
+    }
+
+
+def pending_by_subject() -> list[tuple[Organisation, int]]:
+    """The support actors with comments to review, and how many."""
+    rows = pending_comments().order_by().values("subject").annotate(n=Count("id"))
+    subjects = Organisation.objects.in_bulk([r["subject"] for r in rows])
+    return sorted(((subjects[r["subject"]], r["n"]) for r in rows), key=lambda item: item[0].sort_key)
 
 
 def comment_get(pk: str) -> Comment:
@@ -611,6 +644,13 @@ def practices(cycle: Cycle) -> tuple[list[PracticeRow], int]:
 # --- public summaries ----------------------------------------------------------------------------------
 
 HEADLINE = ("impact-organisation", "relationship", "fit", "flexibility", "recommend")
+HEADLINE_LABELS = {  # what the public reads: statements about the support, not questions to respondents
+    "impact-organisation": gettext_lazy("Effect on the organisations supported"),
+    "relationship": gettext_lazy("Relationship and responsiveness"),
+    "fit": gettext_lazy("Fit with their real needs"),
+    "flexibility": gettext_lazy("Flexibility in using the support"),
+    "recommend": gettext_lazy("Would recommend it"),
+}
 
 
 @dataclass(frozen=True)
@@ -648,7 +688,11 @@ def public_summary(subject: Organisation, summary: PublicSummary | None = None) 
         answered = len(responses)
         result = core.slice_ratings(responses, HEADLINE, {})
         questions = {q.code: q for q in survey_questions(cycle)}
-        ratings = [(questions[c], r) for c, r in result.ratings.items() if r.shown]
+        ratings = [
+            (SurveyQuestion(c, "scale", str(HEADLINE_LABELS[c])), r)
+            for c, r in result.ratings.items()
+            if r.shown and c in questions
+        ]
     english = current_language() == "en" and bool(summary.response_en)
     return PublicView(
         subject, cycle, answered, ratings, summary.response, "en" if english or not summary.response_fr else "fr"

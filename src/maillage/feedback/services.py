@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from maillage.accounts.models import Membership
@@ -258,7 +259,10 @@ def cycle_open(*, user: Any, cycle: Cycle) -> int:
     if not added:
         raise MaillageError(
             "nobody_to_invite",
-            _("Nobody received support in %(year)s (accepted requests or declared funding): nobody to invite.")
+            _(
+                "Nobody received support in %(year)s (accepted requests or declared funding; fictional demo "
+                "records are surveyed by demo cycles only): nobody to invite."
+            )
             % {"year": cycle.year},
         )
     cycle.status = Cycle.Status.OPEN
@@ -398,7 +402,7 @@ def _clean_answers(cycle: Cycle, raw: Mapping[str, Any]) -> tuple[dict[str, floa
                 problems.append(
                     Problem(
                         "text_too_long",
-                        _("Write %(max)s characters at most.") % {"max": MAX_TEXT},
+                        _("Write %(max)s characters at most.") % {"max": number_format(MAX_TEXT, force_grouping=True)},
                         field=question.code,
                     )
                 )
@@ -418,7 +422,8 @@ def _clean_answers(cycle: Cycle, raw: Mapping[str, Any]) -> tuple[dict[str, floa
             problems.append(
                 Problem(
                     "hours_invalid",
-                    _("Give a number of hours between 0 and %(max)s.") % {"max": MAX_HOURS},
+                    _("Give a number of hours between 0 and %(max)s.")
+                    % {"max": number_format(MAX_HOURS, force_grouping=True)},
                     field=question.code,
                 )
             )
@@ -480,7 +485,13 @@ def comment_review(*, user: Any, comment: Comment, decision: str, text: str = ""
             raise MaillageError(
                 "comment_invalid",
                 _("Some information is missing or not valid."),
-                [Problem("text_too_long", _("Write %(max)s characters at most.") % {"max": MAX_TEXT}, field="text")],
+                [
+                    Problem(
+                        "text_too_long",
+                        _("Write %(max)s characters at most.") % {"max": number_format(MAX_TEXT, force_grouping=True)},
+                        field="text",
+                    )
+                ],
             )
         comment.text = cleaned
         comment.status = Comment.Status.PUBLISHED
@@ -502,7 +513,11 @@ def summary_update(
     if not user.has_perm("feedback.publish_summary", organisation):
         raise PermissionDenied
     problems = [
-        Problem("text_too_long", _("Write %(max)s characters at most.") % {"max": MAX_TEXT}, field=name)
+        Problem(
+            "text_too_long",
+            _("Write %(max)s characters at most.") % {"max": number_format(MAX_TEXT, force_grouping=True)},
+            field=name,
+        )
         for name, value in (("response_fr", response_fr), ("response_en", response_en))
         if len(value or "") > MAX_TEXT
     ]

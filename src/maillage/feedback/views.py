@@ -12,6 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +30,8 @@ from maillage.directory import selectors as directory_selectors
 from . import selectors, services
 from .forms import CommentReviewForm, CycleForm, QuestionForm, SummaryForm, SurveyForm
 from .models import Cycle
+
+PAGE = 50  # comments on the review page at once
 
 
 def _steward_only(request: HttpRequest, perm: str = "feedback.manage_cycles") -> None:
@@ -236,6 +241,11 @@ def cycle(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "questions": selectors.survey_questions(found),
             "participation": selectors.participation(found),
+            "next_reminder": (
+                found.reminded_at + services.REMINDER_GAP
+                if found.reminded_at and timezone.now() < found.reminded_at + services.REMINDER_GAP
+                else None
+            ),
             "pending": selectors.pending_comments(found).count() if found.status == Cycle.Status.CLOSED else 0,
         },
         status=422 if form.errors else 200,
@@ -243,14 +253,17 @@ def cycle(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cycle_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     _steward_only(request)
     found: Cycle = get_or_404(selectors.cycle_get, slug)
+    if request.method == "GET":  # a reloaded or shared address of an action: back to the cycle
+        return redirect("feedback:cycle", slug=found.slug)
     if action in ("open", "close") and request.POST.get("confirm") != "yes":
         # Opening tells hundreds of people; closing cannot be undone: say what will happen first.
-        answered = found.invitations.filter(answered=True).count()
-        return render(request, "feedback/confirm.html", {"cycle": found, "action": action, "answered": answered})
+        return render(
+            request, "feedback/confirm.html", {"cycle": found, "action": action, **selectors.closing_preview(found)}
+        )
     try:
         if action == "open":
             added = services.cycle_open(user=request.user, cycle=found)
@@ -267,8 +280,10 @@ def cycle_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
             added, reminded = services.cycle_remind(user=request.user, cycle=found)
             messages.success(
                 request,
-                _("%(reminded)s organisations reminded; %(added)s new invitations.")
-                % {"reminded": reminded, "added": added},
+                ngettext("%(count)s organisation reminded.", "%(count)s organisations reminded.", reminded)
+                % {"count": reminded}
+                + " "
+                + ngettext("%(count)s new invitation.", "%(count)s new invitations.", added) % {"count": added},
             )
         elif action == "close":
             count = services.cycle_close(user=request.user, cycle=found)
@@ -321,9 +336,15 @@ def comments(request: HttpRequest) -> HttpResponse:
                     else _("The comment is set aside and its text erased.")
                 )
                 messages.success(request, done)
-                return redirect("feedback:comments")
+                where = reverse("feedback:comments")
+                if request.GET.get("subject"):
+                    where += "?" + urlencode({"subject": request.GET["subject"]})
+                return redirect(where)
         failed[str(comment.pk)] = form
-    pending = list(selectors.pending_comments()[:50])
+    subject = None
+    if request.GET.get("subject"):
+        subject = get_or_404(directory_selectors.organisation_detail, request.GET["subject"])
+    pending = list(selectors.pending_comments(subject=subject)[:PAGE])
     pending.sort(key=lambda c: str(c.pk) not in failed)  # the one that needs fixing first, at the top
     texts: dict[tuple[int, str], str] = {}
     for cycle in {c.cycle for c in pending}:
@@ -339,7 +360,14 @@ def comments(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "feedback/comments.html",
-        {"rows": rows, "total": selectors.pending_comments().count()},
+        {
+            "rows": rows,
+            "total": selectors.pending_comments().count(),
+            "shown_total": selectors.pending_comments(subject=subject).count(),
+            "subjects": selectors.pending_by_subject(),
+            "subject": subject,
+            "page": PAGE,
+        },
         status=422 if failed else 200,
     )
 
