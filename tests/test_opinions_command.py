@@ -34,3 +34,15 @@ def test_a_bad_folder_is_refused_with_what_is_wrong(tmp_path):
         call_command("opinions", "--polis-export", str(tmp_path), "--output", str(tmp_path / "g.csv"))
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("opinions", "--polis-export", str(tmp_path / "nope"), "--output", str(tmp_path / "g.csv"))
+
+
+def test_the_number_of_groups_can_be_fixed(tmp_path):
+    out = io.StringIO()
+    brexit = SEATTLE.parent / "brexit-consensus"
+    call_command(
+        "opinions", "--polis-export", str(brexit), "--output", str(tmp_path / "g.csv"), "--groups", "2", stdout=out
+    )
+    assert "2 groups" in out.getvalue()
+    assert "as asked" in out.getvalue()
+    with pytest.raises(CommandError, match="from 2 to 12"):
+        call_command("opinions", "--polis-export", str(brexit), "--output", str(tmp_path / "g.csv"), "--groups", "1")

@@ -201,26 +201,34 @@ def base_clusters(points: np.ndarray, k: int = BASE_K) -> tuple[np.ndarray, np.n
 
 
 def group_clustering(
-    centres: np.ndarray, weights: np.ndarray, *, max_k: int = MAX_K, starts: int = 10, seed: int = 0
+    centres: np.ndarray,
+    weights: np.ndarray,
+    *,
+    max_k: int = MAX_K,
+    starts: int = 10,
+    seed: int = 0,
+    k: int | None = None,
 ) -> tuple[int, np.ndarray, dict[int, float]]:
     """(k, labels of the base clusters, silhouette by k): weighted k-means of the base-cluster
-    centres for k = 2 … min(max_k, 2 + n / 12), k chosen by silhouette (on a tie, the larger)."""
+    centres for k = 2 … min(max_k, 2 + n / 12), k chosen by silhouette (on a tie, the larger), or
+    the ``k`` given."""
     n = len(centres)
     distinct = len({tuple(np.round(c, 12)) for c in centres})
     if distinct < 2:
         return 1, np.zeros(n, dtype=int), {}
     top = min(max_k, 2 + n // 12, distinct)
+    tried = range(2, top + 1) if k is None else [min(k, distinct)]
     best: tuple[float, int, np.ndarray] | None = None
     silhouettes: dict[int, float] = {}
-    for k in range(2, top + 1):
-        model = KMeans(n_clusters=k, n_init=starts, max_iter=20, random_state=seed).fit(centres, sample_weight=weights)
-        labels = model.labels_
+    for size in tried:
+        model = KMeans(n_clusters=size, n_init=starts, max_iter=20, random_state=seed)
+        labels = model.fit(centres, sample_weight=weights).labels_
         if len(set(labels)) < 2 or len(set(labels)) >= n:
             continue
         score = float(silhouette_score(centres, labels))
-        silhouettes[k] = score
+        silhouettes[size] = score
         if best is None or score >= best[0]:
-            best = (score, k, labels)
+            best = (score, size, labels)
     if best is None:
         return 1, np.zeros(n, dtype=int), silhouettes
     return best[1], best[2], silhouettes
@@ -376,8 +384,11 @@ def group_aware_consensus(
 # --- the whole -----------------------------------------------------------------------------------------
 
 
-def opinion_groups(votes: Votes, *, base_k: int = BASE_K, max_k: int = MAX_K, seed: int = 0) -> OpinionGroups:
-    """Pol.is's opinion groups of a conversation (see the module's docstring)."""
+def opinion_groups(
+    votes: Votes, *, base_k: int = BASE_K, max_k: int = MAX_K, seed: int = 0, k: int | None = None
+) -> OpinionGroups:
+    """Pol.is's opinion groups of a conversation (see the module's docstring); ``k`` fixes the number
+    of groups instead of the silhouette's choice."""
     matrix = zeroed(votes)
     inside = in_conversation(votes)
     if not inside or matrix.shape[1] == 0:
@@ -387,7 +398,7 @@ def opinion_groups(votes: Votes, *, base_k: int = BASE_K, max_k: int = MAX_K, se
     points = projections[inside]
     base_labels, base_centres = base_clusters(points, base_k)
     weights = np.bincount(base_labels, minlength=len(base_centres)).astype(float)
-    _k, group_of_base, silhouettes = group_clustering(base_centres, weights, max_k=max_k, seed=seed)
+    _k, group_of_base, silhouettes = group_clustering(base_centres, weights, max_k=max_k, seed=seed, k=k)
     raw_labels = [int(group_of_base[b]) for b in base_labels]
     # Groups numbered by decreasing size (then by first member), for stable output.
     sizes: dict[int, int] = {}

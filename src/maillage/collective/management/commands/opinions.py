@@ -29,6 +29,14 @@ class Command(BaseCommand):
             help="The CSV file of representative and consensus statements (next to --output by default).",
         )
         parser.add_argument("--seed", type=int, default=0, help="The seed of the groups' k-means starts.")
+        parser.add_argument(
+            "--groups",
+            type=int,
+            metavar="K",
+            help="The number of groups, instead of the silhouette's choice (for instance the number Pol.is "
+            "reported: Pol.is changes it only after four updates in a row prefer another, a history an "
+            "export cannot replay).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         began = time.perf_counter()
@@ -37,7 +45,9 @@ class Command(BaseCommand):
         except MaillageError as error:
             details = "\n".join(f"  {p.located()}" for p in error.problems)
             raise CommandError(f"{error.message}\n{details}".rstrip()) from None
-        result = opinions.opinion_groups(export.votes, seed=options["seed"])
+        if options["groups"] is not None and not 2 <= options["groups"] <= 12:
+            raise CommandError("--groups is a number of groups from 2 to 12.")
+        result = opinions.opinion_groups(export.votes, seed=options["seed"], k=options["groups"])
         output: Path = options["output"]
         statements: Path = options["statements"] or output.with_name(f"{output.stem}-statements.csv")
         with output.open("w", newline="", encoding="utf-8") as handle:
@@ -86,7 +96,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(export.votes.participants)} participants, {len(export.votes.statements)} statements "
             f"({len(export.votes.moderated_out)} moderated out); {len(result.in_conversation)} in the "
-            f"conversation, {result.k} groups ({sizes}), chosen by silhouette "
+            f"conversation, {result.k} groups ({sizes}), "
+            + ("as asked" if options["groups"] is not None else "chosen by silhouette")
+            + " "
             + ", ".join(f"k={k}: {s:.3f}" for k, s in result.silhouettes.items())
         )
         if export.reported_groups:
