@@ -29,6 +29,7 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
+from timing import p95, timed  # noqa: E402
 
 from maillage.accounts.models import User  # noqa: E402
 
@@ -45,19 +46,6 @@ PAGES = [
 ]
 BASELINE = ("directory: organisations", "/organisations/")
 TARGET_MS = 300.0
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[94]
-
-
-def timed(client: Client, url: str) -> float:
-    began = time.perf_counter()
-    response = client.get(url)
-    elapsed = (time.perf_counter() - began) * 1000
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    return elapsed
 
 
 def main() -> int:

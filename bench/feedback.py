@@ -37,6 +37,7 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
+from timing import p95, timed  # noqa: E402
 
 from maillage.accounts.models import User  # noqa: E402
 from maillage.core import feedback as core  # noqa: E402
@@ -47,10 +48,6 @@ from maillage.feedback.models import GROUPS, OTHER_GROUP, Cycle, Invitation, Res
 KINDS = ["foundation", "public_body", "federated_funder", "lender", "incubator", "network"]
 FIELD_KINDS = ["community", "social_enterprise", "collective", "table"]
 TARGET_MS = 300.0
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[94]
 
 
 def populate(args: argparse.Namespace) -> tuple[list[Organisation], Cycle]:
@@ -132,15 +129,6 @@ def populate(args: argparse.Namespace) -> tuple[list[Organisation], Cycle]:
         Invitation.objects.filter(cycle=cycle, subject_id__in=[s for s, _ in answered]).update(answered=True)
         cycles.append(cycle)
     return supports, cycles[0]
-
-
-def timed(client: Client, url: str) -> float:
-    began = time.perf_counter()
-    response = client.get(url)
-    elapsed = (time.perf_counter() - began) * 1000
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    return elapsed
 
 
 def main() -> int:

@@ -35,15 +35,10 @@ def _rating(rating: Any) -> dict[str, Any] | None:
 
 
 def _closed_cycle(slug: str | None, subject: Organisation | None = None) -> Cycle:
-    closed = selectors.closed_cycles(subject)
-    if slug:
-        found = next((c for c in closed if c.slug == slug), None)
-        if found is None:
-            raise MaillageError("not_found", _("There is no closed survey cycle with this identifier."))
-        return found
-    if not closed:
+    found = selectors.closed_cycle(slug, selectors.closed_cycles(subject))
+    if found is None:
         raise MaillageError("not_found", _("No survey cycle is closed yet."))
-    return closed[0]
+    return found
 
 
 @router.get("/feedback/cycles", response={200: list[dict[str, Any]], **ERRORS}, auth=read_auth)

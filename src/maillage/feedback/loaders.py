@@ -87,11 +87,11 @@ def demo_feedback_load(*, seed: int = 2026, progress: Callable[[str], None] = la
                 Invitation.objects.filter(cycle=cycle).select_related("organisation", "subject").order_by("id")
             )
             share = 0.35 if is_open else 0.75
+            money = selectors.money_shares_of(level, year)  # one query a year, not one an answer
             for invitation in invitations:
                 if invitation.subject_id not in level or rng.random() > share:
                     continue
-                money = selectors.money_shares(invitation.subject, year)
-                flexible = (money["flexible_share"] or 50) / 100
+                flexible = (money.get(invitation.subject_id, {}).get("flexible_share") or 50) / 100
                 base = level[invitation.subject_id] + rng.gauss(0, 0.9) + 0.15 * (year - years[0])
                 answers: dict[str, float] = {}
                 for question in core.QUESTIONS:

@@ -7,6 +7,7 @@ a page."""
 from __future__ import annotations
 
 import hashlib
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -121,6 +122,17 @@ def closed_cycles(subject: Organisation | None = None) -> list[Cycle]:
     if subject is not None:
         cycles = cycles.filter(results__subject=subject, results__answered__gt=0, is_demo=subject.is_demo)
     return list(cycles.order_by("is_demo", "-year", "-closed_at", "-id").distinct())
+
+
+def closed_cycle(wanted: str | None, closed: list[Cycle]) -> Cycle | None:
+    """The closed cycle asked for (an error when there is none by that identifier), or the first of
+    ``closed`` (None when nothing is closed yet)."""
+    if not wanted:
+        return closed[0] if closed else None
+    found = next((c for c in closed if c.slug == wanted), None)
+    if found is None:
+        raise MaillageError("not_found", _("There is no closed survey cycle with this identifier."))
+    return found
 
 
 def latest_closed() -> Cycle | None:
@@ -373,7 +385,7 @@ def hours_per_thousand(responses: list[core.Answered], grants: list[float]) -> f
     positive = [g for g in grants if g > 0]
     if len(totals) < THRESHOLD or not positive:
         return None
-    return core.hours_per_thousand(_median(totals), _median(positive))
+    return core.hours_per_thousand(statistics.median(totals), statistics.median(positive))
 
 
 AGGREGATE_HEADER = (
@@ -596,17 +608,11 @@ class PracticeRow:
 
 def split_at_median(values: dict[str, float]) -> dict[str, bool]:
     """Who is above the median; when ties at the top leave nobody above it, who is at it or above."""
-    middle = _median(list(values.values()))
+    middle = statistics.median(list(values.values()))
     above = {key: value > middle for key, value in values.items()}
     if not any(above.values()):
         above = {key: value >= middle for key, value in values.items()}
     return above
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def practices(cycle: Cycle) -> tuple[list[PracticeRow], int]:

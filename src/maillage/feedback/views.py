@@ -118,10 +118,7 @@ GROUP_LABELS = {
 def scorecard(request: HttpRequest, slug: str) -> HttpResponse:
     subject = get_allowed(request, directory_selectors.organisation_detail, slug, "feedback.view_scorecard")
     closed = selectors.closed_cycles(subject)
-    wanted = request.GET.get("cycle")
-    cycle = next((c for c in closed if c.slug == wanted), None) if wanted else (closed[0] if closed else None)
-    if wanted and cycle is None:
-        raise NotFound(_("There is no closed survey cycle with this identifier."))
+    cycle = get_or_404(lambda wanted: selectors.closed_cycle(wanted, closed), request.GET.get("cycle", ""))
     language = current_language()
     with_needs = subject.pk in memberships_by_organisation(request.user)  # shared with it, not with stewards
     card = (
@@ -376,10 +373,7 @@ def comments(request: HttpRequest) -> HttpResponse:
 def practices(request: HttpRequest) -> HttpResponse:
     _steward_only(request, "feedback.compare_practices")
     closed = selectors.closed_cycles()
-    wanted = request.GET.get("cycle")
-    cycle = next((c for c in closed if c.slug == wanted), None) if wanted else (closed[0] if closed else None)
-    if wanted and cycle is None:
-        raise NotFound(_("There is no closed survey cycle with this identifier."))
+    cycle = get_or_404(lambda wanted: selectors.closed_cycle(wanted, closed), request.GET.get("cycle", ""))
     rows, rated = selectors.practices(cycle) if cycle else ([], 0)
     questions = {q.code: q for q in selectors.survey_questions(None)}
     groups: dict[str, list[Any]] = {}
