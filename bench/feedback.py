@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import time
 import uuid
 from decimal import Decimal
@@ -37,7 +36,7 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
-from timing import p95, timed  # noqa: E402
+from timing import compare  # noqa: E402
 
 from maillage.accounts.models import User  # noqa: E402
 from maillage.core import feedback as core  # noqa: E402
@@ -164,20 +163,7 @@ def main() -> int:
         ("scorecard, one group", f"/feedback/scorecards/{subject}/?cycle=bench-2025&group=community"),
         ("practices", "/feedback/practices/?cycle=bench-2025"),
     ]
-    baseline = [timed(client, "/organisations/") for _ in range(args.repeat)]
-    base = statistics.median(baseline)
-    print(f"{'page':<22} {'cold ms':>9} {'median ms':>10} {'p95 ms':>8} {'ratio':>6}  target p95 < {TARGET_MS:.0f} ms")
-    print(f"{'directory (baseline)':<22} {'':>9} {base:>10.1f} {p95(baseline):>8.1f} {1.0:>6.2f}")
-    worst = 0.0
-    for label, url in pages:
-        cache.clear()
-        cold = timed(client, url)
-        warm = [timed(client, url) for _ in range(args.repeat)]
-        worst = max(worst, p95(warm))
-        print(
-            f"{label:<22} {cold:>9.1f} {statistics.median(warm):>10.1f} {p95(warm):>8.1f} "
-            f"{statistics.median(warm) / base:>6.2f}"
-        )
+    worst = compare(client, pages, args.repeat, TARGET_MS, cache.clear)
     print(f"closing the cycle of {responses:,} answers (answers rewritten in a random order): {closing:.1f} s")
     print(f"warm p95 {'within' if worst < TARGET_MS else 'ABOVE'} the {TARGET_MS:.0f} ms target (worst {worst:.1f} ms)")
     Cycle.objects.filter(slug__startswith="bench-").delete()

@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from maillage.accounts.api import router as accounts_router
+from maillage.collective.api import router as collective_router
 from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics.api import router as diagnostics_router
 from maillage.directory.api import router as directory_router
@@ -65,6 +66,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", diagnostics_router)
 api.add_router("/", matching_router)
 api.add_router("/", feedback_router)
+api.add_router("/", collective_router)
 
 STATUS_BY_CODE = {
     "not_found": 404,
@@ -75,6 +77,13 @@ STATUS_BY_CODE = {
     "request_answered": 409,
     "invalid_request": 422,
     "slice_refused": 422,
+    "round_open": 409,
+    "round_not_open": 409,
+    "round_not_draft": 409,
+    "round_closed": 409,
+    "round_empty": 409,
+    "not_a_participant": 403,
+    "indicator_computed": 409,
 }
 
 

@@ -3,8 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CollectiveConfig(AppConfig):
-    """The collective definition of success: shared indicators, deliberation, opinion groups (issue 8;
-    so far the opinion groups of Pol.is conversations, from the command line)."""
+    """The collective definition of success: shared indicators, deliberation rounds (rankings and
+    Pol.is-style reactions), differences of vision, the dashboard of adopted indicators."""
 
     name = "maillage.collective"
     verbose_name = _("Collective definition of success")
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401  (registers the permissions)

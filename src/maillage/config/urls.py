@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("scenarios/", include("maillage.scenarios.urls")),
     path("analytics/", include("maillage.analytics.urls")),
     path("feedback/", include("maillage.feedback.urls")),
+    path("collective/", include("maillage.collective.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -6,6 +6,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from maillage.collective.loaders import demo_collective_load
+from maillage.collective.models import Indicator, Round
 from maillage.core.demo import DemoSpec
 from maillage.core.errors import MaillageError
 from maillage.diagnostics.loaders import demo_diagnostics_load
@@ -56,6 +58,8 @@ class Command(BaseCommand):
         if options["clear"]:
             Scenario.objects.filter(is_demo=True).delete()
             Cycle.objects.filter(is_demo=True).delete()
+            Round.objects.filter(is_demo=True).delete()
+            Indicator.objects.filter(is_demo=True).delete()
             loaders.demo_clear()
             self.stdout.write(self.style.SUCCESS("Fictional records removed."))
             return
@@ -74,13 +78,14 @@ class Command(BaseCommand):
             if not options["no_scenarios"]:
                 scenarios = demo_scenarios_load(progress=lambda m: self.stdout.write(f"  {m}"))
             answers = demo_feedback_load(seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}"))
+            rankings = demo_collective_load(seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}"))
         except MaillageError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.organisations} organisations, "
                 f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations, "
-                f"{diagnostics} self-diagnostics, {scenarios} allocation scenarios run, {answers} survey answers "
-                "(all fictional, labelled “demo”)."
+                f"{diagnostics} self-diagnostics, {scenarios} allocation scenarios run, {answers} survey answers, "
+                f"{rankings} rankings of indicators (all fictional, labelled “demo”)."
             )
         )

@@ -1,0 +1,399 @@
+"""Reads of the collective app: indicators and their values, rounds, and a closed round's results.
+
+Results exist only for a closed round (figures that moved while a round was open would tell, by
+difference, what the last organisation said). What is shown never isolates fewer than five
+organisations:
+
+- the consensus ranking needs five ballots; the statements' counts need five reactions each;
+- the opinion groups need five organisations in the conversation;
+- a kind of actor (field, support, policy) is shown apart only when the full table of the organisations
+  counted (kinds, or kinds × opinion groups) has every cell at 0 or at least 5 (the rule of the feedback
+  slices, :func:`maillage.core.feedback.release`): then every sum or difference of released figures
+  describes five organisations or more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q
+
+from maillage.accounts.selectors import memberships_by_organisation
+from maillage.core import consensus as consensus_core
+from maillage.core import feedback as feedback_core
+from maillage.core import opinions as opinions_core
+from maillage.core.errors import MaillageError
+from maillage.directory.models import Organisation
+
+from .models import ActorKind, Ballot, Indicator, IndicatorValue, Reaction, Round, Statement
+
+THRESHOLD = feedback_core.THRESHOLD
+
+
+# --- indicators -----------------------------------------------------------------------------------------
+
+
+def indicators(status: str | None = None, *, demo: bool | None = None) -> Any:
+    found = Indicator.objects.select_related("proposed_by").prefetch_related(
+        Prefetch("values", queryset=IndicatorValue.objects.order_by("year"))
+    )
+    if status:
+        found = found.filter(status=status)
+    if demo is not None:
+        found = found.filter(is_demo=demo)
+    return found.order_by("name_fr", "id")
+
+
+def adopted() -> list[Indicator]:
+    """The adopted indicators: the real ones once any real one is adopted, else the fictional ones."""
+    found = indicators(Indicator.Status.ADOPTED)
+    if found.filter(is_demo=False).exists():
+        found = found.filter(is_demo=False)
+    return list(found)
+
+
+def indicator_detail(slug: str) -> Indicator:
+    found = indicators().filter(slug=slug).first()
+    if found is None:
+        raise MaillageError("not_found", "No indicator has this identifier.")
+    return found
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An indicator's values, oldest first, against its baseline (its first value) and target."""
+
+    indicator: Indicator
+    values: list[IndicatorValue]
+
+    @property
+    def latest(self) -> IndicatorValue | None:
+        return self.values[-1] if self.values else None
+
+    @property
+    def baseline(self) -> IndicatorValue | None:
+        return self.values[0] if self.values else None
+
+    @property
+    def change(self) -> float | None:
+        if len(self.values) < 2:
+            return None
+        return self.values[-1].value - self.values[-2].value
+
+    @property
+    def improving(self) -> bool | None:
+        change = self.change
+        if change is None or change == 0:
+            return None
+        return (change > 0) == self.indicator.higher_is_better
+
+    @property
+    def reached(self) -> float | None:
+        """How far from the baseline to the target the latest value has come, in % (may pass 100)."""
+        target, base, latest = self.indicator.target, self.baseline, self.latest
+        if target is None or base is None or latest is None or target == base.value:
+            return None
+        return 100 * (latest.value - base.value) / (target - base.value)
+
+
+def progress(indicator: Indicator) -> Progress:
+    return Progress(indicator, list(indicator.values.all()))
+
+
+# --- rounds ----------------------------------------------------------------------------------------------
+
+
+def rounds(*, steward: bool) -> Any:
+    found = Round.objects.annotate(
+        ballot_count=Count("ballots", distinct=True),
+        statement_count=Count("statements", filter=Q(statements__status=Statement.Status.ACCEPTED), distinct=True),
+    )
+    return found if steward else found.exclude(status=Round.Status.DRAFT)
+
+
+def round_detail(slug: str) -> Round:
+    found = Round.objects.filter(slug=slug).first()
+    if found is None:
+        raise MaillageError("not_found", "No round has this identifier.")
+    return found
+
+
+def candidates(round: Round) -> list[Indicator]:
+    return list(round.candidates.order_by("name_fr", "id"))
+
+
+def statements(round: Round, *, status: str | None = Statement.Status.ACCEPTED) -> list[Statement]:
+    found = Statement.objects.filter(round=round)
+    if status:
+        found = found.filter(status=status)
+    return list(found.order_by("number"))
+
+
+def my_ballot(round: Round, organisation: Organisation) -> dict[str, int]:
+    """Candidate slug → rank (1 is best) of the organisation's ballot."""
+    ballot = Ballot.objects.filter(round=round, organisation=organisation).first()
+    if ballot is None:
+        return {}
+    slugs = dict(round.candidates.values_list("pk", "slug"))
+    return {slugs[pk]: rank for rank, tier in enumerate(ballot.ranking, start=1) for pk in tier if pk in slugs}
+
+
+def my_reactions(round: Round, organisation: Organisation) -> dict[int, int]:
+    return dict(
+        Reaction.objects.filter(statement__round=round, organisation=organisation).values_list("statement_id", "vote")
+    )
+
+
+def participation(round: Round) -> tuple[int, int]:
+    """(ballots, organisations that reacted), for stewards while the round is open."""
+    return (
+        Ballot.objects.filter(round=round).count(),
+        Reaction.objects.filter(statement__round=round).values("organisation_id").distinct().count(),
+    )
+
+
+def may_take_part_somewhere(user: Any) -> bool:
+    return bool(memberships_by_organisation(user))
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KindRanking:
+    kind: str
+    label: str
+    decision: feedback_core.Decision
+    ranking: consensus_core.Ranking | None = None
+
+
+@dataclass(frozen=True)
+class Split:
+    """Reactions to a statement: how many agree, disagree and pass."""
+
+    agree: int
+    disagree: int
+    passed: int
+
+    @property
+    def seen(self) -> int:
+        return self.agree + self.disagree + self.passed
+
+    def _pct(self, n: int) -> float | None:
+        return 100 * n / self.seen if self.seen else None
+
+    @property
+    def agree_pct(self) -> float | None:
+        return self._pct(self.agree)
+
+    @property
+    def disagree_pct(self) -> float | None:
+        return self._pct(self.disagree)
+
+    @property
+    def pass_pct(self) -> float | None:
+        return self._pct(self.passed)
+
+
+@dataclass
+class StatementRow:
+    statement: Statement
+    split: Split
+    by_kind: dict[str, Split | None] = field(default_factory=dict)  # None: withheld
+    by_group: dict[int, Split] = field(default_factory=dict)
+    group_consensus: float | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.split.seen >= THRESHOLD
+
+
+@dataclass
+class GroupView:
+    number: int
+    size: int
+    representative: list[tuple[Statement, opinions_core.Statement]]
+    by_kind: dict[str, int] | None = None  # organisations of each kind in the group, when released
+
+    @property
+    def letter(self) -> str:
+        return chr(ord("A") + self.number)
+
+
+@dataclass
+class Results:
+    round: Round
+    candidates: dict[str, Indicator]
+    ballots: int
+    schulze: consensus_core.Ranking | None
+    ranked_pairs: consensus_core.Ranking | None
+    kinds: list[KindRanking]
+    participants: int  # organisations that reacted
+    statements: list[StatementRow]
+    in_conversation: int = 0
+    groups: list[GroupView] = field(default_factory=list)
+    consensus_agree: list[tuple[Statement, opinions_core.Statement]] = field(default_factory=list)
+    consensus_disagree: list[tuple[Statement, opinions_core.Statement]] = field(default_factory=list)
+    kind_groups: dict[str, feedback_core.Decision] = field(default_factory=dict)
+    supported_by_all: list[StatementRow] = field(default_factory=list)  # a majority of every group agrees
+    rejected_by_all: list[StatementRow] = field(default_factory=list)  # a majority of every group disagrees
+    silhouettes: dict[int, float] = field(default_factory=dict)
+
+    def pairwise_rows(self) -> list[tuple[Indicator, list[tuple[Indicator, int, int]]]]:
+        """Each candidate against each other: (other, ballots preferring it, ballots preferring the other)."""
+        if self.schulze is None:
+            return []
+        order = [slug for tier in self.schulze.order for slug in tier]
+        d = self.schulze.pairwise
+        return [
+            (
+                self.candidates[a],
+                [(self.candidates[b], d[(a, b)], d[(b, a)]) for b in order if b != a],
+            )
+            for a in order
+        ]
+
+
+KIND_LABELS = dict(ActorKind.choices)
+
+
+def ballot_rankings(round: Round) -> tuple[dict[str, Indicator], list[tuple[str, list[list[str]]]]]:
+    """(candidates by slug, [(actor kind, tiers of slugs)])."""
+    found = {i.pk: i for i in round.candidates.all()}
+    rows = []
+    for kind, ranking in Ballot.objects.filter(round=round).order_by("pk").values_list("actor_kind", "ranking"):
+        tiers = [[found[pk].slug for pk in tier if pk in found] for tier in ranking]
+        rows.append((kind, [t for t in tiers if t]))
+    return {i.slug: i for i in found.values()}, rows
+
+
+def vote_rows(round: Round) -> list[tuple[int, int, int, str, str]]:
+    """(statement number, participant, vote, actor kind, statement status) of a closed round, in the
+    order Pol.is writes its votes.csv (statement, then participant)."""
+    return list(
+        Reaction.objects.filter(statement__round=round, participant__isnull=False)
+        .order_by("statement__number", "participant")
+        .values_list("statement__number", "participant", "vote", "actor_kind", "statement__status")
+    )
+
+
+def votes_of(
+    rows: Sequence[tuple[int, int, int, str, str]], statement_list: Sequence[Statement]
+) -> opinions_core.Votes:
+    out = {str(s.number) for s in statement_list if s.status != Statement.Status.ACCEPTED}
+    return opinions_core.Votes.from_votes(
+        ((str(participant), str(number), vote) for number, participant, vote, _k, _s in rows), moderated_out=out
+    )
+
+
+def opinion_groups_of(round: Round, votes: opinions_core.Votes) -> opinions_core.OpinionGroups:
+    """The opinion groups of a closed round, computed once (its reactions never change)."""
+    stamp = f"{round.pk}:{round.closed_at.timestamp() if round.closed_at else 0}:{len(votes.participants)}"
+    key = "collective-groups:" + hashlib.sha256(stamp.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = opinions_core.opinion_groups(votes)
+        cache.set(key, found, 24 * 3600)
+    return found  # type: ignore[no-any-return]
+
+
+def results(round: Round) -> Results | None:
+    """The results of a closed round (None while it is open)."""
+    if round.status != Round.Status.CLOSED:
+        return None
+    by_slug, ballots = ballot_rankings(round)
+    order = sorted(by_slug, key=lambda slug: (by_slug[slug].name_fr, slug))
+    schulze = ranked = None
+    if len(ballots) >= THRESHOLD and len(order) >= 2:
+        schulze = consensus_core.schulze([b for _k, b in ballots], order)
+        ranked = consensus_core.ranked_pairs([b for _k, b in ballots], order)
+    profiles = [{"kind": kind} for kind, _b in ballots]
+    kinds = []
+    for kind, label in ActorKind.choices:
+        decision = feedback_core.release(profiles, {"kind": kind}, threshold=THRESHOLD)
+        view = KindRanking(kind, str(label), decision)
+        if decision.allowed and len(order) >= 2:
+            view.ranking = consensus_core.schulze([b for k, b in ballots if k == kind], order)
+        kinds.append(view)
+
+    statement_list = statements(round, status=None)
+    by_number = {s.number: s for s in statement_list}
+    rows = vote_rows(round)
+    counts: dict[int, Counter[int]] = defaultdict(Counter)
+    voters: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    kind_of: dict[int, str] = {}
+    for number, participant, vote, kind, _status in rows:
+        counts[number][vote] += 1
+        voters[number].append((participant, vote, kind))
+        kind_of[participant] = kind
+    statement_rows: list[StatementRow] = []
+    for s in statement_list:
+        if s.status != Statement.Status.ACCEPTED:
+            continue
+        c = counts.get(s.number, Counter())
+        row = StatementRow(s, Split(c[1], c[-1], c[0]))
+        if row.shown:
+            people = [{"kind": kind} for _p, _v, kind in voters[s.number]]
+            for kind, _label in ActorKind.choices:
+                if feedback_core.release(people, {"kind": kind}, threshold=THRESHOLD).allowed:
+                    mine = Counter(v for _p, v, k in voters[s.number] if k == kind)
+                    row.by_kind[kind] = Split(mine[1], mine[-1], mine[0])
+                else:
+                    row.by_kind[kind] = None
+        statement_rows.append(row)
+    result = Results(round, by_slug, len(ballots), schulze, ranked, kinds, len(kind_of), statement_rows)
+
+    votes = votes_of(rows, statement_list)
+    if len(votes.participants) < THRESHOLD:
+        return result
+    groups = opinion_groups_of(round, votes)
+    members = groups.groups()  # participant (as text) → group
+    result.in_conversation = len(members)
+    result.silhouettes = groups.silhouettes
+    if len(members) < THRESHOLD or groups.k < 1:
+        return result
+    sizes = Counter(members.values())
+    kind_profiles = [{"kind": kind_of[int(p)], "group": str(g)} for p, g in members.items()]
+    for kind, _label in ActorKind.choices:
+        result.kind_groups[kind] = feedback_core.release(kind_profiles, {"kind": kind}, threshold=THRESHOLD)
+    for g in sorted(sizes):
+        reps = [(by_number[int(st.statement)], st) for st in groups.representative.get(g, [])]
+        by_kind = None
+        if any(d.allowed for d in result.kind_groups.values()):
+            by_kind = {
+                kind: sum(1 for p, gg in members.items() if gg == g and kind_of[int(p)] == kind)
+                for kind, d in result.kind_groups.items()
+                if d.allowed
+            }
+        result.groups.append(GroupView(g, sizes[g], reps, by_kind))
+    result.consensus_agree = [(by_number[int(st.statement)], st) for st in groups.consensus_agree]
+    result.consensus_disagree = [(by_number[int(st.statement)], st) for st in groups.consensus_disagree]
+    group_votes: dict[int, dict[int, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
+    for number, participant, vote, _kind, _status in rows:
+        g = members.get(str(participant))
+        if g is not None:
+            group_votes[number][g][vote] += 1
+    for row in result.statements:
+        found = group_votes.get(row.statement.number, {})
+        row.by_group = {g: Split(found[g][1], found[g][-1], found[g][0]) for g in sorted(found)}
+        row.group_consensus = groups.group_consensus.get(str(row.statement.number))
+
+    # Pol.is's group-aware consensus: every group's share, with its pseudocounts, above one half.
+    def every(row: StatementRow, count: Callable[[Split], int]) -> bool:
+        return len(row.by_group) == len(sizes) and all(
+            (count(split) + 1) / (split.seen + 2) > 0.5 for split in row.by_group.values()
+        )
+
+    result.supported_by_all = sorted(
+        (row for row in result.statements if every(row, lambda split: split.agree)),
+        key=lambda row: -(row.group_consensus or 0.0),
+    )[: opinions_core.REPRESENTATIVE]
+    result.rejected_by_all = [row for row in result.statements if every(row, lambda split: split.disagree)][
+        : opinions_core.REPRESENTATIVE
+    ]
+    return result

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def figure(value: float | None) -> str:
+    """An indicator's value as people read it: up to two decimals, none when whole, grouped thousands
+    (« 9 650 », « 10,2 », « 4,85 »)."""
+    if value is None:
+        return "—"
+    rounded = round(float(value), 2)
+    decimals = 0 if rounded == int(rounded) else (1 if round(rounded, 1) == rounded else 2)
+    return number_format(rounded, decimals, force_grouping=True)

@@ -1,0 +1,489 @@
+"""Pages of the collective definition of success: the dashboard of adopted indicators, the proposals,
+and the deliberation rounds (taking part, results, and the stewards' running of them). Thin: check,
+call one service or selector, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from maillage.accounts.selectors import memberships_by_organisation
+from maillage.common.errors import add_to_form
+from maillage.common.i18n import current_language
+from maillage.common.views import NotFound, get_or_404
+from maillage.core.errors import MaillageError
+from maillage.diagnostics import selectors as diagnostic_selectors
+from maillage.directory.models import Organisation
+
+from . import exports, measures, selectors, services
+from .forms import (
+    BallotForm,
+    CandidatesForm,
+    DecisionForm,
+    IndicatorForm,
+    ReactionsForm,
+    RoundForm,
+    StatementForm,
+    ValueForm,
+)
+from .models import Indicator, Round, Statement
+
+
+def _steward_only(request: HttpRequest) -> None:
+    if not request.user.has_perm("collective.run_rounds"):
+        raise PermissionDenied
+
+
+def _element_names() -> dict[str, str]:
+    framework = diagnostic_selectors.current_framework()
+    if framework is None:
+        return {}
+    language = current_language()
+    return {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(framework).elements}
+
+
+# --- charts ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A small line chart of an indicator's values (the page also lists them in a table)."""
+
+    width: int
+    height: int
+    points: str
+    dots: list[tuple[float, float, int, float]]  # x, y, year, value
+    target_y: float | None
+    low: float
+    high: float
+
+
+def chart(progress: selectors.Progress, width: int = 320, height: int = 120) -> Chart | None:
+    values = progress.values
+    if not values:
+        return None
+    target = progress.indicator.target
+    numbers = [v.value for v in values] + ([target] if target is not None else [])
+    low, high = min([*numbers, 0.0]), max(numbers)
+    if high == low:
+        high = low + 1
+    years = [v.year for v in values]
+    first, last = min(years), max([*years, progress.indicator.target_year or 0])
+    span = max(1, last - first)
+    pad = 12
+
+    def x(year: int) -> float:
+        return round(pad + (width - 2 * pad) * (year - first) / span, 1)
+
+    def y(value: float) -> float:
+        return round(height - pad - (height - 2 * pad) * (value - low) / (high - low), 1)
+
+    dots = [(x(v.year), y(v.value), v.year, v.value) for v in values]
+    return Chart(
+        width,
+        height,
+        " ".join(f"{a},{b}" for a, b, _y, _v in dots),
+        dots,
+        y(target) if target is not None else None,
+        low,
+        high,
+    )
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The adopted indicators, with their latest value, target, trend and sources: open to everyone."""
+    rows = []
+    for indicator in selectors.adopted():
+        progress = selectors.progress(indicator)
+        rows.append({"progress": progress, "chart": chart(progress), "unit": measures.unit_of(indicator)})
+    return render(
+        request,
+        "collective/index.html",
+        {
+            "rows": rows,
+            "demo": any(r["progress"].indicator.is_demo for r in rows),
+            "element_names": _element_names(),
+            "is_steward": request.user.has_perm("collective.run_rounds"),
+        },
+    )
+
+
+@require_POST
+def record(request: HttpRequest) -> HttpResponse:
+    """Stewards compute this year's value of every adopted computed indicator."""
+    _steward_only(request)
+    done = services.values_record(user=request.user)
+    kept = [indicator for indicator, value, _why in done if value is not None]
+    messages.success(
+        request,
+        ngettext("%(count)s value recorded for this year.", "%(count)s values recorded for this year.", len(kept))
+        % {"count": len(kept)},
+    )
+    for indicator, value, why in done:
+        if value is None:
+            messages.warning(request, f"{indicator.name}: {why}")
+    return redirect("collective:index")
+
+
+def cids_export(request: HttpRequest) -> HttpResponse:
+    """The adopted indicators and their values as Common Impact Data Standard JSON-LD."""
+    document = exports.cids_document(request, selectors.adopted(), current_language())
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2), content_type="application/ld+json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="maillage-indicators.jsonld"'
+    return response
+
+
+# --- indicators ------------------------------------------------------------------------------------------
+
+
+@login_required
+def indicator_list(request: HttpRequest) -> HttpResponse:
+    found = selectors.indicators()
+    status = request.GET.get("status", "")
+    if status in Indicator.Status.values:
+        found = found.filter(status=status)
+    return render(
+        request,
+        "collective/indicators.html",
+        {
+            "indicators": list(found),
+            "status": status,
+            "statuses": Indicator.Status.choices,
+            "element_names": _element_names(),
+            "may_propose": bool(memberships_by_organisation(request.user)),
+        },
+    )
+
+
+def _element_choices() -> list[tuple[str, str]]:
+    return list(_element_names().items())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_new(request: HttpRequest) -> HttpResponse:
+    mine = list(
+        Organisation.objects.filter(pk__in=list(memberships_by_organisation(request.user))).order_by("sort_key")
+    )
+    if not mine:
+        return render(request, "collective/no_organisation.html", status=403)
+    form = IndicatorForm(request.POST or None, organisations=mine, elements=_element_choices())
+    if request.method == "POST" and form.is_valid():
+        organisation = next(o for o in mine if o.slug == form.cleaned_data["organisation"])
+        try:
+            indicator = services.indicator_propose(user=request.user, organisation=organisation, data=form.cleaned_data)
+        except MaillageError as error:
+            add_to_form(form, error)
+        else:
+            messages.success(request, _("Your proposal is recorded. Stewards can now put it to a round."))
+            return redirect("collective:indicator", slug=indicator.slug)
+    return render(request, "collective/indicator_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    indicator: Indicator = get_or_404(selectors.indicator_detail, slug)
+    steward = request.user.has_perm("collective.run_rounds")
+    decision = DecisionForm(
+        initial={
+            "status": indicator.status,
+            "target": indicator.target or "",
+            "target_year": indicator.target_year or "",
+        }
+    )
+    value_form = ValueForm()
+    if request.method == "POST":
+        _steward_only(request)
+        if request.POST.get("form") == "decision":
+            decision = DecisionForm(request.POST)
+            if decision.is_valid():
+                try:
+                    services.indicator_decide(user=request.user, indicator=indicator, **decision.cleaned_data)
+                except MaillageError as error:
+                    add_to_form(decision, error)
+                else:
+                    messages.success(request, _("The decision is recorded."))
+                    return redirect("collective:indicator", slug=indicator.slug)
+        elif request.POST.get("form") == "value":
+            value_form = ValueForm(request.POST)
+            if value_form.is_valid():
+                try:
+                    services.value_enter(user=request.user, indicator=indicator, **value_form.cleaned_data)
+                except MaillageError as error:
+                    add_to_form(value_form, error)
+                else:
+                    messages.success(request, _("The value is recorded."))
+                    return redirect("collective:indicator", slug=indicator.slug)
+    progress = selectors.progress(indicator)
+    return render(
+        request,
+        "collective/indicator.html",
+        {
+            "indicator": indicator,
+            "progress": progress,
+            "chart": chart(progress, 560, 200),
+            "unit": measures.unit_of(indicator),
+            "element_names": _element_names(),
+            "steward": steward,
+            "decision": decision,
+            "value_form": value_form,
+            "rounds": indicator.rounds.exclude(status=Round.Status.DRAFT) if not steward else indicator.rounds.all(),
+        },
+    )
+
+
+# --- rounds ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_list(request: HttpRequest) -> HttpResponse:
+    steward = request.user.has_perm("collective.run_rounds")
+    form = RoundForm(request.POST or None)
+    if request.method == "POST":
+        _steward_only(request)
+        if form.is_valid():
+            try:
+                found = services.round_create(user=request.user, **form.cleaned_data)
+            except MaillageError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(request, _("The round is created: choose its indicators and statements."))
+                return redirect("collective:round", slug=found.slug)
+    return render(
+        request,
+        "collective/rounds.html",
+        {"rounds": selectors.rounds(steward=steward), "form": form, "steward": steward},
+    )
+
+
+def _acting(request: HttpRequest, found: Round) -> tuple[list[Organisation], Organisation | None]:
+    """The person's organisations that may take part, and the one they act for (``?as=`` or the first).
+    A form sent for an organisation that is not one of them is refused, never redirected to another."""
+    mine = services.participants_of(request.user, found)
+    if request.method == "POST":
+        wanted = request.POST.get("organisation")
+        acting = next((o for o in mine if o.slug == wanted), None)
+        if acting is None:
+            raise PermissionDenied
+        return mine, acting
+    wanted = request.GET.get("as")
+    return mine, next((o for o in mine if o.slug == wanted), mine[0] if mine else None)
+
+
+def _round_context(request: HttpRequest, found: Round, **extra: Any) -> dict[str, Any]:
+    steward = request.user.has_perm("collective.run_rounds")
+    mine, acting = _acting(request, found)
+    candidates = selectors.candidates(found)
+    statements = selectors.statements(found)
+    context: dict[str, Any] = {
+        "round": found,
+        "steward": steward,
+        "candidates": candidates,
+        "statements": statements,
+        "organisations": mine,
+        "acting": acting,
+        "threshold": selectors.THRESHOLD,
+    }
+    if found.status == Round.Status.OPEN and acting is not None:
+        context.setdefault("ballot_form", BallotForm(initial=selectors.my_ballot(found, acting), candidates=candidates))
+        reactions = selectors.my_reactions(found, acting)
+        context.setdefault(
+            "reactions_form",
+            ReactionsForm(initial={f"s{k}": str(v) for k, v in reactions.items()}, statements=statements),
+        )
+        context.setdefault("suggest_form", StatementForm())
+    if steward and found.status != Round.Status.CLOSED:
+        context["ballots"], context["reacting"] = selectors.participation(found)
+        context["pending"] = selectors.statements(found, status=Statement.Status.PENDING)
+        context["moderated"] = selectors.statements(found, status=Statement.Status.MODERATED_OUT)
+        context.setdefault("statement_form", StatementForm())
+        if found.status == Round.Status.DRAFT:
+            context.setdefault("candidates_form", CandidatesForm(initial={"candidates": candidates}, round=found))
+    if found.status == Round.Status.CLOSED:
+        context["results"] = selectors.results(found)
+        context["kind_labels"] = selectors.KIND_LABELS
+    context.update(extra)
+    return context
+
+
+@login_required
+def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    found: Round = get_or_404(selectors.round_detail, slug)
+    if found.status == Round.Status.DRAFT and not request.user.has_perm("collective.run_rounds"):
+        raise NotFound(_("No round has this identifier."))
+    return render(request, "collective/round.html", _round_context(request, found))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    found: Round = get_or_404(selectors.round_detail, slug)
+    if request.method == "GET":  # a reloaded or shared address of an action: back to the round
+        return redirect("collective:round", slug=found.slug)
+    if found.status == Round.Status.DRAFT and not request.user.has_perm("collective.run_rounds"):
+        raise NotFound(_("No round has this identifier."))
+    here = reverse("collective:round", args=[found.slug])
+    if action in ("ballot", "reactions", "suggest"):
+        _mine, acting = _acting(request, found)
+        assert acting is not None
+        back = f"{here}?as={acting.slug}"
+        form: Any
+        if action == "ballot":
+            form, key = BallotForm(request.POST, candidates=selectors.candidates(found)), "ballot_form"
+        elif action == "reactions":
+            form, key = ReactionsForm(request.POST, statements=selectors.statements(found)), "reactions_form"
+        else:
+            form, key = StatementForm(request.POST), "suggest_form"
+        try:
+            if not form.is_valid():
+                raise MaillageError("invalid", _("Some answers are not valid: see below."), [])
+            if action == "ballot":
+                kept = services.ballot_submit(user=request.user, round=found, organisation=acting, ranks=form.ranks())
+                messages.success(
+                    request,
+                    _("Your ranking is recorded.") if kept else _("Your ranking is withdrawn: nothing is ranked."),
+                )
+            elif action == "reactions":
+                count = services.reactions_submit(
+                    user=request.user, round=found, organisation=acting, votes=form.votes()
+                )
+                messages.success(
+                    request,
+                    ngettext("%(count)s reaction recorded.", "%(count)s reactions recorded.", count) % {"count": count},
+                )
+            else:
+                services.statement_add(user=request.user, round=found, organisation=acting, **form.cleaned_data)
+                messages.success(request, _("Thank you: your statement will appear once a steward accepts it."))
+        except MaillageError as error:
+            if form.is_valid() and not error.problems:  # about the round itself (closed…): say it on the page
+                messages.error(request, error.message)
+                return redirect(back)
+            add_to_form(form, error, keep_existing=True)
+            return render(request, "collective/round.html", _round_context(request, found, **{key: form}), status=400)
+        return redirect(back)
+
+    _steward_only(request)
+    if action in ("open", "close") and request.POST.get("confirm") != "yes":
+        ballots, reacting = selectors.participation(found)
+        return render(
+            request,
+            "collective/confirm.html",
+            {"round": found, "action": action, "ballots": ballots, "reacting": reacting},
+        )
+    try:
+        if action == "candidates":
+            candidates_form = CandidatesForm(request.POST, round=found)
+            if not candidates_form.is_valid():
+                raise MaillageError("invalid", _("Choose among the proposals listed."))
+            services.round_candidates_set(
+                user=request.user, round=found, indicators=candidates_form.cleaned_data["candidates"]
+            )
+            messages.success(request, _("The indicators of the round are saved."))
+        elif action == "statement":
+            statement_form = StatementForm(request.POST)
+            if not statement_form.is_valid():
+                raise MaillageError("invalid", _("The statement is not valid: see below."))
+            try:
+                services.statement_add(user=request.user, round=found, **statement_form.cleaned_data)
+            except MaillageError as error:
+                add_to_form(statement_form, error)
+                return render(
+                    request,
+                    "collective/round.html",
+                    _round_context(request, found, statement_form=statement_form),
+                    status=400,
+                )
+            messages.success(request, _("The statement is added."))
+        elif action.startswith(("accept-", "out-")):
+            verb, _sep, number = action.partition("-")
+            statement = Statement.objects.filter(round=found, number=int(number) if number.isdigit() else -1).first()
+            if statement is None:
+                raise NotFound(_("There is no such statement."))
+            services.statement_moderate(
+                user=request.user,
+                statement=statement,
+                status=str(Statement.Status.ACCEPTED if verb == "accept" else Statement.Status.MODERATED_OUT),
+            )
+            messages.success(
+                request,
+                _("The statement is accepted.") if verb == "accept" else _("The statement is moderated out."),
+            )
+        elif action == "open":
+            services.round_open(user=request.user, round=found)
+            messages.success(request, _("The round is open: member organisations can rank and react."))
+        elif action == "close":
+            services.round_close(user=request.user, round=found)
+            messages.success(request, _("The round is closed: its results are below."))
+        else:
+            raise NotFound(_("There is no such action."))
+    except MaillageError as error:
+        messages.error(request, error.message)
+    return redirect("collective:round", slug=found.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_action(request: HttpRequest, slug: str, number: int, verb: str) -> HttpResponse:
+    """Stewards accept a statement or moderate it out."""
+    if verb not in ("accept", "out"):
+        raise NotFound(_("There is no such action."))
+    return round_action(request, slug, f"{verb}-{number}")
+
+
+@login_required
+def polis_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """A closed round's statements and reactions as a Pol.is export folder (zip): comments.csv,
+    votes.csv and participants-votes.csv, with random participant numbers and no times."""
+    found: Round = get_or_404(selectors.round_detail, slug)
+    if found.status != Round.Status.CLOSED:
+        raise NotFound(_("The reactions are exported once the round is closed."))
+    files = exports.polis_files(found, current_language())
+    if files is None:
+        raise NotFound(_("Fewer than five organisations reacted: the reactions are not exported."))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(f"{found.slug}/{name}", text)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="maillage-{found.slug}-polis.zip"'
+    return response
+
+
+@login_required
+def ranking_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """A closed round's consensus ranking and pairwise table as CSV."""
+    found: Round = get_or_404(selectors.round_detail, slug)
+    results = selectors.results(found)
+    if results is None or results.schulze is None:
+        raise NotFound(_("There is no ranking to export: the round is open or has fewer than five ballots."))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rank_schulze", "rank_ranked_pairs", "indicator", "name"])
+    pairs_rank = {slug: n for n, tier in enumerate(results.ranked_pairs.order, 1) for slug in tier}  # type: ignore[union-attr]
+    for n, tier in enumerate(results.schulze.order, 1):
+        for indicator_slug in tier:
+            writer.writerow([n, pairs_rank[indicator_slug], indicator_slug, results.candidates[indicator_slug].name])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="maillage-{found.slug}-ranking.csv"'
+    return response
