@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import expect
 
 from maillage.collective import services
-from maillage.collective.models import Ballot, Indicator, Reaction, Round
+from maillage.collective.models import Ballot, Indicator, IndicatorValue, Reaction, Round
 from tests.browser.test_requests import _log_in
 from tests.factories import OrganisationFactory, UserFactory, member
 
@@ -68,19 +68,26 @@ def test_a_round_from_preparation_to_the_dashboard(browser, site, axe):
     assert axe(mobile) == []
     mobile.get_by_label("Part non affectée").select_option("1")
     mobile.get_by_label("Ménages accompagnés").select_option("2")
-    mobile.get_by_role("button", name="Enregistrer mon classement").click()
-    expect(mobile.get_by_text("Votre classement est enregistré.")).to_be_visible()
-    expect(mobile.get_by_label("Part non affectée")).to_have_value("1")  # shown back as saved
     statement = mobile.get_by_role("group", name="Le financement de base compte plus que les projets.")
     statement.get_by_text("D'accord", exact=True).click()
     # By keyboard: the arrows move along the choices.
     statement.get_by_role("radio", name="D'accord", exact=True).focus()
     mobile.keyboard.press("ArrowRight")
     expect(statement.get_by_role("radio", name="Pas d'accord")).to_be_checked()
-    mobile.get_by_role("button", name="Enregistrer mes réactions").click()
-    expect(mobile.get_by_text("1 réaction enregistrée.")).to_be_visible()
+    mobile.get_by_role("button", name="Enregistrer mes réponses").click()
+    expect(
+        mobile.get_by_text("Vos réponses sont enregistrées\u00a0: votre classement est enregistré, 1 réaction.")
+    ).to_be_visible()
+    expect(mobile.get_by_label("Part non affectée")).to_have_value("1")  # shown back as saved
     assert Reaction.objects.get(organisation=org).vote == -1
-    assert Ballot.objects.get(organisation=org).ranking  # two tiers
+    assert len(Ballot.objects.get(organisation=org).ranking) == 2
+    # A rank sent out of range (a stale or tampered page) comes back with its message; nothing chosen is lost.
+    mobile.evaluate("document.querySelector('select[name^=rank-] option[value=\"1\"]').value = '99'")
+    mobile.get_by_label("Emplois stables").select_option(index=1)
+    mobile.get_by_role("button", name="Enregistrer mes réponses").click()
+    expect(mobile.get_by_role("alert")).to_contain_text("Certaines réponses ne sont pas valides")
+    expect(mobile.get_by_role("alert")).to_be_focused()
+    expect(statement.get_by_role("radio", name="Pas d'accord")).to_be_checked()
     assert axe(mobile) == []
 
     # Five more organisations take part; the steward closes the round and reads the results.
@@ -112,19 +119,20 @@ def test_a_round_from_preparation_to_the_dashboard(browser, site, axe):
     page.get_by_label(re.compile(r"^Value\W*$")).fill("abc")
     page.get_by_label(re.compile(r"^Source\W*$")).fill("Bilan 2025")
     page.get_by_role("button", name="Record the value").click()
-    expect(page.get_by_text("Write a number, such as 42 or 12,5.")).to_be_visible()
+    expect(page.get_by_text("Write a number, such as 42 or 12.5.")).to_be_visible()
     expect(page.get_by_label(re.compile(r"^Source\W*$"))).to_have_value("Bilan 2025")  # nothing typed is lost
-    page.get_by_label(re.compile(r"^Value\W*$")).fill("31,5")
+    page.get_by_label(re.compile(r"^Value\W*$")).fill("1,150")  # thousands, in English
     page.get_by_role("button", name="Record the value").click()
     expect(page.get_by_text("The value is recorded.")).to_be_visible()
+    assert IndicatorValue.objects.get().value == 1150.0
     assert axe(page) == []
     page.goto(f"{site}/en/collective/")
     card = page.get_by_role("article", name="Unrestricted share")
-    expect(card).to_contain_text("31.5")
-    expect(card).to_contain_text("Target: 40 households by 2028")
+    expect(card).to_contain_text(re.compile(r"1,150\shouseholds"))
+    expect(card).to_contain_text(re.compile(r"Target: 40\shouseholds by 2028"))
     assert axe(page) == []
     mobile.goto(f"{site}/collective/")
-    expect(mobile.get_by_role("article", name="Part non affectée")).to_contain_text("31,5")
+    expect(mobile.get_by_role("article", name="Part non affectée")).to_contain_text(re.compile(r"1\s150\sménages"))
     assert axe(mobile) == []
     phone.close()
     desktop.close()

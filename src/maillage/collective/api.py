@@ -43,7 +43,13 @@ def _indicator(indicator: Indicator) -> dict[str, Any]:
         "proposed_by": indicator.proposed_by.slug if indicator.proposed_by else None,
         "is_demo": indicator.is_demo,
         "values": [
-            {"year": v.year, "value": v.value, "source": v.source, "computed": v.computed}
+            {
+                "year": v.year,
+                "value": v.value,
+                "source_fr": v.source_fr,
+                "source_en": v.source_en,
+                "computed": v.computed,
+            }
             for v in indicator.values.all()
         ],
     }
@@ -65,7 +71,7 @@ def indicator_get(request: HttpRequest, slug: str) -> dict[str, Any]:
 class IndicatorIn(Schema):
     organisation: str = Field(..., description="The proposing organisation's identifier (you are a member).")
     name_fr: str = Field(..., max_length=200)
-    name_en: str = Field(..., max_length=200)
+    name_en: str = Field("", max_length=200)
     description_fr: str = Field("", max_length=4000)
     description_en: str = Field("", max_length=4000)
     elements: list[str] = Field(default_factory=list, description="Framework element identifiers.")

@@ -1,6 +1,9 @@
 """Exports of the collective app: adopted indicators and their values as Common Impact Data Standard
 JSON-LD, and a closed round's reactions as a Pol.is export folder.
 
+Only the statements whose reactions are published (accepted, five reactions or more) are written, and the
+export is for stewards: its rows are every participant's reactions, under a random number.
+
 The Pol.is files follow compdemocracy/openData's layout, so that ``maillage opinions --polis-export`` (and
 any tool made for Pol.is's exports) reads them back:
 
@@ -29,7 +32,7 @@ from maillage.core import cids
 from maillage.diagnostics import selectors as diagnostic_selectors
 
 from . import measures, selectors
-from .models import Indicator, Round, Statement
+from .models import Indicator, Round
 
 STEWARD_NAME = {"fr": "Écosystème Maillage (intendance)", "en": "Maillage ecosystem (stewards)"}
 
@@ -48,11 +51,16 @@ def cids_document(
     elements = (
         {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(framework).elements} if framework else {}
     )
+
+    def path(name: str, *args: str) -> str:  # identifiers are the same in every language: the French pages
+        with translation.override("fr"):
+            return reverse(name, args=args)
+
     with translation.override(language):
-        home = _absolute(request, reverse("collective:index"), base)
+        home = _absolute(request, path("collective:index"), base)
         found = []
         for indicator in indicators:
-            uri = _absolute(request, reverse("collective:indicator", args=[indicator.slug]), base)
+            uri = _absolute(request, path("collective:indicator", indicator.slug), base)
             values = list(indicator.values.all())
             found.append(
                 cids.Indicator(
@@ -93,40 +101,38 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def polis_files(round: Round, language: str) -> dict[str, str] | None:
-    """The Pol.is export files of a closed round (None below five participants)."""
+    """The Pol.is export files of a closed round: its published statements (accepted, with five reactions
+    or more) and their reactions; None below five participants."""
     rows = selectors.vote_rows(round)
-    participants = sorted({participant for _n, participant, _v, _k, _s in rows})
-    if len(participants) < selectors.THRESHOLD:
+    participants = sorted({participant for _n, participant, _v, _k in rows})
+    results = selectors.results(round)
+    if len(participants) < selectors.THRESHOLD or results is None:
         return None
     assert round.closed_at is not None
     stamp = int(round.closed_at.timestamp() * 1000)
     when = round.closed_at.strftime("%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)")
-    statement_list = selectors.statements(round, status=None)
+    published = set(selectors.published_numbers(round))
+    statement_list = [s for s in selectors.statements(round) if s.number in published]
     counts: dict[int, Counter[int]] = defaultdict(Counter)
-    for number, _p, vote, _k, _s in rows:
+    for number, _p, vote, _k in rows:
         counts[number][vote] += 1
-    moderated = {Statement.Status.ACCEPTED: 1, Statement.Status.PENDING: 0, Statement.Status.MODERATED_OUT: -1}
     with translation.override(language):
         comments = _csv(
             ["timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body"],
-            [
-                [stamp, when, s.number, "", counts[s.number][1], counts[s.number][-1], moderated[s.status], s.text]
-                for s in statement_list
-            ],
+            [[stamp, when, s.number, "", counts[s.number][1], counts[s.number][-1], 1, s.text] for s in statement_list],
         )
     votes = _csv(
         ["timestamp", "datetime", "comment-id", "voter-id", "vote"],
-        [[stamp, when, number, participant, vote] for number, participant, vote, _k, _s in rows],
+        [[stamp, when, number, participant, vote] for number, participant, vote, _k in rows],
     )
-    groups = selectors.opinion_groups_of(round, selectors.votes_of(rows, statement_list)).groups()
     by_participant: dict[int, dict[int, int]] = defaultdict(dict)
-    for number, participant, vote, _k, _s in rows:
+    for number, participant, vote, _k in rows:
         by_participant[participant][number] = vote
     numbers = [s.number for s in statement_list]
     people = []
     for participant in participants:
         mine = by_participant[participant]
-        group = groups.get(str(participant))
+        group = results.members.get(str(participant))
         people.append(
             [
                 participant,

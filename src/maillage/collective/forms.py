@@ -21,8 +21,8 @@ def _text(label: Any, *, required: bool = False, textarea: bool = False, max_len
 
 class IndicatorForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Proposed by"))
-    name_fr = _text(_("Name (French)"), max_length=200)
-    name_en = _text(_("Name (English)"), max_length=200)
+    name_fr = _text(_("Name (French, required)"), max_length=200)
+    name_en = _text(_("Name (English, if you can)"), max_length=200)
     description_fr = _text(_("What it tells, and why (French)"), textarea=True, max_length=4000)
     description_en = _text(_("What it tells, and why (English)"), textarea=True, max_length=4000)
     elements = forms.MultipleChoiceField(
@@ -79,6 +79,7 @@ class ValueForm(forms.Form):
     year = forms.CharField(label=_("Year"), max_length=4)
     value = forms.CharField(label=_("Value"), max_length=30)
     source = forms.CharField(label=_("Source"), max_length=300, help_text=_("A publication, a survey, a count…"))
+    source_en = forms.CharField(label=_("Source (English, optional)"), max_length=300, required=False)
 
 
 class RoundForm(forms.Form):

@@ -303,6 +303,7 @@ def demo_collective_load(*, seed: int = 2026, progress: Callable[[str], None] = 
                         year=year - 2 + offset,
                         value=value,
                         source=spec["source_fr"],
+                        source_en=spec["source_en"],
                     )
         for past in (year - 2, year - 1, year):
             services.values_record(user=None, year=past)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from maillage.analytics import selectors as analytics
 from maillage.core import analytics as analytics_core
@@ -40,9 +42,21 @@ UNITS = {
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a computed value comes from, written in either language when it is stored."""
+
+    template: str  # an English msgid
+    params: dict[str, Any]  # values, or callables read in the language asked
+
+    def text(self, language: str) -> str:
+        with translation.override(language):
+            return _(self.template) % {k: v() if callable(v) else v for k, v in self.params.items()}
+
+
+@dataclass(frozen=True)
 class Measured:
     value: float | None
-    source: str = ""
+    source: Source | None = None
     why: str = ""  # when there is no value
 
 
@@ -140,11 +154,13 @@ def needs_covered(year: int) -> Measured:
         return Measured(None, why=_("The diagnostics show no need."))
     return Measured(
         round(100 * met / need, 1),
-        _(
-            "Maillage: needs of %(n)s initiatives' latest diagnostics, covered by the support granted in %(year)s "
-            "(accepted requests and declared funding)."
-        )
-        % {"n": len(latest), "year": year},
+        Source(
+            gettext_noop(
+                "Maillage: needs of %(n)s initiatives' latest diagnostics, covered by the support granted in %(year)s "
+                "(accepted requests and declared funding)."
+            ),
+            {"n": len(latest), "year": year},
+        ),
     )
 
 
@@ -156,8 +172,12 @@ def needs_reachable() -> Measured:
         return Measured(None, why=_("Fewer than five initiatives have submitted a diagnostic."))
     return Measured(
         round(100 * reachable / need, 1),
-        _("Maillage, analytics: needs of the diagnostics within reach of an offer of the directory, on %(date)s.")
-        % {"date": timezone.localdate().isoformat()},
+        Source(
+            gettext_noop(
+                "Maillage, analytics: needs of the diagnostics within reach of an offer of the directory, on %(date)s."
+            ),
+            {"date": timezone.localdate().isoformat()},
+        ),
     )
 
 
@@ -179,11 +199,13 @@ def equity_coverage() -> Measured:
         return Measured(None, why=_("No need is shown in these quartiers (fewer than five initiatives)."))
     return Measured(
         round(value, 1),
-        _(
-            "Maillage, equity: needs within reach of an offer in the fifth of quartiers with the most low-income "
-            "residents (Statistics Canada, 2021 census), on %(date)s."
-        )
-        % {"date": timezone.localdate().isoformat()},
+        Source(
+            gettext_noop(
+                "Maillage, equity: needs within reach of an offer in the fifth of quartiers with the most low-income "
+                "residents (Statistics Canada, 2021 census), on %(date)s."
+            ),
+            {"date": timezone.localdate().isoformat()},
+        ),
     )
 
 
@@ -194,7 +216,10 @@ def flexible_share(year: int) -> Measured:
         return Measured(None, why=_("No funding is declared for this year."))
     return Measured(
         round(100 * shares.flexible_share, 1),
-        _("Maillage: funding relations declared for %(year)s (%(n)s grants).") % {"year": year, "n": shares.flows},
+        Source(
+            gettext_noop("Maillage: funding relations declared for %(year)s (%(n)s grants)."),
+            {"year": year, "n": shares.flows},
+        ),
     )
 
 
@@ -214,7 +239,10 @@ def feedback_rating(question: str, year: int, *, demo: bool) -> Measured:
         return Measured(None, why=_("Fewer than five answers to this question."))
     return Measured(
         round(rating.mean, 2),
-        _("Maillage, feedback: %(n)s answers of the survey “%(cycle)s”.") % {"n": rating.count, "cycle": cycle.name},
+        Source(
+            gettext_noop("Maillage, feedback: %(n)s answers of the survey “%(cycle)s”."),
+            {"n": rating.count, "cycle": lambda: cycle.name},
+        ),
     )
 
 
@@ -235,6 +263,10 @@ def synergies_realised() -> Measured:
     realised = sum(1 for p in pairs if frozenset((ids.get(p.a), ids.get(p.b))) in linked)
     return Measured(
         round(100 * realised / len(pairs), 1),
-        _("Maillage, synergies: %(done)s of %(n)s suggested pairs of neighbours already linked, on %(date)s.")
-        % {"done": realised, "n": len(pairs), "date": timezone.localdate().isoformat()},
+        Source(
+            gettext_noop(
+                "Maillage, synergies: %(done)s of %(n)s suggested pairs of neighbours already linked, on %(date)s."
+            ),
+            {"done": realised, "n": len(pairs), "date": timezone.localdate().isoformat()},
+        ),
     )

@@ -16,8 +16,6 @@ between two readings tells what one organisation said.
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -63,7 +61,7 @@ class Indicator(models.Model):
 
     slug = models.SlugField(_("identifier"), max_length=80, unique=True)
     name_fr = models.CharField(_("name (French)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description_fr = models.TextField(_("what it tells, and why (French)"), blank=True)
     description_en = models.TextField(_("what it tells, and why (English)"), blank=True)
     elements = models.JSONField(_("framework elements"), default=list, blank=True)
@@ -123,7 +121,8 @@ class IndicatorValue(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"))
-    source = models.CharField(_("source"), max_length=300)
+    source_fr = models.CharField(_("source (French)"), max_length=300)
+    source_en = models.CharField(_("source (English)"), max_length=300, blank=True)
     computed = models.BooleanField(default=False)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now=True)
@@ -141,6 +140,8 @@ class IndicatorValue(models.Model):
             )
         ]
 
+    source = Localized("source")
+
     def __str__(self) -> str:
         return f"{self.indicator} {self.year}: {self.value}"
 
@@ -149,7 +150,7 @@ class Round(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("round", "in preparation")
         OPEN = "open", pgettext_lazy("round", "open")
-        CLOSED = "closed", pgettext_lazy("round", "closed")
+        CLOSED = "closed", pgettext_lazy("round", "finished")
 
     slug = models.SlugField(_("identifier"), max_length=60, unique=True)
     name_fr = models.CharField(_("name (French)"), max_length=200)
@@ -169,7 +170,6 @@ class Round(models.Model):
     closes_on = models.DateField(_("planned closing date"), null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    salt = models.CharField(max_length=32, default=secrets.token_hex, editable=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     is_demo = models.BooleanField(_("fictional (demo)"), default=False)

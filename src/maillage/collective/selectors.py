@@ -94,11 +94,11 @@ class Progress:
 
     @property
     def reached(self) -> float | None:
-        """How far from the baseline to the target the latest value has come, in % (may pass 100)."""
+        """How far from the baseline to the target the latest value has come, in whole % (may pass 100)."""
         target, base, latest = self.indicator.target, self.baseline, self.latest
         if target is None or base is None or latest is None or target == base.value:
             return None
-        return 100 * (latest.value - base.value) / (target - base.value)
+        return float(round(100 * (latest.value - base.value) / (target - base.value)))
 
 
 def progress(indicator: Indicator) -> Progress:
@@ -243,6 +243,8 @@ class Results:
     supported_by_all: list[StatementRow] = field(default_factory=list)  # a majority of every group agrees
     rejected_by_all: list[StatementRow] = field(default_factory=list)  # a majority of every group disagrees
     silhouettes: dict[int, float] = field(default_factory=dict)
+    members: dict[str, int] = field(default_factory=dict)  # participant number (text) → opinion group
+    groups_withheld: bool = False  # even two groups would leave one with fewer than five organisations
 
     def pairwise_rows(self) -> list[tuple[Indicator, list[tuple[Indicator, int, int]]]]:
         """Each candidate against each other: (other, ballots preferring it, ballots preferring the other)."""
@@ -272,40 +274,67 @@ def ballot_rankings(round: Round) -> tuple[dict[str, Indicator], list[tuple[str,
     return {i.slug: i for i in found.values()}, rows
 
 
-def vote_rows(round: Round) -> list[tuple[int, int, int, str, str]]:
-    """(statement number, participant, vote, actor kind, statement status) of a closed round, in the
+def published_numbers(round: Round) -> list[int]:
+    """The statements whose reactions are published: accepted, with at least five reactions. Only these
+    enter the results, the opinion groups and the Pol.is export (a statement with fewer would show a few
+    organisations' reactions, even under random numbers)."""
+    return list(
+        Statement.objects.filter(round=round, status=Statement.Status.ACCEPTED)
+        .annotate(n=Count("reactions", filter=Q(reactions__participant__isnull=False)))
+        .filter(n__gte=THRESHOLD)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+def vote_rows(round: Round) -> list[tuple[int, int, int, str]]:
+    """(statement number, participant, vote, actor kind) of a closed round's published statements, in the
     order Pol.is writes its votes.csv (statement, then participant)."""
     return list(
-        Reaction.objects.filter(statement__round=round, participant__isnull=False)
+        Reaction.objects.filter(
+            statement__round=round, statement__number__in=published_numbers(round), participant__isnull=False
+        )
         .order_by("statement__number", "participant")
-        .values_list("statement__number", "participant", "vote", "actor_kind", "statement__status")
+        .values_list("statement__number", "participant", "vote", "actor_kind")
     )
 
 
-def votes_of(
-    rows: Sequence[tuple[int, int, int, str, str]], statement_list: Sequence[Statement]
-) -> opinions_core.Votes:
-    out = {str(s.number) for s in statement_list if s.status != Statement.Status.ACCEPTED}
+def votes_of(rows: Sequence[tuple[int, int, int, str]]) -> opinions_core.Votes:
     return opinions_core.Votes.from_votes(
-        ((str(participant), str(number), vote) for number, participant, vote, _k, _s in rows), moderated_out=out
+        (str(participant), str(number), vote) for number, participant, vote, _k in rows
     )
 
 
-def opinion_groups_of(round: Round, votes: opinions_core.Votes) -> opinions_core.OpinionGroups:
-    """The opinion groups of a closed round, computed once (its reactions never change)."""
-    stamp = f"{round.pk}:{round.closed_at.timestamp() if round.closed_at else 0}:{len(votes.participants)}"
-    key = "collective-groups:" + hashlib.sha256(stamp.encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = opinions_core.opinion_groups(votes)
-        cache.set(key, found, 24 * 3600)
-    return found  # type: ignore[no-any-return]
+def opinion_groups_of(votes: opinions_core.Votes) -> opinions_core.OpinionGroups | None:
+    """Pol.is's opinion groups, with as many groups as the silhouette chooses among the numbers of groups
+    whose every group counts at least five organisations (fewer, when a group would be smaller; none when
+    even two groups cannot be): a group's representative statements describe its members."""
+    groups = opinions_core.opinion_groups(votes)
+    while groups.k >= 2 and min(groups.sizes().values()) < THRESHOLD:
+        if groups.k == 2:
+            return None
+        groups = opinions_core.opinion_groups(votes, k=groups.k - 1)
+    if groups.k < 1 or len(groups.labels) < THRESHOLD:
+        return None
+    return groups
 
 
 def results(round: Round) -> Results | None:
-    """The results of a closed round (None while it is open)."""
+    """The results of a closed round (None while it is open), computed once: a closed round's ballots and
+    reactions never change, so they are kept in the cache under the round and its closing time."""
     if round.status != Round.Status.CLOSED:
         return None
+    stamp = f"{round.pk}:{round.closed_at.timestamp() if round.closed_at else 0}"
+    key = "collective-results:" + hashlib.sha256(stamp.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = _results(round)
+        cache.set(key, found, 24 * 3600)
+    found.round = round
+    return found  # type: ignore[no-any-return]
+
+
+def _results(round: Round) -> Results:
     by_slug, ballots = ballot_rankings(round)
     order = sorted(by_slug, key=lambda slug: (by_slug[slug].name_fr, slug))
     schulze = ranked = None
@@ -321,44 +350,52 @@ def results(round: Round) -> Results | None:
             view.ranking = consensus_core.schulze([b for k, b in ballots if k == kind], order)
         kinds.append(view)
 
-    statement_list = statements(round, status=None)
-    by_number = {s.number: s for s in statement_list}
-    rows = vote_rows(round)
-    counts: dict[int, Counter[int]] = defaultdict(Counter)
-    voters: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    kind_of: dict[int, str] = {}
-    for number, participant, vote, kind, _status in rows:
-        counts[number][vote] += 1
-        voters[number].append((participant, vote, kind))
-        kind_of[participant] = kind
+    # Reactions counted by statement, kind of actor and vote in the database.
+    counted: dict[int, dict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
+    for number, kind, vote, n in (
+        Reaction.objects.filter(statement__round=round, participant__isnull=False)
+        .values_list("statement__number", "actor_kind", "vote")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counted[number][kind][vote] += n
+    participants = (
+        Reaction.objects.filter(statement__round=round, participant__isnull=False)
+        .values("participant")
+        .distinct()
+        .count()
+    )
     statement_rows: list[StatementRow] = []
-    for s in statement_list:
-        if s.status != Statement.Status.ACCEPTED:
-            continue
-        c = counts.get(s.number, Counter())
-        row = StatementRow(s, Split(c[1], c[-1], c[0]))
+    by_number = {}
+    for s in statements(round):
+        by_kind = counted.get(s.number, {})
+        total = sum((c for c in by_kind.values()), Counter())
+        row = StatementRow(s, Split(total[1], total[-1], total[0]))
+        by_number[s.number] = s
         if row.shown:
-            people = [{"kind": kind} for _p, _v, kind in voters[s.number]]
+            people = {(("kind", kind),): sum(c.values()) for kind, c in by_kind.items()}
             for kind, _label in ActorKind.choices:
-                if feedback_core.release(people, {"kind": kind}, threshold=THRESHOLD).allowed:
-                    mine = Counter(v for _p, v, k in voters[s.number] if k == kind)
-                    row.by_kind[kind] = Split(mine[1], mine[-1], mine[0])
-                else:
-                    row.by_kind[kind] = None
+                mine = by_kind.get(kind, Counter())
+                allowed = feedback_core.release(people, {"kind": kind}, threshold=THRESHOLD).allowed
+                row.by_kind[kind] = Split(mine[1], mine[-1], mine[0]) if allowed else None
         statement_rows.append(row)
-    result = Results(round, by_slug, len(ballots), schulze, ranked, kinds, len(kind_of), statement_rows)
+    result = Results(round, by_slug, len(ballots), schulze, ranked, kinds, participants, statement_rows)
 
-    votes = votes_of(rows, statement_list)
+    rows = vote_rows(round)
+    votes = votes_of(rows)
     if len(votes.participants) < THRESHOLD:
         return result
-    groups = opinion_groups_of(round, votes)
+    groups = opinion_groups_of(votes)
+    if groups is None:
+        result.groups_withheld = True
+        return result
     members = groups.groups()  # participant (as text) → group
+    result.members = members
+    kind_of = {str(participant): kind for _n, participant, _v, kind in rows}
     result.in_conversation = len(members)
     result.silhouettes = groups.silhouettes
-    if len(members) < THRESHOLD or groups.k < 1:
-        return result
     sizes = Counter(members.values())
-    kind_profiles = [{"kind": kind_of[int(p)], "group": str(g)} for p, g in members.items()]
+    kind_profiles = [{"kind": kind_of[p], "group": str(g)} for p, g in members.items()]
     for kind, _label in ActorKind.choices:
         result.kind_groups[kind] = feedback_core.release(kind_profiles, {"kind": kind}, threshold=THRESHOLD)
     for g in sorted(sizes):
@@ -366,7 +403,7 @@ def results(round: Round) -> Results | None:
         by_kind = None
         if any(d.allowed for d in result.kind_groups.values()):
             by_kind = {
-                kind: sum(1 for p, gg in members.items() if gg == g and kind_of[int(p)] == kind)
+                kind: sum(1 for p, gg in members.items() if gg == g and kind_of[p] == kind)
                 for kind, d in result.kind_groups.items()
                 if d.allowed
             }
@@ -374,19 +411,23 @@ def results(round: Round) -> Results | None:
     result.consensus_agree = [(by_number[int(st.statement)], st) for st in groups.consensus_agree]
     result.consensus_disagree = [(by_number[int(st.statement)], st) for st in groups.consensus_disagree]
     group_votes: dict[int, dict[int, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
-    for number, participant, vote, _kind, _status in rows:
+    for number, participant, vote, _kind in rows:
         g = members.get(str(participant))
         if g is not None:
             group_votes[number][g][vote] += 1
     for row in result.statements:
+        if not row.shown:
+            continue
         found = group_votes.get(row.statement.number, {})
         row.by_group = {g: Split(found[g][1], found[g][-1], found[g][0]) for g in sorted(found)}
         row.group_consensus = groups.group_consensus.get(str(row.statement.number))
 
     # Pol.is's group-aware consensus: every group's share, with its pseudocounts, above one half.
     def every(row: StatementRow, count: Callable[[Split], int]) -> bool:
-        return len(row.by_group) == len(sizes) and all(
-            (count(split) + 1) / (split.seen + 2) > 0.5 for split in row.by_group.values()
+        return (
+            row.shown
+            and len(row.by_group) == len(sizes)
+            and all((count(split) + 1) / (split.seen + 2) > 0.5 for split in row.by_group.values())
         )
 
     result.supported_by_all = sorted(

@@ -15,12 +15,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Case, Max, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from maillage.accounts.models import Membership
 from maillage.accounts.selectors import memberships_by_organisation
+from maillage.common.i18n import current_language
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.feedback import QUESTIONS
 from maillage.diagnostics import selectors as diagnostic_selectors
@@ -71,12 +73,8 @@ def _check_indicator(data: Mapping[str, Any], problems: list[Problem]) -> dict[s
     clean: dict[str, Any] = {}
     for name in ("name_fr", "name_en", "description_fr", "description_en", "standard_code"):
         clean[name] = str(data.get(name) or "").strip()
-    for name, message in (
-        ("name_fr", _("Give the indicator a name in French.")),
-        ("name_en", _("Give the indicator a name in English.")),
-    ):
-        if not clean[name]:
-            problems.append(Problem("name_missing", message, field=name))
+    if not clean["name_fr"]:
+        problems.append(Problem("name_missing", _("Give the indicator a name in French."), field="name_fr"))
     known = set(element_ids())
     elements = [str(e) for e in data.get("elements") or []]
     unknown = [e for e in elements if e not in known]
@@ -134,17 +132,30 @@ def indicator_propose(*, user: Any, organisation: Organisation, data: Mapping[st
 
 
 def _number(value: Any, field: str, problems: list[Problem], *, required: bool = False) -> float | None:
+    """A number as people type it: « 12,5 » and « 1 150 » in French; "12.5" and "1,150" in English (a comma
+    followed by groups of three digits is a thousands separator there, anything else is refused rather
+    than guessed)."""
     if value in (None, ""):
         if required:
             problems.append(Problem("value_missing", _("Give a number."), field=field))
         return None
-    try:
-        number = float(str(value).replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except ValueError:
-        problems.append(Problem("number_invalid", _("Write a number, such as 42 or 12,5."), field=field))
-        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = re.sub(r"[\s\u00a0\u202f]", "", str(value))
+        if current_language() == "en":
+            if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+                text = text.replace(",", "")
+            elif "," in text:
+                text = "invalid"
+        else:
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
     if not math.isfinite(number) or abs(number) > 1e12:
-        problems.append(Problem("number_invalid", _("Write a number, such as 42 or 12,5."), field=field))
+        problems.append(Problem("number_invalid", _("Write a number, such as 42 or 12.5."), field=field))
         return None
     return number
 
@@ -187,7 +198,9 @@ def indicator_decide(
     return indicator
 
 
-def value_enter(*, user: Any, indicator: Indicator, year: Any, value: Any, source: str) -> IndicatorValue:
+def value_enter(
+    *, user: Any, indicator: Indicator, year: Any, value: Any, source: str, source_en: str = ""
+) -> IndicatorValue:
     """A steward enters (or corrects) an entered indicator's value for a year, with its source."""
     _steward(user)
     problems: list[Problem] = []
@@ -206,7 +219,13 @@ def value_enter(*, user: Any, indicator: Indicator, year: Any, value: Any, sourc
     found, _created = IndicatorValue.objects.update_or_create(
         indicator=indicator,
         year=checked_year,
-        defaults={"value": number, "source": source[:300], "computed": False, "recorded_by": user},
+        defaults={
+            "value": number,
+            "source_fr": source[:300],
+            "source_en": (source_en or "").strip()[:300],
+            "computed": False,
+            "recorded_by": user,
+        },
     )
     return found
 
@@ -226,12 +245,14 @@ def values_record(*, user: Any, year: int | None = None) -> list[tuple[Indicator
                     year=year,
                     defaults={
                         "value": measured.value,
-                        "source": measured.source[:300],
+                        "source_fr": measured.source.text("fr")[:300] if measured.source else "",
+                        "source_en": measured.source.text("en")[:300] if measured.source else "",
                         "computed": True,
                         "recorded_by": user,
                     },
                 )
-            done.append((indicator, measured.value, measured.source if measured.value is not None else measured.why))
+            note = measured.source.text(current_language()) if measured.source else measured.why
+            done.append((indicator, measured.value, note))
     return done
 
 
@@ -364,6 +385,9 @@ def round_close(*, user: Any, round: Round) -> Round:
         locked = Round.objects.select_for_update().get(pk=round.pk)
         if locked.status != Round.Status.OPEN:
             raise MaillageError("round_not_open", _("Only an open round can be closed."))
+        # An organisation deleted while the round was open takes its ballot and reactions away.
+        Ballot.objects.filter(round=locked, organisation__isnull=True).delete()
+        Reaction.objects.filter(statement__round=locked, organisation__isnull=True).delete()
         organisations = {
             o.pk: o
             for o in Organisation.objects.filter(
@@ -380,8 +404,12 @@ def round_close(*, user: Any, round: Round) -> Round:
         )
         numbers = list(range(len(reacting)))
         _shuffle(numbers)
-        for organisation_id, number in zip(reacting, numbers, strict=True):
-            Reaction.objects.filter(statement__round=locked, organisation_id=organisation_id).update(participant=number)
+        pairs = list(zip(reacting, numbers, strict=True))
+        for start in range(0, len(pairs), 500):  # a few UPDATE … CASE queries, not one per organisation
+            chunk = pairs[start : start + 500]
+            Reaction.objects.filter(statement__round=locked, organisation_id__in=[o for o, _n in chunk]).update(
+                participant=Case(*(When(organisation_id=o, then=Value(n)) for o, n in chunk))
+            )
         Statement.objects.filter(round=locked, status=Statement.Status.PENDING).update(
             status=Statement.Status.MODERATED_OUT
         )
@@ -402,10 +430,26 @@ def may_take_part(organisation: Organisation, round: Round) -> bool:
     return round.opened_at is None or organisation.created_at < round.opened_at
 
 
+def speaks_for(user: Any, organisation: Organisation, round: Round) -> bool:
+    """Whether the person may see and change the organisation's ballot and reactions in the round: a
+    member since before the round opened. Joining an organisation (a steward may add themself to any)
+    gives no access to what it said in a round already open."""
+    found = Membership.objects.filter(user=user, organisation=organisation)
+    if round.opened_at is not None:
+        found = found.filter(created_at__lt=round.opened_at)
+    return found.exists()
+
+
 def _open_for(user: Any, round: Round, organisation: Organisation) -> None:
     _member(user, organisation)
     if round.status != Round.Status.OPEN:
         raise MaillageError("round_not_open", _("This round is not open."))
+    if user is not None and not speaks_for(user, organisation, round):
+        raise MaillageError(
+            "not_a_participant",
+            _("Only those who were members of %(name)s when the round opened speak for it in this round.")
+            % {"name": organisation.name},
+        )
     if not may_take_part(organisation, round):
         raise MaillageError(
             "not_a_participant",
@@ -497,5 +541,8 @@ def reactions_submit(*, user: Any, round: Round, organisation: Organisation, vot
 
 def participants_of(user: Any, round: Round) -> list[Organisation]:
     """The person's organisations that may take part in the round."""
-    mine = memberships_by_organisation(user)
-    return [o for o in Organisation.objects.filter(pk__in=list(mine)).order_by("sort_key") if may_take_part(o, round)]
+    since = Membership.objects.filter(user=user)
+    if round.opened_at is not None:
+        since = since.filter(created_at__lt=round.opened_at)
+    found = Organisation.objects.filter(pk__in=since.values("organisation_id")).order_by("sort_key")
+    return [o for o in found if may_take_part(o, round)]

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.views import NotFound, get_or_404
 from maillage.core.errors import MaillageError
+from maillage.core.text import french_spaces
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
 
@@ -41,6 +43,7 @@ from .forms import (
     ValueForm,
 )
 from .models import Indicator, Round, Statement
+from .templatetags.collective import figure
 
 
 def _steward_only(request: HttpRequest) -> None:
@@ -61,18 +64,20 @@ def _element_names() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Chart:
-    """A small line chart of an indicator's values (the page also lists them in a table)."""
+    """A small line chart of an indicator's values, with its years and its target (the indicator's page
+    lists the values in a table; the chart's text alternative lists them too)."""
 
     width: int
     height: int
     points: str
     dots: list[tuple[float, float, int, float]]  # x, y, year, value
     target_y: float | None
-    low: float
-    high: float
+    years: list[tuple[float, int]]  # x, year: the first and the last
+    axis_y: float
+    description: str
 
 
-def chart(progress: selectors.Progress, width: int = 320, height: int = 120) -> Chart | None:
+def chart(progress: selectors.Progress, width: int = 320, height: int = 130) -> Chart | None:
     values = progress.values
     if not values:
         return None
@@ -84,23 +89,35 @@ def chart(progress: selectors.Progress, width: int = 320, height: int = 120) -> 
     years = [v.year for v in values]
     first, last = min(years), max([*years, progress.indicator.target_year or 0])
     span = max(1, last - first)
-    pad = 12
+    pad, bottom = 12, 20  # room for the years under the axis
 
     def x(year: int) -> float:
         return round(pad + (width - 2 * pad) * (year - first) / span, 1)
 
     def y(value: float) -> float:
-        return round(height - pad - (height - 2 * pad) * (value - low) / (high - low), 1)
+        return round(height - bottom - (height - bottom - pad) * (value - low) / (high - low), 1)
 
     dots = [(x(v.year), y(v.value), v.year, v.value) for v in values]
+    shown = [first] if first == last else [first, last]
+    listed = "; ".join(
+        f"{v.year} : {figure(v.value)}" if current_language() == "fr" else f"{v.year}: {figure(v.value)}"
+        for v in values
+    )
+    description = _("Values by year: %(values)s.") % {"values": listed}
+    if target is not None:
+        description += " " + _("Target: %(target)s in %(year)s (dashed line).") % {
+            "target": figure(target),
+            "year": progress.indicator.target_year,
+        }
     return Chart(
         width,
         height,
         " ".join(f"{a},{b}" for a, b, _y, _v in dots),
         dots,
         y(target) if target is not None else None,
-        low,
-        high,
+        [(x(year), year) for year in shown],
+        height - bottom,
+        french_spaces(description) if current_language() == "fr" else description,
     )
 
 
@@ -148,7 +165,7 @@ def cids_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
         json.dumps(document, ensure_ascii=False, indent=2), content_type="application/ld+json; charset=utf-8"
     )
-    response["Content-Disposition"] = 'attachment; filename="maillage-indicators.jsonld"'
+    response["Content-Disposition"] = f'attachment; filename="maillage-indicators-{current_language()}.jsonld"'
     return response
 
 
@@ -277,17 +294,18 @@ def round_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _acting(request: HttpRequest, found: Round) -> tuple[list[Organisation], Organisation | None]:
+def _acting(
+    request: HttpRequest, found: Round, *, strict: bool = False
+) -> tuple[list[Organisation], Organisation | None]:
     """The person's organisations that may take part, and the one they act for (``?as=`` or the first).
     A form sent for an organisation that is not one of them is refused, never redirected to another."""
     mine = services.participants_of(request.user, found)
-    if request.method == "POST":
-        wanted = request.POST.get("organisation")
-        acting = next((o for o in mine if o.slug == wanted), None)
+    if strict:
+        acting = next((o for o in mine if o.slug == request.POST.get("organisation")), None)
         if acting is None:
             raise PermissionDenied
         return mine, acting
-    wanted = request.GET.get("as")
+    wanted = request.POST.get("organisation") or request.GET.get("as")
     return mine, next((o for o in mine if o.slug == wanted), mine[0] if mine else None)
 
 
@@ -306,7 +324,9 @@ def _round_context(request: HttpRequest, found: Round, **extra: Any) -> dict[str
         "threshold": selectors.THRESHOLD,
     }
     if found.status == Round.Status.OPEN and acting is not None:
-        context.setdefault("ballot_form", BallotForm(initial=selectors.my_ballot(found, acting), candidates=candidates))
+        context.setdefault(
+            "ballot_form", BallotForm(initial=selectors.my_ballot(found, acting), candidates=candidates, prefix="rank")
+        )
         reactions = selectors.my_reactions(found, acting)
         context.setdefault(
             "reactions_form",
@@ -344,43 +364,60 @@ def round_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     if found.status == Round.Status.DRAFT and not request.user.has_perm("collective.run_rounds"):
         raise NotFound(_("No round has this identifier."))
     here = reverse("collective:round", args=[found.slug])
-    if action in ("ballot", "reactions", "suggest"):
-        _mine, acting = _acting(request, found)
+    if action in ("answers", "suggest"):
+        _mine, acting = _acting(request, found, strict=True)
         assert acting is not None
         back = f"{here}?as={acting.slug}"
-        form: Any
-        if action == "ballot":
-            form, key = BallotForm(request.POST, candidates=selectors.candidates(found)), "ballot_form"
-        elif action == "reactions":
-            form, key = ReactionsForm(request.POST, statements=selectors.statements(found)), "reactions_form"
-        else:
-            form, key = StatementForm(request.POST), "suggest_form"
+        if action == "suggest":
+            suggest_form = StatementForm(request.POST)
+            try:
+                if not suggest_form.is_valid():
+                    raise MaillageError("invalid", _("The statement is not valid: see below."), [])
+                services.statement_add(user=request.user, round=found, organisation=acting, **suggest_form.cleaned_data)
+            except MaillageError as error:
+                if suggest_form.is_valid() and not error.problems:
+                    messages.error(request, error.message)
+                    return redirect(back)
+                add_to_form(suggest_form, error, keep_existing=True)
+                context = _round_context(request, found, suggest_form=suggest_form, focus="suggest")
+                return render(request, "collective/round.html", context, status=400)
+            messages.success(request, _("Thank you: your statement will appear once a steward accepts it."))
+            return redirect(back)
+        # The ranking and the reactions are one form, saved together: nothing typed in one is lost.
+        ballot_form = BallotForm(request.POST, candidates=selectors.candidates(found), prefix="rank")
+        reactions_form = ReactionsForm(request.POST, statements=selectors.statements(found))
         try:
-            if not form.is_valid():
+            if not (ballot_form.is_valid() and reactions_form.is_valid()):
                 raise MaillageError("invalid", _("Some answers are not valid: see below."), [])
-            if action == "ballot":
-                kept = services.ballot_submit(user=request.user, round=found, organisation=acting, ranks=form.ranks())
-                messages.success(
-                    request,
-                    _("Your ranking is recorded.") if kept else _("Your ranking is withdrawn: nothing is ranked."),
+            with transaction.atomic():
+                kept = services.ballot_submit(
+                    user=request.user, round=found, organisation=acting, ranks=ballot_form.ranks()
                 )
-            elif action == "reactions":
                 count = services.reactions_submit(
-                    user=request.user, round=found, organisation=acting, votes=form.votes()
+                    user=request.user, round=found, organisation=acting, votes=reactions_form.votes()
                 )
-                messages.success(
-                    request,
-                    ngettext("%(count)s reaction recorded.", "%(count)s reactions recorded.", count) % {"count": count},
-                )
-            else:
-                services.statement_add(user=request.user, round=found, organisation=acting, **form.cleaned_data)
-                messages.success(request, _("Thank you: your statement will appear once a steward accepts it."))
         except MaillageError as error:
-            if form.is_valid() and not error.problems:  # about the round itself (closed…): say it on the page
+            valid = ballot_form.is_valid() and reactions_form.is_valid()
+            if valid and not error.problems:  # about the round itself (closed…): say it on the page
                 messages.error(request, error.message)
                 return redirect(back)
-            add_to_form(form, error, keep_existing=True)
-            return render(request, "collective/round.html", _round_context(request, found, **{key: form}), status=400)
+            if valid:
+                ranked = any(p.field in ballot_form.fields for p in error.problems)
+                add_to_form(ballot_form if ranked else reactions_form, error)
+            context = _round_context(
+                request, found, ballot_form=ballot_form, reactions_form=reactions_form, focus="answers"
+            )
+            return render(request, "collective/round.html", context, status=400)
+        ranked_text = _("your ranking is recorded") if kept else _("nothing is ranked")
+        messages.success(
+            request,
+            ngettext(
+                "Your answers are saved: %(ranked)s, %(count)s reaction.",
+                "Your answers are saved: %(ranked)s, %(count)s reactions.",
+                count,
+            )
+            % {"ranked": ranked_text, "count": count},
+        )
         return redirect(back)
 
     _steward_only(request)
@@ -455,6 +492,7 @@ def statement_action(request: HttpRequest, slug: str, number: int, verb: str) ->
 def polis_export(request: HttpRequest, slug: str) -> HttpResponse:
     """A closed round's statements and reactions as a Pol.is export folder (zip): comments.csv,
     votes.csv and participants-votes.csv, with random participant numbers and no times."""
+    _steward_only(request)  # every participant's reactions, under random numbers: not for everyone
     found: Round = get_or_404(selectors.round_detail, slug)
     if found.status != Round.Status.CLOSED:
         raise NotFound(_("The reactions are exported once the round is closed."))
