@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import io
 from collections import Counter, defaultdict
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
@@ -102,7 +104,18 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 def polis_files(round: Round, language: str) -> dict[str, str] | None:
     """The Pol.is export files of a closed round: its published statements (accepted, with five reactions
-    or more) and their reactions; None below five participants."""
+    or more) and their reactions; None below five participants. A closed round never changes: the files
+    are kept in the cache under the round, its closing time and the language."""
+    stamp = f"{round.pk}:{round.closed_at.timestamp() if round.closed_at else 0}:{language}"
+    key = "collective-polis:" + hashlib.sha256(stamp.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = _polis_files(round, language) or {}
+        cache.set(key, found, 24 * 3600)
+    return found or None
+
+
+def _polis_files(round: Round, language: str) -> dict[str, str] | None:
     rows = selectors.vote_rows(round)
     participants = sorted({participant for _n, participant, _v, _k in rows})
     results = selectors.results(round)

@@ -28,7 +28,7 @@ from maillage.core.feedback import QUESTIONS
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
 
-from . import measures
+from . import measures, selectors
 from .models import ActorKind, Ballot, Indicator, IndicatorValue, Reaction, Round, Statement, actor_kind_of
 
 MAX_STATEMENT = 400
@@ -415,6 +415,8 @@ def round_close(*, user: Any, round: Round) -> Round:
         )
         locked.status, locked.closed_at = Round.Status.CLOSED, timezone.now()
         locked.save(update_fields=["status", "closed_at"])
+        # The results are computed once, now, rather than by the first person to open them.
+        transaction.on_commit(lambda: selectors.results(Round.objects.get(pk=locked.pk)))
     round.refresh_from_db()
     return round
 
