@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -319,6 +319,25 @@ def test_recording_keeps_the_year_and_says_why_when_there_is_no_value(world):
 
 
 # --- rounds -----------------------------------------------------------------------------------------------
+
+
+def test_opening_a_round_tells_every_member_in_their_language(world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from maillage.matching.models import Notification
+
+    english = UserFactory(preferred_language="en")
+    member(english, world.fields[9])
+    mail.outbox.clear()
+    later = services.round_create(user=world.steward, slug="annonce", name_fr="Ronde annoncée", name_en="Round told")
+    services.round_candidates_set(user=world.steward, round=later, indicators=world.indicators)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.round_open(user=world.steward, round=later)
+    assert Notification.objects.filter(user=english, text_en__contains="Round told").exists()
+    sent = {m.to[0]: m.body for m in mail.outbox}
+    assert "Round told" in sent[english.email]
+    assert "Ronde annoncée" in sent[world.proposer.email]
+    assert len(sent) == len(world.members) + 1
 
 
 def test_a_round_is_prepared_then_opened(world):

@@ -16,7 +16,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, Max, Value, When
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,10 @@ from maillage.accounts.selectors import memberships_by_organisation
 from maillage.common.i18n import current_language
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.feedback import QUESTIONS
+from maillage.core.text import french_spaces
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
+from maillage.matching.services import members_of, notify
 
 from . import measures, selectors
 from .models import ActorKind, Ballot, Indicator, IndicatorValue, Reaction, Round, Statement, actor_kind_of
@@ -372,6 +375,19 @@ def round_open(*, user: Any, round: Round) -> Round:
             )
         locked.status, locked.opened_at = Round.Status.OPEN, timezone.now()
         locked.save(update_fields=["status", "opened_at"])
+        if not locked.is_demo:  # every member organisation's people are told, each in their language
+            with translation.override("fr"):
+                url = reverse("collective:round", args=[locked.slug])
+            notify(
+                members_of(Organisation.objects.filter(is_demo=False, created_at__lt=locked.opened_at)),
+                fr=french_spaces(
+                    f"La ronde « {locked.name_fr} » est ouverte : classez les indicateurs de réussite de "
+                    "l'écosystème et réagissez aux énoncés, au nom de votre organisation."
+                ),
+                en=f"The round “{locked.name_en or locked.name_fr}” is open: rank the ecosystem's indicators of "
+                "success and react to the statements, for your organisation.",
+                url=url,
+            )
     round.refresh_from_db()
     return round
 
