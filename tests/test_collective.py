@@ -263,7 +263,8 @@ def test_a_computed_indicator_is_not_typed(world):
 
 def test_the_flexible_share_of_a_year(world):
     funder = world.supports[0]
-    for n, (amount, flexible) in enumerate([(1000, True), (3000, False), (6000, True)]):
+    grants = [(1000, True), (3000, False), (6000, True), (2000, False), (8000, True)]
+    for n, (amount, flexible) in enumerate(grants):
         RelationFactory(
             source=funder, target=world.fields[n], kind="funds", year=2025, amount=Decimal(amount), is_flexible=flexible
         )
@@ -271,9 +272,10 @@ def test_the_flexible_share_of_a_year(world):
         source=funder, target=world.fields[5], kind="funds", year=2024, amount=Decimal(9000), is_flexible=False
     )
     measured = measures.flexible_share(2025)
-    assert measured.value == 70.0  # (1 000 + 6 000) / 10 000
-    assert "3 subventions" in measured.source.text("fr")
-    assert "3 grants" in measured.source.text("en")
+    assert measured.value == 75.0  # (1 000 + 6 000 + 8 000) / 20 000
+    assert "5 subventions" in measured.source.text("fr")
+    assert "5 grants" in measured.source.text("en")
+    assert measures.flexible_share(2024).value is None  # one grant: fewer than five
     assert measures.flexible_share(2023).value is None
 
 
@@ -304,9 +306,10 @@ def test_recording_keeps_the_year_and_says_why_when_there_is_no_value(world):
     )
     for indicator in (flexible, reachable):
         services.indicator_decide(user=world.steward, indicator=indicator, status="adopted")
-    RelationFactory(
-        source=world.supports[0], target=world.fields[0], kind="funds", year=2024, amount=Decimal(100), is_flexible=True
-    )
+    for org in world.fields[:5]:
+        RelationFactory(
+            source=world.supports[0], target=org, kind="funds", year=2024, amount=Decimal(100), is_flexible=True
+        )
     done = {i.slug: (value, note) for i, value, note in services.values_record(user=world.steward, year=2024)}
     assert done[flexible.slug][0] == 100.0
     assert done[reachable.slug] == (None, str(measures.measure(reachable, 2024).why))
@@ -617,10 +620,12 @@ def test_a_member_ranks_and_reacts_through_the_page(client, world):
     assert "Terrain 3" in _text(page)
     statements = selectors.statements(world.round)
     url = reverse("collective:round_action", args=["r2026", "answers"])
+    version = re.search(r'name="version" value="([0-9a-f]+)"', page.content.decode()).group(1)
     response = client.post(
         url,
         {
             "organisation": org.slug,
+            "version": version,
             f"rank-{world.slug('c')}": "1",
             f"rank-{world.slug('a')}": "2",
             f"s{statements[0].pk}": "1",
@@ -631,7 +636,10 @@ def test_a_member_ranks_and_reacts_through_the_page(client, world):
     assert selectors.my_ballot(world.round, org) == {world.slug("c"): 1, world.slug("a"): 2}
     assert selectors.my_reactions(world.round, org) == {statements[0].pk: 1, statements[1].pk: -1}
     # A bad rank re-displays the page with the message, and nothing chosen is lost, reactions included.
-    response = client.post(url, {"organisation": org.slug, f"rank-{world.slug('a')}": "7", f"s{statements[2].pk}": "0"})
+    response = client.post(
+        url,
+        {"organisation": org.slug, "version": "x", f"rank-{world.slug('a')}": "7", f"s{statements[2].pk}": "0"},
+    )
     assert response.status_code == 400
     text = _text(response)
     assert "Certaines réponses ne sont pas valides" in text
@@ -641,6 +649,96 @@ def test_a_member_ranks_and_reacts_through_the_page(client, world):
     response = client.post(url, {"organisation": world.fields[4].slug, f"rank-{world.slug('a')}": "1"})
     assert response.status_code == 403
     assert not Ballot.objects.filter(organisation=world.fields[4]).exists()
+
+
+def test_a_page_loaded_before_another_members_save_changes_nothing(client, world):
+    """Two members of one organisation: the second's page, loaded before the first saved, is refused
+    instead of replacing the first's answers (empty fields would withdraw them)."""
+    org = world.fields[3]
+    url = reverse("collective:round_action", args=["r2026", "answers"])
+    client.force_login(world.members[org.pk])
+    page = client.get(reverse("collective:round", args=["r2026"])).content.decode()
+    stale = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
+    services.ballot_submit(user=None, round=world.round, organisation=org, ranks={world.slug("b"): 1})
+    statements = selectors.statements(world.round)
+    response = client.post(url, {"organisation": org.slug, "version": stale, f"s{statements[0].pk}": "1"})
+    assert response.status_code == 302
+    assert selectors.my_ballot(world.round, org) == {world.slug("b"): 1}  # kept
+    assert selectors.my_reactions(world.round, org) == {}
+    assert "a modifié ses réponses" in _text(client.get(response["Location"]))
+
+
+def test_an_answer_after_closing_is_refused_even_from_a_stale_round(world):
+    stale = Round.objects.get(pk=world.round.pk)
+    world.close()
+    with pytest.raises(MaillageError) as caught:
+        services.ballot_submit(user=None, round=stale, organisation=world.fields[0], ranks={world.slug("a"): 1})
+    assert caught.value.code == "round_not_open"
+    with pytest.raises(MaillageError):
+        services.reactions_submit(user=None, round=stale, organisation=world.fields[0], votes={})
+
+
+def test_results_are_in_the_language_of_the_page(client, world):
+    for org in [*world.fields[:6], *world.supports[:5]]:
+        world.rank(org, "abc")
+    with translation.override("en"):
+        results = world.close()  # computed (and cached) by an English-speaking steward
+        assert results.kinds[0].label == "Field actors"
+    client.force_login(world.proposer)
+    french = _text(client.get(reverse("collective:round", args=["r2026"])))
+    assert "Acteurs de terrain" in french
+    assert "Field actors" not in french
+
+
+def test_a_group_share_below_five_is_withheld(world):
+    # Two groups of nine; statement 4 seen by four of one group and one of the other.
+    for n in range(4, 12):
+        services.statement_add(user=world.steward, round=world.round, text_fr=f"Énoncé {n}")
+    people = [*world.fields, *world.supports]
+    for i, org in enumerate(people):
+        g = i % 2
+        votes = [1 if (n % 2) == g else -1 for n in range(12)]
+        if i not in (0, 1, 2, 4, 6):
+            votes[3] = None
+        world.react(org, votes)
+    results = world.close()
+    row = next(r for r in results.statements if r.statement.number == 4)
+    assert row.shown  # five reactions in all
+    assert None in row.by_group.values()  # but four and one by group
+    assert row.group_consensus is None
+    assert all(s.number != 4 for g in results.groups for s, _st in g.representative)
+
+
+def test_a_unicode_digit_in_a_statement_action_is_a_404(client, world):
+    client.force_login(world.steward)
+    response = client.post("/collective/rounds/r2026/accept-\u00b2/")
+    assert response.status_code == 404
+
+
+def test_a_round_of_one_indicator_does_not_open(world):
+    single = services.round_create(user=world.steward, slug="seul", name_fr="Seul")
+    services.round_candidates_set(user=world.steward, round=single, indicators=world.indicators[:1])
+    services.statement_add(user=world.steward, round=single, text_fr="Un énoncé")
+    with pytest.raises(MaillageError) as caught:
+        services.round_open(user=world.steward, round=single)
+    assert caught.value.code == "round_empty"
+
+
+def test_exports_do_not_hand_a_spreadsheet_a_formula(world):
+    formula = services.indicator_propose(
+        user=world.proposer, organisation=world.fields[0], data={**ENTERED, "name_fr": "=HYPERLINK(1)"}
+    )
+    other = services.round_create(user=world.steward, slug="formule", name_fr="Formule")
+    services.round_candidates_set(user=world.steward, round=other, indicators=[formula, *world.indicators[:1]])
+    services.statement_add(user=world.steward, round=other, text_fr="=1+1")
+    services.round_open(user=world.steward, round=other)
+    statement = other.statements.get()
+    for org in world.fields[:5]:
+        services.ballot_submit(user=None, round=other, organisation=org, ranks={formula.slug: 1})
+        services.reactions_submit(user=None, round=other, organisation=org, votes={statement.pk: 1})
+    services.round_close(user=world.steward, round=other)
+    other.refresh_from_db()
+    assert "'=1+1" in exports.polis_files(other, "fr")["comments.csv"]
 
 
 def test_an_empty_statement_comes_back_with_its_message(client, world):

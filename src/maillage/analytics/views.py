@@ -32,6 +32,7 @@ from maillage.core import analytics as core
 from maillage.core import synergies as core_synergies
 from maillage.core.errors import MaillageError
 from maillage.core.sankey import sankey
+from maillage.core.text import formula_safe
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory import maps
 from maillage.directory.models import Organisation, Relation, Territory
@@ -51,8 +52,8 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, float):
         return numpy.format_float_positional(value, precision=6, fractional=False, trim="-")
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # a spreadsheet would run it as a formula
+    if isinstance(value, str):
+        return formula_safe(value)  # a spreadsheet would run some as a formula
     return value
 
 

@@ -4,9 +4,11 @@ taking part in an open round for an organisation one is a member of."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -18,7 +20,7 @@ from maillage.directory import selectors as directory_selectors
 from maillage.directory.api import ERRORS
 
 from . import exports, measures, selectors, services
-from .models import Indicator, Round
+from .models import Indicator, Round, Statement
 
 router = Router(tags=["collective"])
 
@@ -117,13 +119,17 @@ def round_list(request: HttpRequest) -> list[dict[str, Any]]:
             "status": r.status,
             "closes_on": r.closes_on,
             "ballots": r.ballot_count if r.status == Round.Status.CLOSED or steward else None,
-            "candidates": list(r.candidates.values_list("slug", flat=True)),
+            "candidates": [i.slug for i in r.candidates.all()],
             "statements": [
-                {"number": s.number, "text_fr": s.text_fr, "text_en": s.text_en} for s in selectors.statements(r)
+                {"number": s.number, "text_fr": s.text_fr, "text_en": s.text_en}
+                for s in r.statements.all()
+                if s.status == Statement.Status.ACCEPTED
             ],
             "is_demo": r.is_demo,
         }
-        for r in selectors.rounds(steward=steward)
+        for r in selectors.rounds(steward=steward).prefetch_related(
+            "candidates", Prefetch("statements", queryset=Statement.objects.order_by("number"))
+        )
     ]
 
 
@@ -239,9 +245,17 @@ def reactions_put(request: HttpRequest, slug: str, payload: ReactionsIn) -> dict
             "invalid_request",
             _("These statements are not in the round: %(numbers)s.") % {"numbers": ", ".join(map(str, unknown))},
         )
-    count = services.reactions_submit(
-        user=request.user, round=found, organisation=organisation, votes={ids[n]: v for n, v in payload.votes.items()}
-    )
+    try:
+        count = services.reactions_submit(
+            user=request.user,
+            round=found,
+            organisation=organisation,
+            votes={ids[n]: v for n, v in payload.votes.items()},
+        )
+    except MaillageError as error:  # name the statements by the numbers the client sent
+        numbers_of = {f"s{pk}": f"votes.{n}" for n, pk in ids.items()}
+        problems = [replace(p, field=numbers_of.get(p.field or "", p.field)) for p in error.problems]
+        raise MaillageError(error.code, error.message, problems) from None
     numbers = {pk: n for n, pk in ids.items()}
     mine = selectors.my_reactions(found, organisation)
     return {

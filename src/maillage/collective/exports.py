@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from maillage.core import cids
+from maillage.core.text import formula_safe
 from maillage.diagnostics import selectors as diagnostic_selectors
 
 from . import measures, selectors
@@ -132,7 +133,10 @@ def _polis_files(round: Round, language: str) -> dict[str, str] | None:
     with translation.override(language):
         comments = _csv(
             ["timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body"],
-            [[stamp, when, s.number, "", counts[s.number][1], counts[s.number][-1], 1, s.text] for s in statement_list],
+            [
+                [stamp, when, s.number, "", counts[s.number][1], counts[s.number][-1], 1, formula_safe(s.text)]
+                for s in statement_list
+            ],
         )
     votes = _csv(
         ["timestamp", "datetime", "comment-id", "voter-id", "vote"],

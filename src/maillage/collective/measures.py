@@ -73,7 +73,7 @@ def measure(indicator: Indicator, year: int) -> Measured:
     present = timezone.localdate().year
     kind = indicator.measure
     if kind == Indicator.Measure.NEEDS_COVERED:
-        return needs_covered(year)
+        return needs_covered(year, demo=indicator.is_demo)
     if kind == Indicator.Measure.FLEXIBLE_SHARE:
         return flexible_share(year)
     if kind == Indicator.Measure.FEEDBACK_RATING:
@@ -91,7 +91,7 @@ def measure(indicator: Indicator, year: int) -> Measured:
     return Measured(None, why=_("Not a measure Maillage computes."))
 
 
-def needs_covered(year: int) -> Measured:
+def needs_covered(year: int, *, demo: bool = False) -> Measured:
     """Share of the needs of the initiatives with a submitted diagnostic (their latest up to the end of
     ``year``) that the support granted in ``year`` covers: each need weighted by the coverage of the
     offer granted (accepted requests answered that year), as baskets count it; for funding declared that
@@ -102,7 +102,7 @@ def needs_covered(year: int) -> Measured:
     parsed = diagnostic_selectors.framework_of(framework)
     latest: dict[int, dict[str, float]] = {}
     for initiative_id, result in (
-        Diagnostic.objects.filter(status=Diagnostic.Status.SUBMITTED, submitted_at__year__lte=year)
+        Diagnostic.objects.filter(status=Diagnostic.Status.SUBMITTED, submitted_at__year__lte=year, is_demo=demo)
         .exclude(result=None)
         .order_by("initiative_id", "-submitted_at")
         .values_list("initiative_id", "result")
@@ -212,8 +212,8 @@ def equity_coverage() -> Measured:
 def flexible_share(year: int) -> Measured:
     flows = [f for f in analytics.funding_flows() if f.year == year]
     shares = analytics_core.money_shares(flows)
-    if shares.flexible_share is None:
-        return Measured(None, why=_("No funding is declared for this year."))
+    if shares.flexible_share is None or shares.flows < THRESHOLD:
+        return Measured(None, why=_("Fewer than five grants are declared for this year."))
     return Measured(
         round(100 * shares.flexible_share, 1),
         Source(

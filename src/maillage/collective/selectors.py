@@ -15,6 +15,7 @@ organisations:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
 
 from maillage.accounts.selectors import memberships_by_organisation
 from maillage.core import consensus as consensus_core
@@ -60,7 +62,7 @@ def adopted() -> list[Indicator]:
 def indicator_detail(slug: str) -> Indicator:
     found = indicators().filter(slug=slug).first()
     if found is None:
-        raise MaillageError("not_found", "No indicator has this identifier.")
+        raise MaillageError("not_found", _("No indicator has this identifier."))
     return found
 
 
@@ -119,7 +121,7 @@ def rounds(*, steward: bool) -> Any:
 def round_detail(slug: str) -> Round:
     found = Round.objects.filter(slug=slug).first()
     if found is None:
-        raise MaillageError("not_found", "No round has this identifier.")
+        raise MaillageError("not_found", _("No round has this identifier."))
     return found
 
 
@@ -149,6 +151,14 @@ def my_reactions(round: Round, organisation: Organisation) -> dict[int, int]:
     )
 
 
+def answers_version(round: Round, organisation: Organisation) -> str:
+    """A fingerprint of the organisation's ranking and reactions, sent with the form that shows them."""
+    ballot = Ballot.objects.filter(round=round, organisation=organisation).values_list("ranking", flat=True).first()
+    reactions = sorted(my_reactions(round, organisation).items())
+    text = json.dumps([ballot, reactions], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def participation(round: Round) -> tuple[int, int]:
     """(ballots, organisations that reacted), for stewards while the round is open."""
     return (
@@ -167,9 +177,13 @@ def may_take_part_somewhere(user: Any) -> bool:
 @dataclass
 class KindRanking:
     kind: str
-    label: str
     decision: feedback_core.Decision
     ranking: consensus_core.Ranking | None = None
+
+    @property
+    def label(self) -> str:
+        """In the language of the page (results are cached across languages)."""
+        return str(ActorKind(self.kind).label)
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,7 @@ class StatementRow:
     statement: Statement
     split: Split
     by_kind: dict[str, Split | None] = field(default_factory=dict)  # None: withheld
-    by_group: dict[int, Split] = field(default_factory=dict)
+    by_group: dict[int, Split | None] = field(default_factory=dict)  # None: withheld (fewer than five)
     group_consensus: float | None = None
 
     @property
@@ -244,7 +258,7 @@ class Results:
     rejected_by_all: list[StatementRow] = field(default_factory=list)  # a majority of every group disagrees
     silhouettes: dict[int, float] = field(default_factory=dict)
     members: dict[str, int] = field(default_factory=dict)  # participant number (text) → opinion group
-    groups_withheld: bool = False  # even two groups would leave one with fewer than five organisations
+    groups_withheld: str = ""  # "alike": everyone reacted alike; "small": even two groups leave one under five
 
     def pairwise_rows(self) -> list[tuple[Indicator, list[tuple[Indicator, int, int]]]]:
         """Each candidate against each other: (other, ballots preferring it, ballots preferring the other)."""
@@ -305,18 +319,23 @@ def votes_of(rows: Sequence[tuple[int, int, int, str]]) -> opinions_core.Votes:
     )
 
 
-def opinion_groups_of(votes: opinions_core.Votes) -> opinions_core.OpinionGroups | None:
+def opinion_groups_of(votes: opinions_core.Votes) -> tuple[opinions_core.OpinionGroups | None, str]:
     """Pol.is's opinion groups, with as many groups as the silhouette chooses among the numbers of groups
     whose every group counts at least five organisations (fewer, when a group would be smaller; none when
     even two groups cannot be): a group's representative statements describe its members."""
     groups = opinions_core.opinion_groups(votes)
-    while groups.k >= 2 and min(groups.sizes().values()) < THRESHOLD:
-        if groups.k == 2:
-            return None
-        groups = opinions_core.opinion_groups(votes, k=groups.k - 1)
-    if groups.k < 1 or len(groups.labels) < THRESHOLD:
-        return None
-    return groups
+    if groups.k < 2:
+        return None, "alike"  # everyone reacted alike: no groups to tell apart
+    if min(groups.sizes().values()) >= THRESHOLD:
+        return groups, ""
+    # The other numbers of groups the silhouette tried, from its best score down.
+    for k in sorted(groups.silhouettes, key=lambda k: (-groups.silhouettes[k], -k)):
+        if k == groups.k:
+            continue
+        other = opinions_core.opinion_groups(votes, k=k)
+        if other.k >= 2 and min(other.sizes().values()) >= THRESHOLD:
+            return other, ""
+    return None, "small"
 
 
 def results(round: Round) -> Results | None:
@@ -343,9 +362,9 @@ def _results(round: Round) -> Results:
         ranked = consensus_core.ranked_pairs([b for _k, b in ballots], order)
     profiles = [{"kind": kind} for kind, _b in ballots]
     kinds = []
-    for kind, label in ActorKind.choices:
+    for kind in ActorKind.values:
         decision = feedback_core.release(profiles, {"kind": kind}, threshold=THRESHOLD)
-        view = KindRanking(kind, str(label), decision)
+        view = KindRanking(kind, decision)
         if decision.allowed and len(order) >= 2:
             view.ranking = consensus_core.schulze([b for k, b in ballots if k == kind], order)
         kinds.append(view)
@@ -385,9 +404,8 @@ def _results(round: Round) -> Results:
     votes = votes_of(rows)
     if len(votes.participants) < THRESHOLD:
         return result
-    groups = opinion_groups_of(votes)
+    groups, result.groups_withheld = opinion_groups_of(votes)
     if groups is None:
-        result.groups_withheld = True
         return result
     members = groups.groups()  # participant (as text) → group
     result.members = members
@@ -415,19 +433,31 @@ def _results(round: Round) -> Results:
         g = members.get(str(participant))
         if g is not None:
             group_votes[number][g][vote] += 1
+    released: set[tuple[int, int]] = set()  # (statement, group) whose reactions may be shown
     for row in result.statements:
         if not row.shown:
             continue
         found = group_votes.get(row.statement.number, {})
-        row.by_group = {g: Split(found[g][1], found[g][-1], found[g][0]) for g in sorted(found)}
-        row.group_consensus = groups.group_consensus.get(str(row.statement.number))
+        # Each group's reactions to the statement under the full-table rule: every group counts 0 or 5+.
+        people = {(("group", str(g)),): sum(c.values()) for g, c in found.items()}
+        for g in sorted(found):
+            if feedback_core.release(people, {"group": str(g)}, threshold=THRESHOLD).allowed:
+                row.by_group[g] = Split(found[g][1], found[g][-1], found[g][0])
+                released.add((row.statement.number, g))
+            else:
+                row.by_group[g] = None
+        if all(split is not None for split in row.by_group.values()):
+            row.group_consensus = groups.group_consensus.get(str(row.statement.number))
+    for view in result.groups:  # representative statements only where the group's reactions are shown
+        view.representative = [(s, st) for s, st in view.representative if (s.number, view.number) in released]
 
     # Pol.is's group-aware consensus: every group's share, with its pseudocounts, above one half.
     def every(row: StatementRow, count: Callable[[Split], int]) -> bool:
+        splits = list(row.by_group.values())
         return (
             row.shown
-            and len(row.by_group) == len(sizes)
-            and all((count(split) + 1) / (split.seen + 2) > 0.5 for split in row.by_group.values())
+            and len(splits) == len(sizes)
+            and all(split is not None and (count(split) + 1) / (split.seen + 2) > 0.5 for split in splits)
         )
 
     result.supported_by_all = sorted(

@@ -369,9 +369,16 @@ def round_open(*, user: Any, round: Round) -> Round:
         locked = Round.objects.select_for_update().get(pk=round.pk)
         if locked.status != Round.Status.DRAFT:
             raise MaillageError("round_not_draft", _("Only a round in preparation can be opened."))
-        if locked.candidates.count() < 2 and not locked.statements.filter(status=Statement.Status.ACCEPTED).exists():
+        candidates = locked.candidates.count()
+        if candidates == 1 or (
+            candidates == 0 and not locked.statements.filter(status=Statement.Status.ACCEPTED).exists()
+        ):
             raise MaillageError(
-                "round_empty", _("Put at least two indicators or one statement to the round before opening it.")
+                "round_empty",
+                _(
+                    "Put at least two indicators, or at least one statement, to the round before opening it "
+                    "(a single indicator cannot be ranked)."
+                ),
             )
         locked.status, locked.opened_at = Round.Status.OPEN, timezone.now()
         locked.save(update_fields=["status", "opened_at"])
@@ -479,6 +486,13 @@ def _open_for(user: Any, round: Round, organisation: Organisation) -> None:
         )
 
 
+def _lock_open(round: Round) -> None:
+    """Inside the write's transaction: the round, locked, is still open (closing takes the same lock, so no
+    answer slips in after the results are computed)."""
+    if Round.objects.select_for_update().filter(pk=round.pk, status=Round.Status.OPEN).first() is None:
+        raise MaillageError("round_not_open", _("This round is not open."))
+
+
 def ballot_submit(*, user: Any, round: Round, organisation: Organisation, ranks: Mapping[str, Any]) -> Ballot | None:
     """Record an organisation's ranking: ``ranks`` gives each candidate's slug a rank (1 is best; equal
     ranks are ties; empty leaves it unranked, after the ranked ones). All empty withdraws the ballot."""
@@ -509,6 +523,7 @@ def ballot_submit(*, user: Any, round: Round, organisation: Organisation, ranks:
     _raise(problems)
     tiers = [sorted(placed[rank]) for rank in sorted(placed)]
     with transaction.atomic():
+        _lock_open(round)
         if not tiers:
             Ballot.objects.filter(round=round, organisation=organisation).delete()
             return None
@@ -547,6 +562,7 @@ def reactions_submit(*, user: Any, round: Round, organisation: Organisation, vot
     _raise(problems)
     kind = actor_kind_of(organisation)
     with transaction.atomic():
+        _lock_open(round)
         for statement_id, vote in clean.items():
             if vote is None:
                 Reaction.objects.filter(statement_id=statement_id, organisation=organisation).delete()
@@ -555,6 +571,35 @@ def reactions_submit(*, user: Any, round: Round, organisation: Organisation, vot
                     statement_id=statement_id, organisation=organisation, defaults={"vote": vote, "actor_kind": kind}
                 )
     return Reaction.objects.filter(statement__round=round, organisation=organisation).count()
+
+
+def answers_save(
+    *,
+    user: Any,
+    round: Round,
+    organisation: Organisation,
+    ranks: Mapping[str, Any],
+    votes: Mapping[int, Any],
+    version: str,
+) -> tuple[Ballot | None, int]:
+    """Save an organisation's ranking and reactions together, from a form that showed them as of
+    ``version``: when another of its members changed them since, nothing is written (``answers_changed``),
+    so that nobody's answers are replaced by a page loaded before them."""
+    with transaction.atomic():
+        _open_for(user, round, organisation)
+        _lock_open(round)
+        if version != selectors.answers_version(round, organisation):
+            raise MaillageError(
+                "answers_changed",
+                _(
+                    "Another member of %(name)s changed its answers after you opened this page. Here they are "
+                    "now: make your changes again."
+                )
+                % {"name": organisation.name},
+            )
+        ballot = ballot_submit(user=user, round=round, organisation=organisation, ranks=ranks)
+        count = reactions_submit(user=user, round=round, organisation=organisation, votes=votes)
+    return ballot, count
 
 
 def participants_of(user: Any, round: Round) -> list[Organisation]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.views import NotFound, get_or_404
 from maillage.core.errors import MaillageError
-from maillage.core.text import french_spaces
+from maillage.core.text import formula_safe, french_spaces
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
 
@@ -224,7 +224,7 @@ def indicator_detail(request: HttpRequest, slug: str) -> HttpResponse:
     decision = DecisionForm(
         initial={
             "status": indicator.status,
-            "target": indicator.target or "",
+            "target": "" if indicator.target is None else indicator.target,
             "target_year": indicator.target_year or "",
         }
     )
@@ -333,6 +333,7 @@ def _round_context(request: HttpRequest, found: Round, **extra: Any) -> dict[str
             ReactionsForm(initial={f"s{k}": str(v) for k, v in reactions.items()}, statements=statements),
         )
         context.setdefault("suggest_form", StatementForm())
+        context["version"] = selectors.answers_version(found, acting)
     if steward and found.status != Round.Status.CLOSED:
         context["ballots"], context["reacting"] = selectors.participation(found)
         context["pending"] = selectors.statements(found, status=Statement.Status.PENDING)
@@ -389,14 +390,18 @@ def round_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         try:
             if not (ballot_form.is_valid() and reactions_form.is_valid()):
                 raise MaillageError("invalid", _("Some answers are not valid: see below."), [])
-            with transaction.atomic():
-                kept = services.ballot_submit(
-                    user=request.user, round=found, organisation=acting, ranks=ballot_form.ranks()
-                )
-                count = services.reactions_submit(
-                    user=request.user, round=found, organisation=acting, votes=reactions_form.votes()
-                )
+            kept, count = services.answers_save(
+                user=request.user,
+                round=found,
+                organisation=acting,
+                ranks=ballot_form.ranks(),
+                votes=reactions_form.votes(),
+                version=request.POST.get("version", ""),
+            )
         except MaillageError as error:
+            if error.code == "answers_changed":  # show the answers as they are now, with the message
+                messages.error(request, error.message)
+                return redirect(back)
             valid = ballot_form.is_valid() and reactions_form.is_valid()
             if valid and not error.problems:  # about the round itself (closed…): say it on the page
                 messages.error(request, error.message)
@@ -454,7 +459,8 @@ def round_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
             messages.success(request, _("The statement is added."))
         elif action.startswith(("accept-", "out-")):
             verb, _sep, number = action.partition("-")
-            statement = Statement.objects.filter(round=found, number=int(number) if number.isdigit() else -1).first()
+            digits = re.fullmatch(r"[0-9]{1,9}", number)
+            statement = Statement.objects.filter(round=found, number=int(number) if digits else -1).first()
             if statement is None:
                 raise NotFound(_("There is no such statement."))
             services.statement_moderate(
@@ -521,7 +527,8 @@ def ranking_csv(request: HttpRequest, slug: str) -> HttpResponse:
     pairs_rank = {slug: n for n, tier in enumerate(results.ranked_pairs.order, 1) for slug in tier}  # type: ignore[union-attr]
     for n, tier in enumerate(results.schulze.order, 1):
         for indicator_slug in tier:
-            writer.writerow([n, pairs_rank[indicator_slug], indicator_slug, results.candidates[indicator_slug].name])
+            name = formula_safe(results.candidates[indicator_slug].name)
+            writer.writerow([n, pairs_rank[indicator_slug], indicator_slug, name])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="maillage-{found.slug}-ranking.csv"'
     return response

@@ -5,10 +5,11 @@ proposals ranked equal); proposals a ballot leaves out are ranked equal, below a
 methods elect the Condorcet winner when there is one (the proposal that beats every other head to head)
 and rank the rest by their pairwise defeats; they differ only in how cycles are broken.
 
-``pref_voting`` (a maintained library of voting methods) was the first choice; it is not in the package
-index this project installs from, so the two methods are written here, short, and tested on the
-textbook examples (Schulze 2011 and Wikipedia's examples; Tideman 1987) in
-``tests/core/test_consensus.py``.
+``pref_voting`` (a maintained library of voting methods) was the first choice, but it requires numba,
+ortools, matplotlib, seaborn and networkx among 14 dependencies; the two methods are written here, short,
+tested on the textbook examples (Schulze 2011 and Wikipedia's examples; Tideman 1987) in
+``tests/core/test_consensus.py``, and checked against pref_voting 1.18.2 on 5,000 random profiles
+(``scripts/crosscheck_consensus.py``).
 
 >>> ballots = [["a", "b", "c"]] * 3 + [["b", "c", "a"]] * 2 + [["c", "a", "b"]] * 2
 >>> schulze(ballots).order

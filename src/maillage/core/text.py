@@ -132,3 +132,12 @@ def french_spaces(text: str) -> str:
     for mark in (":", ";", "?", "!"):
         text = text.replace(f" {mark}", f"\u00a0{mark}")
     return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+
+
+def formula_safe(text: str) -> str:
+    """A text for a CSV cell that a spreadsheet will not run as a formula (a leading ' where it would).
+
+    >>> formula_safe("=SUM(A1)"), formula_safe("Bonjour")
+    ("'=SUM(A1)", 'Bonjour')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
