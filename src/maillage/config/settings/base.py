@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "maillage.analytics",
     "maillage.feedback",
     "maillage.collective",
+    "maillage.interop",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
