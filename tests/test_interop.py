@@ -3,6 +3,7 @@ identifiers, the standards' organisation identifiers, and the `maillage export` 
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from decimal import Decimal
@@ -112,6 +113,7 @@ def test_the_export_command(ecosystem, tmp_path):
     assert len(organizations) >= 3
     assert len(services) >= 1
     assert "organizations" in out.getvalue()
+    assert (tmp_path / "hsds" / "tabular" / "datapackage.json").exists()
     call_command("export", "360giving", "--output", str(tmp_path / "360"), stdout=io.StringIO())
     package = json.loads((tmp_path / "360" / "grants.json").read_text())
     assert standards.problems(package, "360giving/360-giving-package-schema.json") == []
@@ -122,3 +124,49 @@ def test_the_export_command(ecosystem, tmp_path):
     assert not (tmp_path / "demo" / "grants.json").exists()
     with pytest.raises(CommandError):
         call_command("export", "cids-inconnu", "--output", str(tmp_path))
+
+
+def test_the_hsds_tabular_package(ecosystem, tmp_path):
+    _funder, field, _plain, _offer = ecosystem
+    counts = exports.hsds_tables(tmp_path)
+    assert counts["organization_identifier"] == 2  # the CRA number and the NEQ
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    assert [r["path"] for r in package["resources"]] == [
+        "organizations.csv",
+        "organization_identifiers.csv",
+        "services.csv",
+    ]
+    tables = {}
+    for resource in package["resources"]:
+        with (tmp_path / resource["path"]).open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            assert reader.fieldnames == standards.table_fields(resource["name"])  # official columns, in order
+            tables[resource["name"]] = list(reader)
+        checker = standards.TableChecker(resource["name"])
+        for number, row in enumerate(tables[resource["name"]], start=2):
+            assert checker.row_problems(row, number) == []
+    organization_ids = {row["id"] for row in tables["organization"]}
+    assert {row["organization_id"] for row in tables["service"]} <= organization_ids  # foreign keys hold
+    assert {row["organization_id"] for row in tables["organization_identifier"]} <= organization_ids
+    by_name = {row["name"]: row for row in tables["organization"]}
+    assert by_name["Fondation témoin"]["year_incorporated"] == "1998"
+    assert by_name["Cuisine témoin"]["id"] == exports.hsds_id("organisation", field.slug)
+
+
+def test_the_table_checker_names_file_row_and_field():
+    checker = standards.TableChecker("organization")
+    good = {"id": "8f1c0c55-5b38-4a57-a2d7-7e0b1b0d1a6e", "name": "A", "description": "B"}
+    assert checker.row_problems(good, 2) == []
+    found = checker.row_problems(
+        {"id": good["id"], "name": "", "description": "B", "year_incorporated": "mil neuf cents", "website": "x"}, 3
+    )
+    assert {(p.code, p.field, p.row, p.file) for p in found} == {
+        ("value_duplicate", "id", 3, "organizations.csv"),
+        ("value_missing", "name", 3, "organizations.csv"),
+        ("value_invalid", "year_incorporated", 3, "organizations.csv"),
+        ("value_invalid", "website", 3, "organizations.csv"),
+    }
+    assert checker.row_problems({"id": "pas-un-uuid", "name": "A", "description": "B"}, 4)[0].code == "value_invalid"
+    header = checker.header_problems(["id", "name", "nom"])
+    assert [p.code for p in header] == ["columns_missing", "columns_unknown"]
+    assert "description" in header[0].message

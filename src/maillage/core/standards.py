@@ -17,6 +17,7 @@ the path of the field at fault.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
@@ -106,3 +107,109 @@ def problems(
             )
         )
     return found
+
+
+# --- HSDS's tabular form (a Frictionless data package of CSV files) -------------------------------------------
+
+
+@cache
+def datapackage() -> dict[str, Any]:
+    """HSDS's official data package descriptor: one tabular resource (a CSV file) per object."""
+    return _load("hsds-3/datapackage.json")
+
+
+def table_resource(name: str) -> dict[str, Any]:
+    """The descriptor of one HSDS table (``organization``, ``service``…): its file and its Table Schema."""
+    for resource in datapackage()["resources"]:
+        if resource["name"] == name:
+            found: dict[str, Any] = resource
+            return found
+    raise KeyError(name)
+
+
+def table_fields(name: str) -> list[str]:
+    return [f["name"] for f in table_resource(name)["schema"]["fields"]]
+
+
+def _cell_problem(field: Mapping[str, Any], value: str) -> str | None:
+    """What is wrong with one non-empty cell under its Table Schema field, or None."""
+    kind, form = field.get("type", "string"), field.get("format")
+    try:
+        if kind in ("number", "integer"):
+            float(value) if kind == "number" else int(value)
+        elif kind == "date":
+            datetime.strptime(value, "%Y-%m-%d")
+        elif kind == "datetime":
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif form == "uuid":
+            uuid.UUID(value)
+    except ValueError:
+        return f"'{value}' is not a valid {form or kind}"
+    if form == "email" and "@" not in value:
+        return f"'{value}' is not a valid email"
+    if form == "uri":
+        parts = urlsplit(value)
+        if not (parts.scheme and parts.netloc):
+            return f"'{value}' is not a valid uri"
+    return None
+
+
+class TableChecker:
+    """Checks the rows of one HSDS table against its Table Schema, one row at a time (memory grows only with
+    the values of the fields that must be unique): required fields, types, formats, uniqueness."""
+
+    def __init__(self, name: str, *, file: str | None = None) -> None:
+        self.resource = table_resource(name)
+        self.fields = self.resource["schema"]["fields"]
+        self.file = file or self.resource["path"]
+        self.seen: dict[str, set[str]] = {
+            f["name"]: set() for f in self.fields if f.get("constraints", {}).get("unique")
+        }
+
+    def header_problems(self, header: list[str]) -> list[Problem]:
+        expected = [f["name"] for f in self.fields]
+        missing = [name for name in expected if name not in header]
+        unknown = [name for name in header if name not in expected]
+        found = []
+        if missing:
+            found.append(
+                Problem("columns_missing", f"{self.file}: missing columns {', '.join(missing)}", file=self.file)
+            )
+        if unknown:
+            found.append(
+                Problem("columns_unknown", f"{self.file}: unknown columns {', '.join(unknown)}", file=self.file)
+            )
+        return found
+
+    def row_problems(self, row: Mapping[str, Any], number: int) -> list[Problem]:
+        found = []
+        for field in self.fields:
+            name = field["name"]
+            value = "" if row.get(name) is None else str(row.get(name))
+            constraints = field.get("constraints", {})
+            if not value:
+                if constraints.get("required"):
+                    found.append(
+                        Problem(
+                            "value_missing", f"{self.file}: {name} is required", field=name, row=number, file=self.file
+                        )
+                    )
+                continue
+            wrong = _cell_problem(field, value)
+            if wrong:
+                found.append(
+                    Problem("value_invalid", f"{self.file}: {name}: {wrong}", field=name, row=number, file=self.file)
+                )
+            if name in self.seen:
+                if value in self.seen[name]:
+                    found.append(
+                        Problem(
+                            "value_duplicate",
+                            f"{self.file}: {name} '{value}' appears twice",
+                            field=name,
+                            row=number,
+                            file=self.file,
+                        )
+                    )
+                self.seen[name].add(value)
+        return found

@@ -5,6 +5,8 @@ the official schema (``maillage.core.standards``) as it is written.
   number under the org-id scheme ``CA-CRA_ACR``, the NEQ by its type), support offers as ``service`` objects.
   HSDS identifiers are UUIDs: each is derived from the record's Maillage identifier (UUID 5 in Maillage's own
   namespace), so that the same record always has the same HSDS identifier, export after export.
+- **HSDS's tabular form**: the same objects as CSV files with the official columns, and the official data
+  package descriptor limited to the tables written; each row checked against its Table Schema.
 - **360Giving 1.4**: each declared funding relation as a grant. Organisations are identified by their org-id
   (``CA-CRA_ACR-…`` for a registered charity), else by a 360Giving internal identifier ``360G-maillage-…``.
   Maillage records the year of a grant, not its day: the award date is 1 January of that year (said in each
@@ -15,8 +17,12 @@ Records are read in batches (``iterator``), so that exports of any size run in b
 
 from __future__ import annotations
 
+import csv
+import json
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +31,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from maillage.core import standards
-from maillage.core.errors import MaillageError
+from maillage.core.errors import MaillageError, Problem
 from maillage.core.identifiers import org_id_for_cra
 from maillage.directory.models import Organisation, Relation, SupportOffer
 
@@ -159,3 +165,47 @@ def grants(*, demo: bool = False) -> Iterator[dict[str, Any]]:
     )
     for relation in relations.iterator(chunk_size=BATCH):
         yield grant(relation)
+
+
+# --- HSDS's tabular form ---------------------------------------------------------------------------------------
+
+TABLES = ("organization", "organization_identifier", "service")
+
+
+def hsds_tables(folder: Path, *, demo: bool = False) -> dict[str, int]:
+    """Write HSDS's tabular data package in ``folder``: ``organizations.csv``, ``organization_identifiers.csv``,
+    ``services.csv`` (the official columns, in the official order) and ``datapackage.json`` (the official
+    descriptor, limited to those tables). Every row is checked against its Table Schema as it is written;
+    rows are read and written one at a time. Returns the rows written per table."""
+    checkers = {name: standards.TableChecker(name) for name in TABLES}
+    counts = dict.fromkeys(TABLES, 0)
+    problems: list[Problem] = []
+    with ExitStack() as stack:
+        writers = {}
+        for name in TABLES:
+            out = stack.enter_context((folder / checkers[name].file).open("w", encoding="utf-8", newline=""))
+            writer = csv.DictWriter(out, fieldnames=standards.table_fields(name), extrasaction="ignore")
+            writer.writeheader()
+            writers[name] = writer
+
+        def write(name: str, row: dict[str, Any]) -> None:
+            counts[name] += 1
+            problems.extend(checkers[name].row_problems(row, counts[name] + 1))  # row 1 is the header
+            writers[name].writerow({k: v for k, v in row.items() if not isinstance(v, list)})
+
+        for organization in hsds_organizations(demo=demo):
+            write("organization", organization)
+            for identifier in organization["organization_identifiers"]:
+                write("organization_identifier", identifier)
+        for service in hsds_services(demo=demo):
+            write("service", service)
+    if problems:  # nothing half-valid is left behind
+        for name in TABLES:
+            (folder / checkers[name].file).unlink(missing_ok=True)
+        raise MaillageError(
+            "export_invalid", "The tabular export does not validate against HSDS's Table Schemas.", problems
+        )
+    package = {k: v for k, v in standards.datapackage().items() if k != "resources"}
+    package["resources"] = [standards.table_resource(name) for name in TABLES]
+    (folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
+    return counts

@@ -26,7 +26,8 @@ def _write_array(path: Path, items: Iterator[dict[str, Any]], *, key: str | None
 
 class Command(BaseCommand):
     help = (
-        "Export open data: `hsds` (Open Referral HSDS 3: organizations.json and services.json) or `360giving` "
+        "Export open data: `hsds` (Open Referral HSDS 3: organizations.json, services.json and the tabular data "
+        "package in tabular/) or `360giving` "
         "(360Giving 1.4: grants.json, a grant package), every object validated against the official schema."
     )
 
@@ -43,7 +44,13 @@ class Command(BaseCommand):
             if options["standard"] == "hsds":
                 n = _write_array(folder / "organizations.json", exports.hsds_organizations(demo=demo))
                 m = _write_array(folder / "services.json", exports.hsds_services(demo=demo))
-                self.stdout.write(f"{n} organizations and {m} services written to {folder} (HSDS 3).")
+                tables = folder / "tabular"
+                tables.mkdir(exist_ok=True)
+                rows = exports.hsds_tables(tables, demo=demo)
+                self.stdout.write(
+                    f"{n} organizations and {m} services written to {folder} (HSDS 3), and the tabular data package "
+                    f"to {tables} ({', '.join(f'{count} {name}' for name, count in rows.items())})."
+                )
             else:
                 n = _write_array(folder / "grants.json", exports.grants(demo=demo), key="grants")
                 if n == 0:  # a 360Giving package holds at least one grant
