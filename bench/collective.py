@@ -31,11 +31,9 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from timing import compare  # noqa: E402
+from timing import compare, steward_client  # noqa: E402
 
-from maillage.accounts.models import User  # noqa: E402
 from maillage.collective import services  # noqa: E402
 from maillage.collective.models import Ballot, Indicator, Reaction, Round, Statement, actor_kind_of  # noqa: E402
 from maillage.directory.models import Organisation  # noqa: E402
@@ -113,11 +111,7 @@ def main() -> int:
     began = time.perf_counter()
     services.round_close(user=None, round=found)
     closing = time.perf_counter() - began
-    steward = User.objects.filter(email="bench-collective@example.org").first() or User.objects.create_user(
-        email="bench-collective@example.org", password="bench-collective-password", is_steward=True
-    )
-    client = Client()
-    client.force_login(steward)
+    client = steward_client("bench-collective@example.org")
     pages = [
         ("results page", "/collective/rounds/bench-round/"),
         ("results in the API", "/api/collective/rounds/bench-round/results"),

@@ -35,10 +35,8 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-from timing import compare  # noqa: E402
+from timing import compare, steward_client  # noqa: E402
 
-from maillage.accounts.models import User  # noqa: E402
 from maillage.core import feedback as core  # noqa: E402
 from maillage.directory.models import Organisation, Relation  # noqa: E402
 from maillage.feedback import services  # noqa: E402
@@ -152,11 +150,7 @@ def main() -> int:
     began = time.perf_counter()
     services.cycle_close(user=None, cycle=cycle)
     closing = time.perf_counter() - began
-    steward = User.objects.filter(email="bench-feedback@example.org").first() or User.objects.create_user(
-        email="bench-feedback@example.org", password="bench-feedback-password", is_steward=True
-    )
-    client = Client()
-    client.force_login(steward)
+    client = steward_client("bench-feedback@example.org")
     subject = supports[0].slug
     pages = [
         ("scorecard", f"/feedback/scorecards/{subject}/?cycle=bench-2025"),

@@ -39,3 +39,17 @@ def compare(client: Any, pages: list[tuple[str, str]], repeat: int, target_ms: f
             f"{statistics.median(warm) / base:>6.2f}"
         )
     return worst
+
+
+def steward_client(email: str) -> Any:
+    """A test client signed in as a steward made for the benchmark (made once, kept between runs)."""
+    from django.test import Client
+
+    from maillage.accounts.models import User
+
+    steward = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=f"{email}-password", is_steward=True
+    )
+    client = Client()
+    client.force_login(steward)
+    return client

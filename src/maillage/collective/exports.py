@@ -32,7 +32,6 @@ from django.utils import translation
 
 from maillage.core import cids
 from maillage.core.text import formula_safe
-from maillage.diagnostics import selectors as diagnostic_selectors
 
 from . import measures, selectors
 from .models import Indicator, Round
@@ -50,10 +49,7 @@ def cids_document(
     request: HttpRequest | None, indicators: list[Indicator], language: str, *, base: str = "http://127.0.0.1:8000"
 ) -> dict[str, Any]:
     """The indicators (with their values) as one CIDS JSON-LD document, in ``language``."""
-    framework = diagnostic_selectors.current_framework()
-    elements = (
-        {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(framework).elements} if framework else {}
-    )
+    elements = selectors.element_names(language)
 
     def path(name: str, *args: str) -> str:  # identifiers are the same in every language: the French pages
         with translation.override("fr"):

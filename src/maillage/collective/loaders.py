@@ -234,7 +234,7 @@ def demo_collective_load(*, seed: int = 2026, progress: Callable[[str], None] = 
         support = [o for o in organisations if actor_kind_of(o) == ActorKind.SUPPORT]
         if not organisations:
             return 0
-        known = set(services.element_ids())
+        known = set(selectors.element_names("fr"))
         indicators: dict[str, Indicator] = {}
         for number, spec in enumerate(INDICATORS):
             data = {k: v for k, v in spec.items() if k not in ("key", "target", "values")}

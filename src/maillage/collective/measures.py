@@ -111,20 +111,11 @@ def needs_covered(year: int, *, demo: bool = False) -> Measured:
             latest[initiative_id] = scoring.DiagnosticResult.from_dict(result).needs_map()
     if len(latest) < THRESHOLD:
         return Measured(None, why=_("Fewer than five initiatives have submitted a diagnostic."))
-    covers: dict[int, dict[str, float]] = {}
-
-    def offer_covers(offer_id: int) -> dict[str, float]:
-        if offer_id not in covers:
-            offer = SupportOffer.objects.select_related("support_type").prefetch_related("covers").get(pk=offer_id)
-            covers[offer_id] = covers_of(offer, parsed)[0]
-        return covers[offer_id]
-
-    covered: dict[int, dict[str, float]] = defaultdict(dict)
-    for initiative_id, offer_id in SupportRequest.objects.filter(
-        status=SupportRequest.Status.ACCEPTED, answered_at__year=year, initiative_id__in=list(latest)
-    ).values_list("initiative_id", "offer_id"):
-        for element, strength in offer_covers(offer_id).items():
-            covered[initiative_id][element] = max(covered[initiative_id].get(element, 0.0), strength)
+    accepted = list(
+        SupportRequest.objects.filter(
+            status=SupportRequest.Status.ACCEPTED, answered_at__year=year, initiative_id__in=list(latest)
+        ).values_list("initiative_id", "offer_id")
+    )
     carriers: dict[int, list[int]] = defaultdict(list)
     for initiative_id, organisation_id in InitiativeCarrier.objects.filter(initiative_id__in=list(latest)).values_list(
         "initiative_id", "organisation_id"
@@ -135,10 +126,27 @@ def needs_covered(year: int, *, demo: bool = False) -> Measured:
         kind=Relation.Kind.FUNDS, year=year, target_id__in=list(carriers)
     ).values_list("source_id", "target_id"):
         funders[source].add(target)
+    # Every offer involved, read once with its declared coverage.
+    offers_of: dict[int, list[int]] = defaultdict(list)
+    for funder, offer_id in SupportOffer.providers.through.objects.filter(
+        organisation_id__in=list(funders)
+    ).values_list("organisation_id", "supportoffer_id"):
+        offers_of[funder].append(offer_id)
+    wanted = {offer_id for _i, offer_id in accepted} | {o for ids in offers_of.values() for o in ids}
+    covers = {
+        offer.pk: covers_of(offer, parsed)[0]
+        for offer in SupportOffer.objects.filter(pk__in=wanted)
+        .select_related("support_type")
+        .prefetch_related("covers")
+    }
+    covered: dict[int, dict[str, float]] = defaultdict(dict)
+    for initiative_id, offer_id in accepted:
+        for element, strength in covers.get(offer_id, {}).items():
+            covered[initiative_id][element] = max(covered[initiative_id].get(element, 0.0), strength)
     for funder, targets in funders.items():
         best: dict[str, float] = {}
-        for offer_id in SupportOffer.objects.filter(providers=funder).values_list("pk", flat=True):
-            for element, strength in offer_covers(offer_id).items():
+        for offer_id in offers_of[funder]:
+            for element, strength in covers[offer_id].items():
                 best[element] = max(best.get(element, 0.0), strength)
         for target in targets:
             for initiative_id in carriers[target]:

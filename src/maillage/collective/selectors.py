@@ -25,16 +25,27 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from maillage.accounts.selectors import memberships_by_organisation
 from maillage.core import consensus as consensus_core
 from maillage.core import feedback as feedback_core
 from maillage.core import opinions as opinions_core
 from maillage.core.errors import MaillageError
+from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
 
 from .models import ActorKind, Ballot, Indicator, IndicatorValue, Reaction, Round, Statement
 
 THRESHOLD = feedback_core.THRESHOLD
+
+
+# --- framework elements -----------------------------------------------------------------------------------
+
+
+def element_names(language: str) -> dict[str, str]:
+    """The current framework's elements, identifier → name in ``language`` (empty without a framework)."""
+    framework = diagnostic_selectors.current_framework()
+    if framework is None:
+        return {}
+    return {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(framework).elements}
 
 
 # --- indicators -----------------------------------------------------------------------------------------
@@ -167,10 +178,6 @@ def participation(round: Round) -> tuple[int, int]:
     )
 
 
-def may_take_part_somewhere(user: Any) -> bool:
-    return bool(memberships_by_organisation(user))
-
-
 # --- results --------------------------------------------------------------------------------------------
 
 
@@ -256,7 +263,6 @@ class Results:
     kind_groups: dict[str, feedback_core.Decision] = field(default_factory=dict)
     supported_by_all: list[StatementRow] = field(default_factory=list)  # a majority of every group agrees
     rejected_by_all: list[StatementRow] = field(default_factory=list)  # a majority of every group disagrees
-    silhouettes: dict[int, float] = field(default_factory=dict)
     members: dict[str, int] = field(default_factory=dict)  # participant number (text) → opinion group
     groups_withheld: str = ""  # "alike": everyone reacted alike; "small": even two groups leave one under five
 
@@ -411,7 +417,6 @@ def _results(round: Round) -> Results:
     result.members = members
     kind_of = {str(participant): kind for _n, participant, _v, kind in rows}
     result.in_conversation = len(members)
-    result.silhouettes = groups.silhouettes
     sizes = Counter(members.values())
     kind_profiles = [{"kind": kind_of[p], "group": str(g)} for p, g in members.items()]
     for kind, _label in ActorKind.choices:

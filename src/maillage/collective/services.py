@@ -27,7 +27,6 @@ from maillage.common.i18n import current_language
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.feedback import QUESTIONS
 from maillage.core.text import french_spaces
-from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
 from maillage.matching.services import members_of, notify
 
@@ -65,20 +64,13 @@ def _unique_slug(model: Any, text: str, limit: int) -> str:
 # --- indicators ---------------------------------------------------------------------------------------
 
 
-def element_ids() -> list[str]:
-    framework = diagnostic_selectors.current_framework()
-    if framework is None:
-        return []
-    return [e.id for e in diagnostic_selectors.framework_of(framework).elements]
-
-
 def _check_indicator(data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name in ("name_fr", "name_en", "description_fr", "description_en", "standard_code"):
         clean[name] = str(data.get(name) or "").strip()
     if not clean["name_fr"]:
         problems.append(Problem("name_missing", _("Give the indicator a name in French."), field="name_fr"))
-    known = set(element_ids())
+    known = set(selectors.element_names("fr"))
     elements = [str(e) for e in data.get("elements") or []]
     unknown = [e for e in elements if e not in known]
     if unknown:

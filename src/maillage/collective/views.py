@@ -28,7 +28,6 @@ from maillage.common.i18n import current_language
 from maillage.common.views import NotFound, get_or_404
 from maillage.core.errors import MaillageError
 from maillage.core.text import formula_safe, french_spaces
-from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
 
 from . import exports, measures, selectors, services
@@ -52,11 +51,7 @@ def _steward_only(request: HttpRequest) -> None:
 
 
 def _element_names() -> dict[str, str]:
-    framework = diagnostic_selectors.current_framework()
-    if framework is None:
-        return {}
-    language = current_language()
-    return {e.id: e.name.get(language) for e in diagnostic_selectors.framework_of(framework).elements}
+    return selectors.element_names(current_language())
 
 
 # --- charts ------------------------------------------------------------------------------------------------
