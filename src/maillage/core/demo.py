@@ -609,14 +609,14 @@ class _Generator:
     def _person(self, key: str) -> tuple[str, str]:
         first, last = self.rng.choice(_FIRST_NAMES), self.rng.choice(_LAST_NAMES)
         handle = "".join(c for c in normalize(first).split()[0] if c.isalnum())
-        return f"{first} {last}", f"{handle}@{key[:40]}.example.org"
+        return f"{first} {last}", f"{handle}@{key[:40].rstrip('-')}.example.org"
 
     def _contact(self, key: str) -> dict[str, str]:
         """Fictional public and private contact fields: reserved example.org domains and 555-01xx numbers."""
         contact_name, contact_email = self._person(key)
         return {
-            "website": f"https://{key[:50]}.example.org",
-            "email": f"info@{key[:40]}.example.org",
+            "website": f"https://{key[:50].rstrip('-')}.example.org",
+            "email": f"info@{key[:40].rstrip('-')}.example.org",
             "phone": f"514-555-01{self.rng.randint(0, 99):02d}",
             "contact_name": contact_name,
             "contact_email": contact_email,

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -96,6 +97,8 @@ def problems(
     """Every way ``document`` breaks the schema ``name``, as problems (an empty list when it is valid)."""
     found = []
     for error in sorted(validator(name).iter_errors(document), key=lambda e: list(e.absolute_path)):
+        if error.context:  # "not valid under any of the given schemas": say what the closest one lacks
+            error = best_match(error.context) or error
         where = _path(error.absolute_path)
         found.append(
             Problem(

@@ -18,6 +18,7 @@ Records are read in batches (``iterator``), so that exports of any size run in b
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import uuid
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from django.utils import translation
 from maillage.core import standards
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.identifiers import org_id_for_cra
+from maillage.core.text import formula_safe
 from maillage.directory.models import Organisation, Relation, SupportOffer
 
 NAMESPACE = uuid.UUID("3f1f6c55-52d4-4e1e-9a3e-6d6f2d1f6a11")  # Maillage's, for UUID 5 identifiers
@@ -49,11 +51,34 @@ def _page(name: str, slug: str) -> str:
         return settings.SITE_URL.rstrip("/") + reverse(name, args=[slug])
 
 
-def org_id(organisation: Organisation) -> str:
+class Identities:
+    """The identifiers and addresses the records of an export carry: those a standard's file gave them when
+    they were imported (kept as source records), else those Maillage derives from its own records. A record
+    thus keeps its identity from the system it came from, through Maillage, to the next."""
+
+    def __init__(self, standard: str, kind: str) -> None:
+        from .models import SourceRecord
+
+        target = {"organisation": "organisation_id", "offer": "offer_id", "grant": "relation_id"}[kind]
+        self.known: dict[int, tuple[str, str]] = {}
+        rows = SourceRecord.objects.filter(standard=standard, kind=kind).order_by("identifier")
+        for pk, identifier, uri in rows.values_list(target, "identifier", "uri").iterator(chunk_size=BATCH):
+            self.known.setdefault(pk, (identifier, uri))
+
+    def identifier(self, pk: int, default: str) -> str:
+        return self.known[pk][0] if pk in self.known else default
+
+    def uri(self, pk: int, default: str) -> str:
+        found = self.known.get(pk)
+        return found[1] if found and found[1] else default
+
+
+def org_id(organisation: Organisation, identities: Identities | None = None) -> str:
     """The 360Giving organisation identifier."""
     if organisation.cra_charity_number:
         return org_id_for_cra(organisation.cra_charity_number)
-    return f"360G-maillage-{organisation.slug}"
+    default = f"360G-maillage-{organisation.slug}"
+    return identities.identifier(organisation.pk, default) if identities is not None else default
 
 
 def _checked(document: dict[str, Any], schema: str, label: str) -> dict[str, Any]:
@@ -63,13 +88,18 @@ def _checked(document: dict[str, Any], schema: str, label: str) -> dict[str, Any
     return document
 
 
-def hsds_organization(organisation: Organisation) -> dict[str, Any]:
-    oid = hsds_id("organisation", organisation.slug)
+def _organisation_hsds_id(organisation: Organisation, identities: Identities | None) -> str:
+    default = hsds_id("organisation", organisation.slug)
+    return identities.identifier(organisation.pk, default) if identities is not None else default
+
+
+def hsds_organization(organisation: Organisation, identities: Identities | None = None) -> dict[str, Any]:
+    oid = _organisation_hsds_id(organisation, identities)
     identifiers = []
     if organisation.cra_charity_number:
         identifiers.append(
             {
-                "id": hsds_id("organisation-cra", organisation.slug),
+                "id": str(uuid.uuid5(NAMESPACE, f"{oid}:cra")),
                 "organization_id": oid,
                 "identifier_scheme": "CA-CRA_ACR",
                 "identifier_type": "Canada Revenue Agency charity registration number",
@@ -79,17 +109,18 @@ def hsds_organization(organisation: Organisation) -> dict[str, Any]:
     if organisation.neq:
         identifiers.append(
             {
-                "id": hsds_id("organisation-neq", organisation.slug),
+                "id": str(uuid.uuid5(NAMESPACE, f"{oid}:neq")),
                 "organization_id": oid,
                 "identifier_type": "Québec enterprise number (NEQ)",
                 "identifier": organisation.neq,
             }
         )
+    page = _page("directory:organisation", organisation.slug)
     document: dict[str, Any] = {
         "id": oid,
         "name": organisation.name_fr,
         "description": organisation.description_fr or organisation.description_en or organisation.name_fr,
-        "uri": _page("directory:organisation", organisation.slug),
+        "uri": identities.uri(organisation.pk, page) if identities is not None else page,
         "organization_identifiers": identifiers,
     }
     if organisation.name_en and organisation.name_en != organisation.name_fr:
@@ -101,20 +132,24 @@ def hsds_organization(organisation: Organisation) -> dict[str, Any]:
     if organisation.founded_year:
         document["year_incorporated"] = organisation.founded_year
     if organisation.legal_status:
-        document["legal_status"] = organisation.get_legal_status_display()
+        with translation.override("fr"):
+            document["legal_status"] = str(organisation.get_legal_status_display())
     return _checked(document, "hsds-3/organization.json", f"organization {organisation.slug}")
 
 
-def hsds_service(offer: SupportOffer) -> dict[str, Any]:
-    providers = sorted(p.slug for p in offer.providers.all())
+def hsds_service(
+    offer: SupportOffer, identities: Identities | None = None, providers: Identities | None = None
+) -> dict[str, Any]:
+    default = hsds_id("offer", offer.slug)
     document: dict[str, Any] = {
-        "id": hsds_id("offer", offer.slug),
+        "id": identities.identifier(offer.pk, default) if identities is not None else default,
         "name": offer.name_fr,
         "description": offer.description_fr or offer.description_en or offer.name_fr,
         "status": "active",
     }
-    if providers:
-        document["organization_id"] = hsds_id("organisation", providers[0])
+    provider_ids = sorted(_organisation_hsds_id(p, providers) for p in offer.providers.all())
+    if provider_ids:  # HSDS names one organisation per service: the first by identifier, stable
+        document["organization_id"] = provider_ids[0]
     if offer.url:
         document["url"] = offer.url
     if offer.name_en and offer.name_en != offer.name_fr:
@@ -123,48 +158,88 @@ def hsds_service(offer: SupportOffer) -> dict[str, Any]:
 
 
 def organisations(*, demo: bool = False) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(is_demo=demo).order_by("slug")
+    return Organisation.objects.filter(is_demo=demo).order_by("sort_key", "name_fr", "pk")
+
+
+def _stable(documents: Iterator[tuple[tuple[Any, ...], dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    """Documents read in order of a key that two copies of the same data share (names, years), with ties put
+    in order of their identifier: the same data gives the same file, in any database. Holds one run of equal
+    keys at a time."""
+    run: list[dict[str, Any]] = []
+    current: tuple[Any, ...] | None = None
+    for key, document in documents:
+        if key != current and run:
+            yield from sorted(run, key=lambda d: d["id"])
+            run = []
+        current = key
+        run.append(document)
+    yield from sorted(run, key=lambda d: d["id"])
 
 
 def hsds_organizations(*, demo: bool = False) -> Iterator[dict[str, Any]]:
-    for organisation in organisations(demo=demo).iterator(chunk_size=BATCH):
-        yield hsds_organization(organisation)
+    from .models import Standard
+
+    identities = Identities(Standard.HSDS, "organisation")
+    yield from _stable(
+        ((o.sort_key, o.name_fr), hsds_organization(o, identities))
+        for o in organisations(demo=demo).iterator(chunk_size=BATCH)
+    )
 
 
 def hsds_services(*, demo: bool = False) -> Iterator[dict[str, Any]]:
-    offers = SupportOffer.objects.filter(is_demo=demo).prefetch_related("providers").order_by("slug")
-    for offer in offers.iterator(chunk_size=BATCH):
-        yield hsds_service(offer)
+    from .models import Standard
+
+    identities = Identities(Standard.HSDS, "offer")
+    providers = Identities(Standard.HSDS, "organisation")
+    offers = (
+        SupportOffer.objects.filter(is_demo=demo).prefetch_related("providers").order_by("sort_key", "name_fr", "pk")
+    )
+    yield from _stable(
+        ((o.sort_key, o.name_fr), hsds_service(o, identities, providers)) for o in offers.iterator(chunk_size=BATCH)
+    )
 
 
-def grant(relation: Relation) -> dict[str, Any]:
+def grant(
+    relation: Relation, identities: Identities | None = None, organisations: Identities | None = None
+) -> dict[str, Any]:
     source, target = relation.source, relation.target
     description = (
         f"{source.name_fr} → {target.name_fr}, {relation.year} "
         f"(Maillage records the year of the grant: the award date is 1 January {relation.year})."
     )
+    default = f"360G-maillage-{relation.pk}"
+    page = _page("directory:organisation", source.slug)
     document: dict[str, Any] = {
-        "id": f"360G-maillage-{relation.pk}",
+        "id": identities.identifier(relation.pk, default) if identities is not None else default,
         "title": f"{source.name_fr} – {target.name_fr} ({relation.year})",
         "description": description,
         "currency": "CAD",
         "amountAwarded": float(relation.amount or 0),
         "awardDate": f"{relation.year}-01-01",
-        "recipientOrganization": [{"id": org_id(target), "name": target.name_fr}],
-        "fundingOrganization": [{"id": org_id(source), "name": source.name_fr}],
-        "dataSource": _page("directory:organisation", source.slug),
+        "recipientOrganization": [{"id": org_id(target, organisations), "name": target.name_fr}],
+        "fundingOrganization": [{"id": org_id(source, organisations), "name": source.name_fr}],
+        "dataSource": identities.uri(relation.pk, page) if identities is not None else page,
     }
     return _checked(document, "360giving/360-giving-schema.json", f"grant {relation.pk}")
 
 
 def grants(*, demo: bool = False) -> Iterator[dict[str, Any]]:
+    from .models import Standard
+
+    identities = Identities(Standard.GIVING, "grant")
+    organisations = Identities(Standard.GIVING, "organisation")
     relations = (
         Relation.objects.filter(kind=Relation.Kind.FUNDS, is_demo=demo, amount__isnull=False, year__isnull=False)
         .select_related("source", "target")
-        .order_by("year", "pk")
+        .order_by("year", "source__sort_key", "source__name_fr", "target__sort_key", "target__name_fr", "pk")
     )
-    for relation in relations.iterator(chunk_size=BATCH):
-        yield grant(relation)
+    yield from _stable(
+        (
+            (r.year, r.source.sort_key, r.source.name_fr, r.target.sort_key, r.target.name_fr),
+            grant(r, identities, organisations),
+        )
+        for r in relations.iterator(chunk_size=BATCH)
+    )
 
 
 # --- HSDS's tabular form ---------------------------------------------------------------------------------------
@@ -209,3 +284,147 @@ def hsds_tables(folder: Path, *, demo: bool = False) -> dict[str, int]:
     package["resources"] = [standards.table_resource(name) for name in TABLES]
     (folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
     return counts
+
+
+# --- 360Giving's spreadsheet form ------------------------------------------------------------------------------
+
+GIVING_SCHEMA = "360giving/360-giving-schema.json"
+#: The grant fields Maillage fills, in the schema's order, as paths like the validator's (flatten-tool writes
+#: ``recipientOrganization/0/id``). 360Giving lets a publisher leave out the columns it does not use.
+GIVING_PATHS = (
+    "id",
+    "title",
+    "description",
+    "currency",
+    "amountAwarded",
+    "awardDate",
+    "recipientOrganization.0.id",
+    "recipientOrganization.0.name",
+    "fundingOrganization.0.id",
+    "fundingOrganization.0.name",
+    "dataSource",
+)
+
+
+def _giving_fields(paths: tuple[str, ...]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each path's column title and field schema, read from the vendored 360Giving schema the way 360Giving's
+    flatten-tool makes its titles: the titles along the path joined by ``:`` (array indexes have none), a ``$ref``
+    resolved (a title beside it wins), and an array's field on the grants sheet only if the array rolls it up."""
+    root: dict[str, Any] = json.loads((standards.SCHEMAS / GIVING_SCHEMA).read_text(encoding="utf-8"))
+
+    def resolved(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            target: dict[str, Any] = root
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return node
+
+    found = {}
+    for path in paths:
+        node, titles, rollup = root, [], None
+        for part in path.split("."):
+            if part.isdigit():
+                rollup = node.get("rollUp", [])
+                node = resolved(node["items"])
+                continue
+            if rollup is not None and part not in rollup:
+                raise ValueError(f"{path}: 360Giving's grants sheet does not roll up {part}")
+            node, rollup = resolved(node["properties"][part]), None
+            titles.append(node["title"])
+        found[path] = (":".join(titles), node)
+    return found
+
+
+_GIVING_FIELDS = _giving_fields(GIVING_PATHS)
+#: (JSON path, official column title) of each column of ``grants.csv``, in order.
+GIVING_COLUMNS: list[tuple[str, str]] = [(path, title) for path, (title, _s) in _GIVING_FIELDS.items()]
+
+
+def _giving_cell(value: Any) -> str:
+    """A number as a number (no ``.0`` for a whole one); a text that a spreadsheet will not run as a formula. A
+    leading ``'`` is the spreadsheets' own mark of a text, so a text that begins with one gets another: reading
+    drops exactly one, and the text comes back unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    text = str(value)
+    return "'" + text if text.startswith("'") else formula_safe(text)
+
+
+def _giving_value(cell: str, title: str, schema: dict[str, Any]) -> Any:
+    kinds = schema.get("type", "string")
+    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+    if kinds & {"number", "integer"}:
+        try:
+            number = int(cell) if "number" not in kinds else float(cell)
+        except ValueError:
+            number = float("nan")
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"{title}: '{cell}' is not a number")
+        return number
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def _giving_get(document: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(document, list):
+            document = document[int(part)] if int(part) < len(document) else None
+        elif isinstance(document, dict):
+            document = document.get(part)
+        if document is None:
+            return None
+    return document
+
+
+def _giving_put(document: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    here: Any = document
+    for part, following in itertools.pairwise(parts):
+        empty: Any = [] if following.isdigit() else {}
+        if isinstance(here, list):
+            index = int(part)
+            here.extend(None for _ in range(index + 1 - len(here)))
+            if here[index] is None:
+                here[index] = empty
+            here = here[index]
+        else:
+            here = here.setdefault(part, empty)
+    here[parts[-1]] = value
+
+
+def grant_from_row(row: dict[str, str]) -> dict[str, Any]:
+    """The 360Giving grant of one row of ``grants.csv`` (keyed by column title), the inverse of
+    :func:`giving_row`: numbers as numbers, empty cells left out, one leading ``'`` dropped from a text. Titles
+    are matched as flatten-tool matches them, ignoring case and spaces (``Recipient Org: Identifier``). Raises
+    ``ValueError`` for a number that is not one."""
+    cells = {k.replace(" ", "").lower(): v for k, v in row.items() if isinstance(k, str) and v}
+    document: dict[str, Any] = {}
+    for path, (title, schema) in _GIVING_FIELDS.items():
+        cell = cells.get(title.replace(" ", "").lower())
+        if cell:
+            _giving_put(document, path, _giving_value(cell, title, schema))
+    return document
+
+
+def giving_row(document: dict[str, Any]) -> dict[str, str]:
+    """One grant as a row of ``grants.csv``, keyed by column title. A grant that the row would not give back
+    whole (a field without a column) stops the export (``export_invalid``)."""
+    row = {title: _giving_cell(_giving_get(document, path)) for path, title in GIVING_COLUMNS}
+    back = grant_from_row(row)
+    if back != {key: value for key, value in document.items() if value is not None}:  # a null is an empty cell
+        label = f"grant {document.get('id')}"
+        lost = sorted(key for key in set(document) | set(back) if back.get(key) != document.get(key))
+        raise MaillageError(
+            "export_invalid",
+            f"{label} does not fit 360Giving's spreadsheet columns.",
+            [Problem("export_invalid", f"{label}: {key} does not read back", field=key) for key in lost],
+        )
+    return row
+
+
+def grants_rows(*, demo: bool = False) -> Iterator[dict[str, str]]:
+    """The grants of :func:`grants` (each validated against the schema) as rows of ``grants.csv``."""
+    for document in grants(demo=demo):
+        yield giving_row(document)

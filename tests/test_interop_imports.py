@@ -1,0 +1,407 @@
+"""Open data in: HSDS (JSON and tabular), 360Giving (JSON and CSV) and the CSV template imported all or nothing,
+idempotent, with their provenance; round trips through an empty directory give identical exports; every kind of
+bad input is reported precisely and writes nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from maillage.directory.models import Organisation, OrganisationSearch, Relation, SupportOffer
+from maillage.interop import imports
+from maillage.interop.models import SourceRecord
+from tests.factories import OrganisationFactory, RelationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def export(folder: Path, *, demo: bool = True) -> dict[str, bytes]:
+    """Every file the HSDS and 360Giving exports write, by relative path."""
+    args = ["--demo"] if demo else []
+    out = io.StringIO()
+    call_command("export", "hsds", "--output", str(folder / "hsds"), *args, stdout=out)
+    call_command("export", "360giving", "--output", str(folder / "giving"), *args, stdout=out)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def counts() -> tuple[int, int, int]:
+    return Organisation.objects.count(), SupportOffer.objects.count(), Relation.objects.count()
+
+
+@pytest.fixture
+def demo_ecosystem():
+    from maillage.core.demo import DemoSpec
+    from maillage.directory.loaders import demo_load
+
+    demo_load(DemoSpec(organisations=90, seed=9))
+
+
+def clear_demo() -> None:
+    from maillage.directory.loaders import demo_clear
+
+    demo_clear()
+    assert not Organisation.objects.filter(is_demo=True).exists()
+
+
+def run(standard: str, path: Path, **options) -> imports.Report:
+    return imports.import_file(standard, path, **{"source_label": "Essai", "demo": True, **options})
+
+
+# --- round trips -----------------------------------------------------------------------------------------------
+
+
+def test_json_round_trip_through_an_empty_directory_gives_identical_exports(demo_ecosystem, tmp_path):
+    before = export(tmp_path / "a")
+    assert any(name.endswith("grants.json") for name in before)
+    clear_demo()
+    for standard, path in (
+        ("hsds", "a/hsds/organizations.json"),
+        ("hsds", "a/hsds/services.json"),
+        ("360giving", "a/giving/grants.json"),
+    ):
+        report = run(standard, tmp_path / path)
+        assert report.ok, report.problems
+        assert report.written
+    after = export(tmp_path / "b")
+    assert after.keys() == before.keys()
+    for name, content in before.items():
+        assert after[name] == content, name
+
+
+def test_tabular_and_csv_round_trip(demo_ecosystem, tmp_path):
+    before = export(tmp_path / "a")
+    clear_demo()
+    assert run("hsds", tmp_path / "a/hsds/tabular").ok
+    assert run("360giving", tmp_path / "a/giving/grants.csv").ok
+    after = export(tmp_path / "b")
+    for name, content in before.items():
+        assert after[name] == content, name
+
+
+def test_reimporting_the_same_files_changes_nothing(demo_ecosystem, tmp_path):
+    export(tmp_path / "a")
+    clear_demo()
+    for standard, path in (("hsds", "a/hsds/organizations.json"), ("hsds", "a/hsds/services.json")):
+        run(standard, tmp_path / path)
+    run("360giving", tmp_path / "a/giving/grants.json")
+    state = counts(), SourceRecord.objects.count(), list(Organisation.objects.values_list("updated_at", flat=True))
+    for standard, path in (
+        ("hsds", "a/hsds/organizations.json"),
+        ("hsds", "a/hsds/tabular"),
+        ("hsds", "a/hsds/services.json"),
+        ("360giving", "a/giving/grants.json"),
+        ("360giving", "a/giving/grants.csv"),
+    ):
+        report = run(standard, tmp_path / path)
+        assert report.ok
+        for kind, actions in report.counts.items():
+            assert actions["created"] == actions["updated"] == actions["rejected"] == 0, (path, kind, actions)
+    assert (
+        counts(),
+        SourceRecord.objects.count(),
+        list(Organisation.objects.values_list("updated_at", flat=True)),
+    ) == state
+
+
+def test_own_exports_reimported_in_place_change_nothing_and_store_nothing(demo_ecosystem, tmp_path):
+    export(tmp_path / "a")
+    for standard, path in (("hsds", "a/hsds/organizations.json"), ("360giving", "a/giving/grants.json")):
+        report = run(standard, tmp_path / path)
+        assert report.ok
+        assert sum(a["created"] + a["updated"] for a in report.counts.values()) == 0
+    assert not SourceRecord.objects.filter(kind="organisation", standard="hsds").exists()  # Maillage's own UUIDs
+
+
+# --- dry run, all or nothing, provenance ------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, text: str, name: str = "orgs.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+GOOD = (
+    "name_fr;roles;kind;territories;sectors;neq;founded_year;website;source_id\n"
+    "Cuisine de test;field;community;parc-extension|Verdun;;1143456789;1999;https://cuisine.example.org;c1\n"
+    "Fondation essai;support;foundation;;;;;;c2\n"
+)
+
+
+def test_dry_run_reports_what_the_import_then_does_and_writes_nothing(tmp_path):
+    path = write(tmp_path, GOOD)
+    before = counts()
+    dry = imports.import_file("csv", path, dry_run=True)
+    assert dry.ok
+    assert not dry.written
+    assert counts() == before
+    assert dict(dry.counts["organisation"]) == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    real = imports.import_file("csv", path, source_label="Répertoire essai")
+    assert real.written
+    assert dict(real.counts["organisation"]) == dict(dry.counts["organisation"])
+    kitchen = Organisation.objects.get(neq="1143456789")
+    assert kitchen.data_source == "Répertoire essai"
+    assert not kitchen.is_demo
+    assert kitchen.is_field_actor
+    assert not kitchen.is_support_actor
+    assert {t.name_fr for t in kitchen.territories.all()} == {"Parc-Extension", "Verdun"}
+    assert OrganisationSearch.objects.filter(organisation=kitchen).exists()
+    source = SourceRecord.objects.get(organisation=kitchen)
+    assert (source.standard, source.identifier, source.file_name) == ("csv", "Répertoire essai|c1", "orgs.csv")
+    again = imports.import_file("csv", path, source_label="Répertoire essai")
+    assert dict(again.counts["organisation"])["unchanged"] == 2
+
+
+def test_one_bad_row_and_nothing_is_written(tmp_path):
+    path = write(tmp_path, GOOD + "Troisième;field;;Atlantide;;;;;c3\n")
+    before = counts()
+    report = imports.import_file("csv", path)
+    assert not report.ok
+    assert not report.written
+    assert counts() == before
+    (problem,) = report.problems
+    assert (problem.code, problem.file, problem.row, problem.field) == (
+        "territory_unknown",
+        "orgs.csv",
+        4,
+        "territories",
+    )
+    assert "Atlantide" in problem.message
+
+
+def test_an_update_matches_by_charity_number_and_keeps_the_record_source(tmp_path):
+    org = OrganisationFactory(name_fr="Ancien nom", cra_charity_number="123456782RR0001", data_source="")
+    path = write(tmp_path, "name_fr,roles,cra_charity_number\nNouveau nom,support,123456782 RR 0001\n")
+    report = imports.import_file("csv", path, dry_run=True)
+    assert report.rows[0]["action"] == "updated"
+    assert "name_fr" in report.rows[0]["changes"]
+    imports.import_file("csv", path)
+    org.refresh_from_db()
+    assert org.name_fr == "Nouveau nom"
+    assert org.is_support_actor
+    assert not org.is_field_actor
+    assert org.data_source == ""  # the record's own source stays; the file is remembered as a source record
+    assert SourceRecord.objects.filter(organisation=org, standard="csv").exists()
+
+
+def test_identifiers_pointing_to_two_organisations_are_refused(tmp_path):
+    OrganisationFactory(cra_charity_number="123456782RR0001")
+    OrganisationFactory(neq="1143456789")
+    path = write(tmp_path, "name_fr,roles,cra_charity_number,neq\nX,field,123456782RR0001,1143456789\n")
+    (problem,) = imports.import_file("csv", path).problems
+    assert problem.code == "records_conflict"
+
+
+def test_demo_and_real_records_do_not_mix(tmp_path):
+    OrganisationFactory(neq="1143456789", is_demo=True)
+    path = write(tmp_path, "name_fr,roles,neq\nX,field,1143456789\n")
+    (problem,) = imports.import_file("csv", path).problems
+    assert problem.code == "demo_mismatch"
+
+
+def test_an_unknown_maillage_identifier_is_refused(tmp_path):
+    path = write(tmp_path, "id,name_fr,roles\nnobody-here,X,field\n")
+    (problem,) = imports.import_file("csv", path).problems
+    assert (problem.code, problem.field) == ("record_unknown", "id")
+
+
+# --- 360Giving ------------------------------------------------------------------------------------------------
+
+
+def grant_document(identifier: str, amount: float, date: str = "2025-03-02", **extra) -> dict:
+    return {
+        "id": identifier,
+        "title": "Subvention",
+        "description": "Une subvention.",
+        "currency": "CAD",
+        "amountAwarded": amount,
+        "awardDate": date,
+        "recipientOrganization": [{"id": "CA-CRA_ACR-123456782RR0001", "name": "Cuisine"}],
+        "fundingOrganization": [{"id": "360G-autre-fondation", "name": "Fondation ailleurs"}],
+        "dataSource": "https://ailleurs.example.org/subventions",
+        **extra,
+    }
+
+
+def test_grants_of_a_pair_in_a_year_add_up_and_name_their_organisations(tmp_path):
+    kitchen = OrganisationFactory(name_fr="Cuisine", cra_charity_number="123456782RR0001")
+    path = tmp_path / "grants.json"
+    path.write_text(json.dumps({"grants": [grant_document("360G-a-1", 1000), grant_document("360G-a-2", 500.5)]}))
+    report = imports.import_file("360giving", path, source_label="Fondation ailleurs")
+    assert report.ok, report.problems
+    relation = Relation.objects.get(target=kitchen, kind="funds")
+    assert (relation.year, relation.amount) == (2025, Decimal("1500.50"))
+    funder = relation.source
+    assert funder.name_fr == "Fondation ailleurs"
+    assert funder.is_support_actor
+    assert funder.data_source == "Fondation ailleurs"
+    assert set(SourceRecord.objects.filter(relation=relation).values_list("identifier", "uri")) == {
+        ("360G-a-1", "https://ailleurs.example.org/subventions"),
+        ("360G-a-2", "https://ailleurs.example.org/subventions"),
+    }
+    again = imports.import_file("360giving", path)
+    assert again.counts["grant"]["created"] == again.counts["grant"]["updated"] == 0
+    assert Organisation.objects.filter(name_fr="Fondation ailleurs").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"awardDate": "2025-13-02"}, "schema_invalid", "awardDate"),
+        ({"currency": "EUR"}, "currency_invalid", "currency"),
+        ({"amountAwarded": "beaucoup"}, "schema_invalid", "amountAwarded"),
+    ],
+)
+def test_a_bad_grant_is_reported_with_its_row_and_field(tmp_path, change, code, field):
+    path = tmp_path / "grants.json"
+    path.write_text(json.dumps({"grants": [grant_document("g1", 10), grant_document("g2", 20, **change)]}))
+    before = counts()
+    report = imports.import_file("360giving", path)
+    assert counts() == before
+    assert [(p.code, p.row, p.field) for p in report.problems] == [(code, 2, field)]
+
+
+def test_a_malformed_date_in_the_csv_form(tmp_path):
+    path = write(
+        tmp_path,
+        "Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,Recipient Org:Name,"
+        "Funding Org:Identifier,Funding Org:Name\n"
+        "g1,T,D,CAD,10,2025-02-30,360G-x-r,R,360G-x-f,F\n",
+        "grants.csv",
+    )
+    (problem,) = imports.import_file("360giving", path).problems
+    assert (problem.code, problem.file, problem.row, problem.field) == ("date_invalid", "grants.csv", 2, "awardDate")
+
+
+# --- bad files --------------------------------------------------------------------------------------------------
+
+
+def test_wrong_encoding_names_the_row(tmp_path):
+    path = write(tmp_path, "name_fr,roles\nA,field\nCafé,field\n", encoding="latin-1")
+    (problem,) = imports.import_file("csv", path).problems
+    assert (problem.code, problem.row) == ("encoding_invalid", 3)
+
+
+def test_a_missing_required_column(tmp_path):
+    path = write(tmp_path, "nom,roles\nA,field\n")
+    (problem,) = imports.import_file("csv", path).problems
+    assert (problem.code, problem.row) == ("columns_missing", 1)
+    assert "name_fr" in problem.message
+
+
+def test_duplicate_identifiers_name_the_first_row(tmp_path):
+    path = write(tmp_path, "name_fr,roles,neq,source_id\nA,field,1143456789,a\nB,field,1143 456 789,b\nC,field,,a\n")
+    problems = imports.import_file("csv", path).problems
+    assert [(p.code, p.row, p.field) for p in problems] == [
+        ("identifier_duplicate", 3, "neq"),
+        ("identifier_duplicate", 4, "source_id"),
+    ]
+    assert "2" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("standard", "content", "name", "code"),
+    [
+        ("csv", b'[{"name": "x"}]', "orgs.csv", "file_type_invalid"),
+        ("hsds", b"name_fr,roles\nA,field\n", "orgs.json", "file_type_invalid"),
+        ("hsds", b'{"grants": []}', "grants.json", "file_type_invalid"),
+        (
+            "360giving",
+            b'[{"id": "x", "name": "y", "description": "z", "organization_identifiers": []}]',
+            "o.json",
+            "file_type_invalid",
+        ),
+        ("csv", b"\x89PNG\r\n\x1a\n\x00\x00", "photo.csv", "file_type_invalid"),
+        ("csv", b"PK\x03\x04 spreadsheet", "classeur.csv", "file_type_invalid"),
+        ("hsds", b'[{"id": "1", "name": "a", "description": "b"}, {"id": ', "cut.json", "json_invalid"),
+        ("csv", b"", "vide.csv", "file_empty"),
+        ("360giving", b'{"grants": []}', "vide.json", "file_empty"),
+    ],
+)
+def test_a_file_that_is_not_what_it_says(tmp_path, standard, content, name, code):
+    path = tmp_path / name
+    path.write_bytes(content)
+    report = imports.import_file(standard, path)
+    assert not report.ok
+    assert not report.written
+    assert report.problems[-1].code == code, report.problems
+    assert report.problems[-1].file == name
+
+
+def test_an_hsds_object_that_breaks_the_schema(tmp_path):
+    path = tmp_path / "orgs.json"
+    path.write_text(json.dumps([{"id": "pas-un-uuid", "name": "A", "description": "B"}]))
+    (problem,) = imports.import_file("hsds", path).problems
+    assert (problem.code, problem.row, problem.field) == ("schema_invalid", 1, "id")
+
+
+def test_tabular_problems_name_file_row_and_column(demo_ecosystem, tmp_path):
+    export(tmp_path / "a")
+    folder = tmp_path / "a/hsds/tabular"
+    lines = (folder / "organizations.csv").read_text().splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[0], "pas-un-uuid", 1)
+    (folder / "organizations.csv").write_text("\n".join(lines) + "\n")
+    clear_demo()
+    report = run("hsds", folder)
+    assert [(p.file, p.row, p.field) for p in report.problems] == [("organizations.csv", 4, "id")]
+    assert not Organisation.objects.filter(is_demo=True).exists()
+    shutil.rmtree(folder)
+    folder.mkdir()
+    (problem,) = run("hsds", folder).problems
+    assert problem.code == "datapackage_missing"
+
+
+def test_a_service_whose_organisation_is_unknown(tmp_path):
+    path = tmp_path / "services.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "2c3b180e-7379-5fea-a8c8-6341e7b30806",
+                    "name": "S",
+                    "status": "active",
+                    "organization_id": "2c3b180e-7379-5fea-a8c8-6341e7b30807",
+                }
+            ]
+        )
+    )
+    (problem,) = imports.import_file("hsds", path).problems
+    assert (problem.code, problem.field) == ("reference_unknown", "organization_id")
+
+
+# --- the command -------------------------------------------------------------------------------------------------
+
+
+def test_the_command(tmp_path, capsys):
+    path = write(tmp_path, GOOD)
+    call_command("import", "csv", str(path), "--dry-run", "--rows")
+    out = capsys.readouterr().out
+    assert "orgs.csv, row 2: organisation created: Cuisine de test" in out
+    assert "nothing written" in out
+    assert not Organisation.objects.filter(neq="1143456789").exists()
+    call_command("import", "csv", str(path), "--source", "Essai")
+    assert Organisation.objects.get(neq="1143456789").data_source == "Essai"
+    bad = write(tmp_path, "name_fr,roles\n,field\n", "bad.csv")
+    with pytest.raises(CommandError, match=r"bad.csv, row 2, name_fr"):
+        call_command("import", "csv", str(bad))
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("import", "csv", str(tmp_path / "absent.csv"))
+
+
+def test_grant_relations_to_real_organisations_from_an_export_of_real_data(tmp_path):
+    funder = OrganisationFactory(name_fr="Fondation", is_support_actor=True, cra_charity_number="123456782RR0001")
+    kitchen = OrganisationFactory(name_fr="Cuisine")
+    RelationFactory(source=funder, target=kitchen, kind="funds", year=2024, amount=Decimal(900))
+    export(tmp_path / "a", demo=False)
+    Relation.objects.all().delete()
+    report = imports.import_file("360giving", tmp_path / "a/giving/grants.json")
+    assert report.ok
+    assert report.counts["grant"]["created"] == 1
+    assert Relation.objects.get().source == funder
