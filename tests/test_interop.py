@@ -135,6 +135,8 @@ def test_the_hsds_tabular_package(ecosystem, tmp_path):
         "organizations.csv",
         "organization_identifiers.csv",
         "services.csv",
+        "service_areas.csv",
+        "languages.csv",
     ]
     tables = {}
     for resource in package["resources"]:
@@ -148,6 +150,8 @@ def test_the_hsds_tabular_package(ecosystem, tmp_path):
     organization_ids = {row["id"] for row in tables["organization"]}
     assert {row["organization_id"] for row in tables["service"]} <= organization_ids  # foreign keys hold
     assert {row["organization_id"] for row in tables["organization_identifier"]} <= organization_ids
+    service_ids = {row["id"] for row in tables["service"]}
+    assert {row["service_id"] for row in tables["service_area"] + tables["language"]} <= service_ids
     by_name = {row["name"]: row for row in tables["organization"]}
     assert by_name["Fondation témoin"]["year_incorporated"] == "1998"
     assert by_name["Cuisine témoin"]["id"] == exports.hsds_id("organisation", field.slug)

@@ -405,3 +405,22 @@ def test_grant_relations_to_real_organisations_from_an_export_of_real_data(tmp_p
     assert report.ok
     assert report.counts["grant"]["created"] == 1
     assert Relation.objects.get().source == funder
+
+
+def test_service_areas_and_languages_travel_and_unknown_ones_are_refused(demo_ecosystem, tmp_path):
+    export(tmp_path / "a")
+    services = json.loads((tmp_path / "a/hsds/services.json").read_text())
+    assert any(s["service_areas"] for s in services)
+    assert any(s["languages"] for s in services)
+    clear_demo()
+    assert run("hsds", tmp_path / "a/hsds/organizations.json").ok
+    services[0]["service_areas"] = [{"id": services[0]["id"], "service_id": services[0]["id"], "name": "Atlantide"}]
+    services[1]["languages"] = [{"id": services[1]["id"], "service_id": services[1]["id"], "code": "tlh"}]
+    path = tmp_path / "services.json"
+    path.write_text(json.dumps(services))
+    report = run("hsds", path)
+    assert [(p.code, p.row, p.field) for p in report.problems] == [
+        ("territory_unknown", 1, "service_areas"),
+        ("language_unknown", 2, "languages"),
+    ]
+    assert not SupportOffer.objects.filter(is_demo=True).exists()

@@ -2,7 +2,8 @@
 the official schema (``maillage.core.standards``) as it is written.
 
 - **HSDS 3** (Open Referral): organisations as ``organization`` objects (with their identifiers: the CRA charity
-  number under the org-id scheme ``CA-CRA_ACR``, the NEQ by its type), support offers as ``service`` objects.
+  number under the org-id scheme ``CA-CRA_ACR``, the NEQ by its type), support offers as ``service`` objects
+  (with their territories as service areas and their languages).
   HSDS identifiers are UUIDs: each is derived from the record's Maillage identifier (UUID 5 in Maillage's own
   namespace), so that the same record always has the same HSDS identifier, export after export.
 - **HSDS's tabular form**: the same objects as CSV files with the official columns, and the official data
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import translation
 
@@ -35,7 +36,7 @@ from maillage.core import standards
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.identifiers import org_id_for_cra
 from maillage.core.text import formula_safe
-from maillage.directory.models import Organisation, Relation, SupportOffer
+from maillage.directory.models import Organisation, Relation, SupportOffer, Territory
 
 NAMESPACE = uuid.UUID("3f1f6c55-52d4-4e1e-9a3e-6d6f2d1f6a11")  # Maillage's, for UUID 5 identifiers
 BATCH = 2000
@@ -147,6 +148,25 @@ def hsds_service(
         "description": offer.description_fr or offer.description_en or offer.name_fr,
         "status": "active",
     }
+    sid = document["id"]
+    document["service_areas"] = [
+        {
+            "id": str(uuid.uuid5(NAMESPACE, f"{sid}:area:{t.slug}")),
+            "service_id": sid,
+            "name": t.name_fr,
+            "uri": _page("directory:territory", t.slug),
+        }
+        for t in sorted(offer.territories.all(), key=lambda t: t.slug)
+    ]
+    document["languages"] = [
+        {
+            "id": str(uuid.uuid5(NAMESPACE, f"{sid}:language:{lang.code}")),
+            "service_id": sid,
+            "name": lang.name_en or lang.name_fr,
+            "code": lang.code,
+        }
+        for lang in sorted(offer.languages.all(), key=lambda lang: lang.code)
+    ]
     provider_ids = sorted(_organisation_hsds_id(p, providers) for p in offer.providers.all())
     if provider_ids:  # HSDS names one organisation per service: the first by identifier, stable
         document["organization_id"] = provider_ids[0]
@@ -192,7 +212,9 @@ def hsds_services(*, demo: bool = False) -> Iterator[dict[str, Any]]:
     identities = Identities(Standard.HSDS, "offer")
     providers = Identities(Standard.HSDS, "organisation")
     offers = (
-        SupportOffer.objects.filter(is_demo=demo).prefetch_related("providers").order_by("sort_key", "name_fr", "pk")
+        SupportOffer.objects.filter(is_demo=demo)
+        .prefetch_related("providers", "languages", Prefetch("territories", Territory.objects.only("slug", "name_fr")))
+        .order_by("sort_key", "name_fr", "pk")
     )
     yield from _stable(
         ((o.sort_key, o.name_fr), hsds_service(o, identities, providers)) for o in offers.iterator(chunk_size=BATCH)
@@ -244,7 +266,7 @@ def grants(*, demo: bool = False) -> Iterator[dict[str, Any]]:
 
 # --- HSDS's tabular form ---------------------------------------------------------------------------------------
 
-TABLES = ("organization", "organization_identifier", "service")
+TABLES = ("organization", "organization_identifier", "service", "service_area", "language")
 
 
 def hsds_tables(folder: Path, *, demo: bool = False) -> dict[str, int]:
@@ -274,6 +296,10 @@ def hsds_tables(folder: Path, *, demo: bool = False) -> dict[str, int]:
                 write("organization_identifier", identifier)
         for service in hsds_services(demo=demo):
             write("service", service)
+            for area in service["service_areas"]:
+                write("service_area", area)
+            for language in service["languages"]:
+                write("language", language)
     if problems:  # nothing half-valid is left behind
         for name in TABLES:
             (folder / checkers[name].file).unlink(missing_ok=True)

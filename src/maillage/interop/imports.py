@@ -41,6 +41,7 @@ from maillage.core.identifiers import normalize_cra_charity_number, normalize_ne
 from maillage.core.text import normalize, sort_key
 from maillage.directory import indexing
 from maillage.directory.models import (
+    Language,
     Organisation,
     OrganisationSearch,
     Population,
@@ -154,9 +155,10 @@ class _Terms:
                     self.territories.setdefault(normalize(key), territory)
         self.sectors = self._vocabulary(Sector)
         self.populations = self._vocabulary(Population)
+        self.languages = self._vocabulary(Language)
 
     @staticmethod
-    def _vocabulary(model: type[Sector] | type[Population]) -> dict[str, Any]:
+    def _vocabulary(model: type[Sector] | type[Population] | type[Language]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for term in model.objects.all():
             for key in (term.code, term.name_fr, term.name_en):
@@ -917,7 +919,8 @@ class Importer:
                 except ValidationError as error:
                     self._problem(record, "value_invalid", " ".join(str(m) for m in error.messages), name, "service")
                     wrong = True
-            if wrong:
+            links = self._offer_links(record)
+            if wrong or links is None:
                 continue
             pk = sourced.get(record.identifier) or own.get(record.identifier)
             if pk is None:
@@ -932,6 +935,8 @@ class Importer:
                         **values,
                     )
                     offer.providers.add(provider)
+                    for name, terms in links.items():
+                        getattr(offer, name).set(terms)
                     indexing.index(offer)
                     self._link_sources(
                         SourceRecord.Kind.OFFER, [((Standard.HSDS, record.identifier), record, offer.pk)]
@@ -947,6 +952,11 @@ class Importer:
             providers = set(offer.providers.values_list("pk", flat=True))
             if provider not in providers:
                 changes.append("providers")
+            changes.extend(
+                name
+                for name, terms in links.items()
+                if {t.pk for t in terms} != set(getattr(offer, name).values_list("pk", flat=True))
+            )
             self.report.row(
                 "service",
                 "updated" if changes else "unchanged",
@@ -962,9 +972,50 @@ class Importer:
                 offer.save()
                 if provider not in providers:
                     offer.providers.add(provider)
+                for name, terms in links.items():
+                    getattr(offer, name).set(terms)
                 indexing.index(offer)
             if self.writing and pk not in own.values():
                 self._link_sources(SourceRecord.Kind.OFFER, [((Standard.HSDS, record.identifier), record, pk)])
+
+    def _offer_links(self, record: OfferRecord) -> dict[str, list[Any]] | None:
+        """The territories and languages a service names, or None after reporting one that is unknown."""
+        links: dict[str, list[Any]] = {}
+        if record.areas is not None:
+            found = []
+            for key in record.areas:
+                territory = self.terms.territories.get(normalize(key))
+                if territory is None:
+                    self._problem(
+                        record,
+                        "territory_unknown",
+                        _(
+                            "Unknown territory '%(value)s': a service area must be one of Maillage's territories "
+                            "(by its address, identifier, official code or name)."
+                        )
+                        % {"value": key},
+                        "service_areas",
+                        "service",
+                    )
+                    return None
+                found.append(territory)
+            links["territories"] = found
+        if record.languages is not None:
+            found = []
+            for key in record.languages:
+                language = self.terms.languages.get(normalize(key))
+                if language is None:
+                    self._problem(
+                        record,
+                        "language_unknown",
+                        _("Unknown language '%(value)s': expected a language code such as fr or en.") % {"value": key},
+                        "languages",
+                        "service",
+                    )
+                    return None
+                found.append(language)
+            links["languages"] = found
+        return links
 
     def _offer_slug(self, name: str) -> str:
         base = slugify(name)[:100] or "offre"

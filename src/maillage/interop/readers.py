@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +33,7 @@ from maillage.core.errors import Problem
 
 ROLES = ("field", "support", "policy")
 LIST_SEPARATOR = "|"
-IMPORTED_TABLES = ("organization", "organization_identifier", "service")
+IMPORTED_TABLES = ("organization", "organization_identifier", "service", "service_area", "language")
 
 #: The columns of Maillage's CSV template, in order, and whether a row must fill them.
 TEMPLATE_COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -85,6 +86,8 @@ class OfferRecord:
     identifier: str  # HSDS UUID
     fields: dict[str, Any]
     provider: str  # the HSDS UUID of the organisation that provides it
+    areas: list[str] | None = None  # territories: Maillage identifiers (from a territory's address) or names
+    languages: list[str] | None = None  # codes or names
 
 
 @dataclass
@@ -343,13 +346,27 @@ def _hsds_service(document: dict[str, Any], name: str, row: int) -> OfferRecord:
         fields["name_en"] = document["alternate_name"]
     if "url" in document:
         fields["url"] = document["url"]
-    return OfferRecord(
+    record = OfferRecord(
         file=name,
         row=row,
         identifier=str(document.get("id", "")),
         fields=fields,
         provider=str(document.get("organization_id") or ""),
     )
+    if "service_areas" in document:
+        record.areas = [_area_key(area) for area in document["service_areas"] or ()]
+    if "languages" in document:
+        record.languages = [str(lang.get("code") or lang.get("name") or "") for lang in document["languages"] or ()]
+    return record
+
+
+TERRITORY_PAGE = re.compile(r"/(?:territories|territoires)/([a-z0-9-]+)/?$")
+
+
+def _area_key(area: dict[str, Any]) -> str:
+    """A service area's territory: its Maillage identifier when its address is a territory page, else its name."""
+    found = TERRITORY_PAGE.search(str(area.get("uri") or ""))
+    return found.group(1) if found else str(area.get("name") or "")
 
 
 def _json_items(path: Path, name: str, prefix: str) -> Iterator[tuple[int, Any] | Problem]:
@@ -486,15 +503,43 @@ def read_hsds_table_files(files: dict[str, Path]) -> Iterator[Item]:
             column="organization_id",
         )
     services = files.get("service")
-    if services is not None and services.is_file():
-        for entry in _table(services, "service"):
+    if services is None or not services.is_file():
+        return
+    # What each service's rows in the other tables say, by service identifier.
+    attached: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for table_name, key in (("service_area", "service_areas"), ("language", "languages")):
+        table = files.get(table_name)
+        if table is None or not table.is_file():
+            continue
+        for entry in _table(table, table_name):
             if isinstance(entry, Problem):
                 yield entry
-                if entry.code in ("encoding_invalid", "columns_missing", "columns_extra", "file_type_invalid"):
+                if entry.code in FATAL:
                     return
                 continue
-            number, row = entry
-            yield _hsds_service({k: v for k, v in row.items() if v != ""}, services.name, number)
+            attached.setdefault(entry[1].get("service_id", ""), {}).setdefault(key, []).append(entry[1])
+    for entry in _table(services, "service"):
+        if isinstance(entry, Problem):
+            yield entry
+            if entry.code in FATAL:
+                return
+            continue
+        number, row = entry
+        document: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
+        document["service_areas"], document["languages"] = [], []
+        document.update(attached.pop(row["id"], {}))
+        yield _hsds_service(document, services.name, number)
+    for orphan in attached:
+        yield file_problem(
+            "reference_unknown",
+            _("A service area or language refers to the service %(id)s, which services.csv does not hold.")
+            % {"id": orphan},
+            "service_areas.csv / languages.csv",
+            column="service_id",
+        )
+
+
+FATAL = ("encoding_invalid", "columns_missing", "columns_extra", "file_type_invalid", "file_empty")
 
 
 def _table(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]] | Problem]:
