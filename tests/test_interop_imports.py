@@ -424,3 +424,18 @@ def test_service_areas_and_languages_travel_and_unknown_ones_are_refused(demo_ec
         ("language_unknown", 2, "languages"),
     ]
     assert not SupportOffer.objects.filter(is_demo=True).exists()
+
+
+def test_a_rejected_real_import_reports_each_grant_once(tmp_path):
+    OrganisationFactory(name_fr="Cuisine", cra_charity_number="123456782RR0001")
+    path = tmp_path / "grants.json"
+    path.write_text(json.dumps({"grants": [grant_document("g1", 10), grant_document("g2", 20, currency="USD")]}))
+    for dry_run in (True, False):
+        report = imports.import_file("360giving", path, dry_run=dry_run)
+        assert [(r["kind"], r["action"], r["label"]) for r in report.rows] == [
+            ("organisation", "created", "Fondation ailleurs"),
+            ("grant", "created", "g1"),
+        ]
+        assert report.counts["grant"]["rejected"] == 1
+    assert not Relation.objects.exists()
+    assert not Organisation.objects.filter(name_fr="Fondation ailleurs").exists()

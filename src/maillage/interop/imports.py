@@ -98,6 +98,13 @@ class Report:
                 {"kind": kind, "action": action, "file": file, "row": row, "label": label, "changes": list(changes)}
             )
 
+    def forget(self, kind: str) -> None:
+        """Drop the rows reported for a kind of record (not its rejections)."""
+        if kind in self.counts:
+            for action in ("created", "updated", "unchanged"):
+                self.counts[kind][action] = 0
+        self.rows = [row for row in self.rows if row["kind"] != kind]
+
     def problem(self, problem: Problem, kind: str | None = None) -> None:
         self.problem_count += 1
         if kind:
@@ -290,12 +297,16 @@ class Importer:
 
     def execute(self, items: Iterable[Item]) -> Report:
         """Read every item, and write them unless this is a dry run or a row is rejected (then nothing is)."""
+        if self.dry_run:  # no transaction: it would hold SQLite's write lock while the file is read
+            self._consume(items)
+            self._count_grants()
+            return self.report
         try:
             with transaction.atomic():
                 self._consume(items)
-                if not self.dry_run and self.report.ok:
+                if self.report.ok:
                     self._write_grants()
-                if self.report.ok and not self.dry_run:
+                if self.report.ok:
                     self.report.written = True
                 else:
                     transaction.set_rollback(True)
@@ -313,7 +324,8 @@ class Importer:
                     file=self.file_label,
                 )
             )
-        if self.dry_run or not self.report.ok:
+        if not self.report.written:  # say what the grants would have done (once, if writing them began)
+            self.report.forget("grant")
             self._count_grants()
         return self.report
 
@@ -334,11 +346,12 @@ class Importer:
             self._batch(batch)
 
     def _kind_of_problem(self, problem: Problem) -> str | None:
+        """The kind of record a row's problem rejects (none for a problem of the whole file)."""
         if problem.row is None:
             return None
         if self.standard == Standard.GIVING:
             return "grant"
-        return "service" if "service" in (problem.file or "") or "service" in problem.message[:25] else "organisation"
+        return "service" if any(w in (problem.file or "") for w in ("service", "language")) else "organisation"
 
     def _read_one(self) -> None:
         self.report.rows_read += 1
@@ -697,7 +710,6 @@ class Importer:
                 org.pk = next(self._placeholder)
                 self._remember(org.record, org.values, org.source_key, org.pk)
                 self.seen_pk[org.pk] = org.record.row
-                self.by_slug.setdefault(f"#{org.pk}", org.pk)
 
     def _changes(self, org: _Org, current: Organisation, linked: dict[tuple[int, str], set[int]]) -> list[str]:
         changes = [name for name, value in org.values.items() if getattr(current, name) != value]
