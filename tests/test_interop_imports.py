@@ -439,3 +439,10 @@ def test_a_rejected_real_import_reports_each_grant_once(tmp_path):
         assert report.counts["grant"]["rejected"] == 1
     assert not Relation.objects.exists()
     assert not Organisation.objects.filter(name_fr="Fondation ailleurs").exists()
+
+
+def test_a_row_with_two_problems_is_one_rejected_row(tmp_path):
+    path = write(tmp_path, "name_fr,roles,territories,founded_year\nA,boss,Atlantide,19x9\n")
+    report = imports.import_file("csv", path)
+    assert report.problem_count == 3  # the role, the territory, the year
+    assert report.counts["organisation"]["rejected"] == 1

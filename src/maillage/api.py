@@ -24,6 +24,7 @@ from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics.api import router as diagnostics_router
 from maillage.directory.api import router as directory_router
 from maillage.feedback.api import router as feedback_router
+from maillage.interop.api import router as interop_router
 from maillage.matching.api import router as matching_router
 
 
@@ -67,6 +68,7 @@ api.add_router("/", diagnostics_router)
 api.add_router("/", matching_router)
 api.add_router("/", feedback_router)
 api.add_router("/", collective_router)
+api.add_router("/", interop_router)
 
 STATUS_BY_CODE = {
     "not_found": 404,
@@ -84,6 +86,20 @@ STATUS_BY_CODE = {
     "round_empty": 409,
     "not_a_participant": 403,
     "indicator_computed": 409,
+    "not_a_steward": 403,
+    "import_not_checked": 409,
+    "import_expired": 409,
+    "file_too_large": 413,
+    "zip_too_large": 413,
+    "standard_unknown": 422,
+    "source_missing": 422,
+    "source_too_long": 422,
+    "file_missing": 422,
+    "file_empty": 422,
+    "file_type_invalid": 422,
+    "zip_invalid": 422,
+    "zip_unsafe": 422,
+    "datapackage_missing": 422,
 }
 
 

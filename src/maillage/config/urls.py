@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("analytics/", include("maillage.analytics.urls")),
     path("feedback/", include("maillage.feedback.urls")),
     path("collective/", include("maillage.collective.urls")),
+    path("open-data/", include("maillage.interop.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -86,6 +86,7 @@ class Report:
     problem_count: int = 0
     rows_read: int = 0
     written: bool = False
+    _rejected: set[tuple[str | None, int | None, str]] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +99,12 @@ class Report:
                 {"kind": kind, "action": action, "file": file, "row": row, "label": label, "changes": list(changes)}
             )
 
+    def row_rejected(self, kind: str, file: str, row: int) -> None:
+        """Count a row rejected because of a problem reported on another of its records."""
+        if (file, row, kind) not in self._rejected:
+            self._rejected.add((file, row, kind))
+            self.counts[kind]["rejected"] += 1
+
     def forget(self, kind: str) -> None:
         """Drop the rows reported for a kind of record (not its rejections)."""
         if kind in self.counts:
@@ -107,7 +114,8 @@ class Report:
 
     def problem(self, problem: Problem, kind: str | None = None) -> None:
         self.problem_count += 1
-        if kind:
+        if kind and (problem.file, problem.row, kind) not in self._rejected:  # a row is rejected once
+            self._rejected.add((problem.file, problem.row, kind))
             self.counts[kind]["rejected"] += 1
         if len(self.problems) < PROBLEMS_KEPT:
             self.problems.append(problem)
@@ -514,7 +522,7 @@ class Importer:
         if source_key is not None:
             pk = self.by_source.get(source_key)
             if pk is not None:
-                candidates.append(("source", pk))
+                candidates.append(("source_id" if record.standard == Standard.CSV else "id", pk))
         if record.standard == Standard.HSDS and record.identifier:
             pk = self._uuid_index().get(record.identifier)
             if pk is not None:
@@ -1084,7 +1092,7 @@ class Importer:
         funder = self._grant_org(record.funder)
         recipient = self._grant_org(record.recipient)
         if funder is None or recipient is None:
-            self.report.counts["grant"]["rejected"] += 1
+            self.report.row_rejected("grant", record.file, record.row)
             return
         if funder == recipient:
             self._problem(

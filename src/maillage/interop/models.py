@@ -38,6 +38,7 @@ class ImportRun(models.Model):
     source_label = models.CharField(_("source"), max_length=200)
     language = models.CharField(max_length=8, default="fr")
     dry_run = models.BooleanField(default=True)
+    demo = models.BooleanField(_("fictional demo data"), default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     task_id = models.CharField(max_length=64, blank=True)
     rows_read = models.PositiveIntegerField(default=0)

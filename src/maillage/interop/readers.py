@@ -598,8 +598,7 @@ def _giving_grant(document: dict[str, Any], name: str, row: int) -> GrantRecord 
     except ValueError:
         return file_problem(
             "date_invalid",
-            _("'%(value)s' is not a date of the calendar: expected YYYY-MM-DD, for example 2025-03-31.")
-            % {"value": award},
+            _("'%(value)s' is not a valid date: expected YYYY-MM-DD, for example 2025-03-31.") % {"value": award},
             name,
             row=row,
             column="awardDate",

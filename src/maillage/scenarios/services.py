@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from maillage.common.tasks import waiting as tasks_waiting
 from maillage.core.allocation import Instance, dump_instance, dump_result
 from maillage.core.allocation.scenario import apply_scenario
 from maillage.core.allocation.scenario import invalid as scenario_invalid
@@ -212,7 +213,6 @@ def runs_recover(now: Any = None) -> int:
     """Mark failed every run whose worker is gone: running but silent for :data:`STALE_SECONDS`, or
     queued while its task is no longer waiting (it failed before the run started, or was lost). Nothing
     of such a run was written, so it can simply be run again. Returns how many."""
-    from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
     lost = _error("worker_lost", lambda: _("The worker stopped during the run; nothing was saved. Run it again."))
@@ -225,12 +225,7 @@ def runs_recover(now: Any = None) -> int:
         _task_failed(run.task_id, now, "RUNNING")
     queued = list(Run.objects.filter(status=Run.Status.QUEUED, queued_at__lt=now - timedelta(seconds=5)))
     if queued:
-        waiting = {
-            str(pk)
-            for pk in DBTaskResult.objects.filter(
-                id__in=[r.task_id for r in queued if r.task_id], status__in=["READY", "RUNNING"]
-            ).values_list("id", flat=True)
-        }
+        waiting = tasks_waiting(r.task_id for r in queued)
         for run in queued:
             if run.task_id and run.task_id not in waiting:
                 count += Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(

@@ -140,6 +140,11 @@ MAILLAGE_API_MAX_PAGE_SIZE = 200
 
 NINJA_PAGINATION_PER_PAGE = 25
 
+# Open data imports (the page « Données ouvertes » and /api/interop/imports): the largest upload, and the most
+# a zip archive (HSDS's tabular data package) may hold once unpacked. Uploads wait in MEDIA_ROOT/imports.
+MAILLAGE_IMPORT_MAX_BYTES = 200 * 1024 * 1024
+MAILLAGE_IMPORT_MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
