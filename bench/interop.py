@@ -66,7 +66,7 @@ def generate(kind: str, path: Path, n: int) -> None:
                 out.write(("," if i else "") + "\n" + json.dumps(document, ensure_ascii=False))
             out.write("\n]\n")
     else:
-        quartiers = ["Verdun", "Parc-Extension", "Saint-Michel", "Lachine", "LaSalle", "Le Plateau-Mont-Royal"]
+        quartiers = ["quartier-verdun", "Parc-Extension", "quartier-saint-michel", "quartier-lachine", "Petite-Patrie"]
         with path.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, delimiter=";")
             writer.writerow(["source_id", "name_fr", "roles", "kind", "neq", "founded_year", "email", "territories"])

@@ -130,7 +130,7 @@ def write(tmp_path: Path, text: str, name: str = "orgs.csv", encoding: str = "ut
 
 GOOD = (
     "name_fr;roles;kind;territories;sectors;neq;founded_year;website;source_id\n"
-    "Cuisine de test;field;community;parc-extension|Verdun;;1143456789;1999;https://cuisine.example.org;c1\n"
+    "Cuisine de test;field;community;parc-extension|verdun;;1143456789;1999;https://cuisine.example.org;c1\n"
     "Fondation essai;support;foundation;;;;;;c2\n"
 )
 
@@ -446,3 +446,30 @@ def test_a_row_with_two_problems_is_one_rejected_row(tmp_path):
     report = imports.import_file("csv", path)
     assert report.problem_count == 3  # the role, the territory, the year
     assert report.counts["organisation"]["rejected"] == 1
+
+
+def test_a_name_several_territories_share_asks_for_an_identifier(tmp_path):
+    path = write(tmp_path, "name_fr,roles,territories\nA,field,Verdun\n")
+    (problem,) = imports.import_file("csv", path).problems
+    assert (problem.code, problem.field) == ("territory_ambiguous", "territories")
+    assert "verdun" in problem.message
+    assert "quartier-verdun" in problem.message
+    path = write(tmp_path, "name_fr,roles,territories\nA,field,quartier-verdun\n")
+    assert imports.import_file("csv", path).ok
+
+
+def test_a_namesake_is_a_warning_and_a_bare_address_gets_its_scheme(tmp_path):
+    OrganisationFactory(name_fr="Maison des jeunes")
+    path = write(tmp_path, "name_fr,roles,website,founded_year\nMaison des Jeunes,field,www.mdj.example.org,1990\n")
+    report = imports.import_file("csv", path)
+    assert report.ok
+    (warning,) = report.warnings
+    assert (warning.code, warning.row) == ("namesake", 2)
+    assert Organisation.objects.get(website="https://www.mdj.example.org").name_fr == "Maison des Jeunes"
+
+
+def test_the_report_lists_rows_in_file_order(tmp_path):
+    OrganisationFactory(neq="1143456789")
+    path = write(tmp_path, "name_fr,roles,neq\nNouveau,field,\nAncien,field,1143456789\n")
+    report = imports.import_file("csv", path, dry_run=True).as_dict()
+    assert [r["row"] for r in report["rows"]] == [2, 3]

@@ -644,6 +644,11 @@ def test_the_template_reads_back_and_its_example_is_valid(client, steward, tmp_p
     assert "EXEMPLE" in example.fields["name_fr"]
     assert "EXAMPLE" in example.fields["name_en"]
     report = imports.import_file("csv", path, source_label="modèle", dry_run=True)
+    # Left in a file, the example row is refused as such (it would become an organisation)...
+    assert [(p.code, p.row) for p in report.problems] == [("example_row", 2)]
+    # ...and apart from its identifier, it is a valid row.
+    path.write_bytes(body.replace(readers.TEMPLATE_EXAMPLE_ID.encode(), b"ma-ligne-1"))
+    report = imports.import_file("csv", path, source_label="modèle", dry_run=True)
     assert report.ok, [p.message for p in report.problems]
     assert report.counts["organisation"]["created"] == 1
     assert example.terms["territories"]
@@ -679,7 +684,9 @@ def test_the_exports_download(client, steward):
     assert {d["name"] for d in documents} >= {"Organisme exporté", "Fondation exportée"}
     demo = json.loads(b"".join(client.get(reverse("interop:export_hsds") + "?demo=1").streaming_content))
     assert all(d["name"] != "Organisme exporté" for d in demo)
-    grants = b"".join(client.get(reverse("interop:export_giving")).streaming_content).decode()
+    body = b"".join(client.get(reverse("interop:export_giving")).streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")  # a byte-order mark: spreadsheets read the accents
+    grants = body.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(grants)))
     assert [title for _path, title in exports.GIVING_COLUMNS] == list(rows[0].keys())
     assert [(r["Recipient Org:Name"], r["Amount Awarded"]) for r in rows] == [("Organisme exporté", "1000")]

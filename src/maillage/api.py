@@ -88,6 +88,7 @@ STATUS_BY_CODE = {
     "indicator_computed": 409,
     "not_a_steward": 403,
     "import_not_checked": 409,
+    "import_empty": 409,
     "import_expired": 409,
     "file_too_large": 413,
     "zip_too_large": 413,

@@ -58,7 +58,10 @@ def _run_out(request: HttpRequest, run: ImportRun, *, report: bool = False) -> d
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "created_by": run.created_by.email if run.created_by else None,
-        "can_import": run.status == ImportRun.Status.CHECKED and run.dry_run and services.stored_file(run) is not None,
+        "can_import": run.status == ImportRun.Status.CHECKED
+        and run.dry_run
+        and services.stored_file(run) is not None
+        and services.has_changes(run),
         "error": run.error or None,
         "urls": {
             "self": request.build_absolute_uri(here),

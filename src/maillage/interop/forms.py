@@ -26,9 +26,9 @@ class UploadForm(forms.Form):
         label=_("Where do these data come from?"),
         max_length=200,
         help_text=_(
-            "The publisher and the date, for example « Répertoire 211, export of 2026-03-01 ». It is kept with each "
-            "new record; upload a new version of the same file with the same source, and its rows find the "
-            "records they created."
+            "Who publishes the file, for example « Répertoire 211 ». It is kept with each new record. Give the same "
+            "source, word for word, to every later version of the same file: its rows then find the organisations "
+            "the first import created (the date of each import is kept apart)."
         ),
     )
     demo = forms.BooleanField(

@@ -84,6 +84,7 @@ class Report:
     rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
     rows_read: int = 0
     written: bool = False
     _rejected: set[tuple[str | None, int | None, str]] = field(default_factory=set, repr=False)
@@ -98,6 +99,11 @@ class Report:
             self.rows.append(
                 {"kind": kind, "action": action, "file": file, "row": row, "label": label, "changes": list(changes)}
             )
+
+    def warning(self, warning: Problem) -> None:
+        """Something to check that does not stop the import (the first ones are kept)."""
+        if len(self.warnings) < PROBLEMS_KEPT:
+            self.warnings.append(warning)
 
     def row_rejected(self, kind: str, file: str, row: int) -> None:
         """Count a row rejected because of a problem reported on another of its records."""
@@ -128,7 +134,8 @@ class Report:
             "written": self.written,
             "rows_read": self.rows_read,
             "counts": {kind: dict(actions) for kind, actions in self.counts.items()},
-            "rows": self.rows,
+            "rows": sorted(self.rows, key=lambda r: (r["file"], r["row"])),
+            "warnings": [w.as_dict() for w in self.warnings],
             "rows_listed_all": sum(sum(a.values()) for a in self.counts.values()) - self.problem_count
             <= len(self.rows),
             "problem_count": self.problem_count,
@@ -163,11 +170,27 @@ class _Terms:
     """Territories, sectors and populations by every name a file may use for them."""
 
     def __init__(self) -> None:
+        #: by identifier, as written (« verdun » is the borough, « quartier-verdun » the quartier)
+        self.by_slug: dict[str, Territory] = {}
+        #: by normalised official code or name, when one territory has it
         self.territories: dict[str, Territory] = {}
-        for territory in Territory.objects.only("pk", "slug", "code", "name_fr", "name_en"):
-            for key in (territory.slug, territory.code, territory.name_fr, territory.name_en):
-                if key:
-                    self.territories.setdefault(normalize(key), territory)
+        #: names and codes that several territories share (« Verdun », a borough and a quartier)
+        self.ambiguous: dict[str, list[Territory]] = {}
+        everything = list(Territory.objects.only("pk", "slug", "kind", "code", "name_fr", "name_en"))
+        shared: dict[str, list[Territory]] = defaultdict(list)
+        for territory in everything:
+            self.by_slug[territory.slug] = territory
+            for key in {normalize(k) for k in (territory.code, territory.name_fr, territory.name_en) if k}:
+                shared[key].append(territory)
+        for key, found in shared.items():
+            if len(found) == 1:
+                self.territories[key] = found[0]
+            else:
+                self.ambiguous[key] = sorted(found, key=lambda t: t.slug)
+        for territory in everything:  # an identifier typed with capitals, when no name says otherwise
+            key = normalize(territory.slug)
+            if key not in self.territories and key not in self.ambiguous:
+                self.territories[key] = territory
         self.sectors = self._vocabulary(Sector)
         self.populations = self._vocabulary(Population)
         self.languages = self._vocabulary(Language)
@@ -180,6 +203,20 @@ class _Terms:
                 if key:
                     found.setdefault(normalize(key), term)
         return found
+
+    def ambiguity(self, key: str) -> str | None:
+        """What to write instead of a name several territories share, or None."""
+        found = self.ambiguous.get(normalize(key))
+        if not found:
+            return None
+        choices = ", ".join(f"{t.slug} ({t.get_kind_display()} « {t.name} »)" for t in found)
+        return _("'%(value)s' names several territories: write its identifier instead, one of %(choices)s.") % {
+            "value": key,
+            "choices": choices,
+        }
+
+    def territory(self, key: str) -> Territory | None:
+        return self.by_slug.get(key.strip()) or self.territories.get(normalize(key))
 
     def lookup(self, kind: str) -> dict[str, Any]:
         return {"territories": self.territories, "sectors": self.sectors, "populations": self.populations}[kind]
@@ -274,9 +311,11 @@ class Importer:
         self.by_cra: dict[str, int] = {}
         self.by_neq: dict[str, int] = {}
         self.demo_pks: set[int] = set()
-        rows = Organisation.objects.values_list("pk", "slug", "cra_charity_number", "neq", "is_demo")
-        for pk, slug, cra, neq, is_demo in rows.iterator(chunk_size=5000):
+        self.by_name: dict[str, str] = {}  # sort key of the name -> slug, to warn of a namesake
+        rows = Organisation.objects.values_list("pk", "slug", "cra_charity_number", "neq", "is_demo", "sort_key")
+        for pk, slug, cra, neq, is_demo, key in rows.iterator(chunk_size=5000):
             self.by_slug[slug] = pk
+            self.by_name.setdefault(key, slug)
             if cra:
                 self.by_cra[cra] = pk
             if neq:
@@ -424,8 +463,22 @@ class Importer:
                 try:
                     value = int(value)
                 except (TypeError, ValueError):
-                    wrong.append(("year_invalid", _("Expected a year such as 1998."), name))
+                    wrong.append(
+                        (
+                            "year_invalid",
+                            _("'%(value)s' is not a year: expected a year such as 1998.") % {"value": value},
+                            name,
+                        )
+                    )
                     continue
+            if (
+                name == "website"
+                and isinstance(value, str)
+                and "://" not in value
+                and "." in value
+                and " " not in value
+            ):
+                value = "https://" + value  # « www.example.org », as people write an address
             try:
                 values[name] = Organisation._meta.get_field(name).clean(value, None)
             except ValidationError as error:
@@ -472,12 +525,16 @@ class Importer:
             lookup = self.terms.lookup(kind)
             found = []
             for name in names:
-                term = lookup.get(normalize(name))
+                term = self.terms.territory(name) if kind == "territories" else lookup.get(normalize(name))
+                ambiguous = self.terms.ambiguity(name) if kind == "territories" and term is None else None
+                if ambiguous:
+                    self._problem(record, "territory_ambiguous", ambiguous, kind, "organisation")
+                    return None
                 if term is None:
                     message = {
                         "territories": _(
                             "Unknown territory '%(value)s': use a territory's identifier, official code or name "
-                            "as the directory lists them (for example « parc-extension » or « Verdun »)."
+                            "as the directory lists them (for example « verdun » or « Parc-Extension »)."
                         ),
                         "sectors": _(
                             "Unknown sector '%(value)s': use a sector's code or name as the directory lists them."
@@ -554,7 +611,10 @@ class Importer:
             self._problem(
                 record,
                 "demo_mismatch",
-                _("This row describes a fictional demo organisation: demo records are only updated by demo imports.")
+                _(
+                    "This row names a fictional demo organisation: if the file holds the demo's data, tick "
+                    "« Fictional demo data » (or --demo) and upload it again."
+                )
                 if pk in self.demo_pks
                 else _("This row describes a real organisation: a demo import cannot change it."),
                 None,
@@ -629,6 +689,15 @@ class Importer:
     def _organisations(self, records: list[OrgRecord]) -> None:
         resolved: list[_Org] = []
         for record in records:
+            if record.standard == Standard.CSV and record.identifier == readers.TEMPLATE_EXAMPLE_ID:
+                self._problem(
+                    record,
+                    "example_row",
+                    _("This is the template's fictional example row: delete it, or replace it with an organisation."),
+                    "source_id",
+                    "organisation",
+                )
+                continue
             values = self._clean(record)
             roles = self._roles(record)
             terms = self._resolve_terms(record)
@@ -697,6 +766,21 @@ class Importer:
             self.report.row(
                 "organisation", "created", file=org.record.file, row=org.record.row, label=org.values["name_fr"]
             )
+            namesake = self.by_name.get(sort_key(org.values["name_fr"]))
+            if namesake is not None:
+                self.report.warning(
+                    Problem(
+                        "namesake",
+                        _(
+                            "An organisation named « %(name)s » is already in the directory (identifier %(slug)s): "
+                            "if this row describes it, give that identifier in the id column (or the same source as "
+                            "the import that created it); otherwise a second organisation is created."
+                        )
+                        % {"name": org.values["name_fr"], "slug": namesake},
+                        row=org.record.row,
+                        file=org.record.file,
+                    )
+                )
         for org, current in updating:
             self.report.row(
                 "organisation",
@@ -1004,7 +1088,11 @@ class Importer:
         if record.areas is not None:
             found = []
             for key in record.areas:
-                territory = self.terms.territories.get(normalize(key))
+                territory = self.terms.territory(key)
+                ambiguous = self.terms.ambiguity(key) if territory is None else None
+                if ambiguous:
+                    self._problem(record, "territory_ambiguous", ambiguous, "service_areas", "service")
+                    return None
                 if territory is None:
                     self._problem(
                         record,

@@ -33,6 +33,7 @@ from maillage.core.errors import Problem
 
 ROLES = ("field", "support", "policy")
 LIST_SEPARATOR = "|"
+TEMPLATE_EXAMPLE_ID = "exemple-1"  # the source_id of the template's fictional example row
 IMPORTED_TABLES = ("organization", "organization_identifier", "service", "service_area", "language")
 
 #: The columns of Maillage's CSV template, in order, and whether a row must fill them.

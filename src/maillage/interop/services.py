@@ -340,7 +340,10 @@ def import_start(
         elif zipfile.is_zipfile(path):
             raise _problem(
                 "file_type_invalid",
-                _("This file is a zip archive: only HSDS's tabular data package is uploaded as one."),
+                _(
+                    "This file is a zip archive or a spreadsheet (.xlsx, .ods): save a spreadsheet as « CSV UTF-8 » "
+                    "(or JSON); only HSDS's tabular data package is uploaded as a zip."
+                ),
             )
         with transaction.atomic():
             run = ImportRun.objects.create(
@@ -368,6 +371,13 @@ def _enqueue(run: ImportRun) -> None:
     run.save(update_fields=["task_id"])
 
 
+def has_changes(run: ImportRun) -> bool:
+    """Whether the run's report creates or updates anything (a file the directory already holds has nothing to
+    import)."""
+    counts = (run.report or {}).get("counts") or {}
+    return any(actions.get("created") or actions.get("updated") for actions in counts.values())
+
+
 def demo_of(run: ImportRun) -> bool:
     """Whether the run imports fictional demo records (said when it was uploaded)."""
     return run.demo
@@ -383,6 +393,10 @@ def import_confirm(*, user: Any, run: ImportRun) -> ImportRun:
             "import_not_checked",
             _("Only a file whose dry run found no problem can be imported (this import is %(status)s).")
             % {"status": run.get_status_display()},
+        )
+    if not has_changes(run):
+        raise MaillageError(
+            "import_empty", _("Nothing to import: the directory already holds every row of this file as it is.")
         )
     if stored_file(run) is None:
         raise MaillageError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.views import NotFound
 from maillage.core.errors import MaillageError
+from maillage.core.text import normalize
 from maillage.directory.models import Organisation, Population, Sector, Territory
 
 from . import exports, readers, services
@@ -40,9 +42,9 @@ COLUMN_HELP = {
         "it. Leave empty to create one."
     ),
     "source_id": gettext_lazy(
-        "Your own identifier for the row (a number in your database, for example). Upload a new version of the "
-        "file with the same source, and the row finds the organisation it created. Without it, the French name is "
-        "used."
+        "Your own identifier for the row (a number in your database, for example). In a later version of the file "
+        "uploaded with the same source, the row finds the organisation the first import created. Without it, the "
+        "French name is used."
     ),
     "name_fr": gettext_lazy("The name in French."),
     "name_en": gettext_lazy("The name in English, if it has one."),
@@ -198,6 +200,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     files = {row["file"] for row in rows} | {p.get("file") for p in problems}
     stored = services.stored_file(run) is not None
     can_import = run.status == ImportRun.Status.CHECKED and run.dry_run and stored
+    changes = services.has_changes(run)
     retry = run.status in (ImportRun.Status.REJECTED, ImportRun.Status.FAILED) or (
         run.status == ImportRun.Status.CHECKED and not stored
     )
@@ -224,7 +227,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "problems": problems,
             "problems_more": max(0, int(report.get("problem_count", 0)) - len(problems)),
-            "can_import": can_import,
+            "can_import": can_import and changes,
+            "changes": changes,
+            "warnings": report.get("warnings", []),
             "stored": stored,
             "demo": services.demo_of(run),
             "form": form,
@@ -269,16 +274,19 @@ def run_abandon(request: HttpRequest, pk: int) -> HttpResponse:
 
 def template_example() -> dict[str, str]:
     """One fictional row, valid against the directory's own vocabularies, that says it is an example."""
-    territories = list(
-        Territory.objects.filter(kind=Territory.Kind.BOROUGH).order_by("slug").only("slug", "name_fr")[:2]
-    ) or list(Territory.objects.order_by("slug").only("slug", "name_fr")[:2])
+    everything = list(Territory.objects.order_by("kind", "slug").only("slug", "kind", "name_fr"))
+    names = Counter(normalize(t.name_fr) for t in everything)
+    # One territory by its identifier, one by a name no other territory has (a shared name is refused).
+    territories = [t for t in everything if t.kind == Territory.Kind.BOROUGH][:1] + [
+        t for t in everything if t.kind == Territory.Kind.QUARTIER and names[normalize(t.name_fr)] == 1
+    ][:1]
     sectors = list(Sector.objects.values_list("code", flat=True)[:2])
     populations = list(Population.objects.values_list("code", flat=True)[:1])
     separator = readers.LIST_SEPARATOR
     # The name and description columns hold French and English respectively, whatever the page's language.
     example = {
         "id": "",
-        "source_id": "exemple-1",
+        "source_id": readers.TEMPLATE_EXAMPLE_ID,
         "name_fr": "EXEMPLE fictif : Cuisine collective des Tilleuls (ligne à remplacer)",
         "name_en": "Fictional EXAMPLE: Tilleuls community kitchen (row to replace)",
         "acronym": "",
@@ -362,6 +370,7 @@ def export_giving(request: HttpRequest) -> StreamingHttpResponse:
     writer = csv.DictWriter(_Line(), fieldnames=titles)
 
     def lines() -> Iterator[str]:
+        yield "\ufeff"  # a byte-order mark: spreadsheets then read the accents (Maillage's importer skips it)
         yield writer.writeheader()  # type: ignore[misc]
         for row in exports.grants_rows(demo=demo):
             yield writer.writerow(row)

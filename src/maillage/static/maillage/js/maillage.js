@@ -21,6 +21,9 @@
   // A long form sent back with errors: go to the list of errors (each links to its question).
   var errors = document.querySelector('.form-errors[tabindex="-1"]');
   if (errors) { errors.focus(); }
+  // A result that a background task just produced (the page reloads once it is done): go to it.
+  var result = document.querySelector("[data-focus-on-load]");
+  if (!errors && result) { result.focus(); }
   // An eligibility rule shows only the values of what it looks at.
   document.querySelectorAll("[data-rule]").forEach(function (row) {
     var kind = row.querySelector("select[name$='-kind']");
