@@ -286,6 +286,14 @@ def test_the_same_file_again_changes_nothing(client, steward):
     assert again.status == "checked"
     assert again.report["counts"] == {"organisation": {"created": 0, "updated": 0, "unchanged": 2, "rejected": 0}}
     assert {row["action"] for row in again.report["rows"]} == {"unchanged"}
+    page = client.get(reverse("interop:run", args=[again.pk])).content.decode()
+    assert reverse("interop:run_import", args=[again.pk]) not in page  # nothing to import: no button
+    with translation.override("fr"):
+        nothing = gettext("Nothing to import: the directory already holds every row of this file as it is.")
+    assert nothing in page
+    client.post(reverse("interop:run_import", args=[again.pk]))
+    again.refresh_from_db()
+    assert (again.status, again.dry_run) == ("checked", True)  # refused: import_empty
 
 
 def test_the_upload_checks_its_csrf_token(steward, media):
