@@ -434,7 +434,7 @@ def test_a_rejected_real_import_reports_each_grant_once(tmp_path):
         report = imports.import_file("360giving", path, dry_run=dry_run)
         assert [(r["kind"], r["action"], r["label"]) for r in report.rows] == [
             ("organisation", "created", "Fondation ailleurs"),
-            ("grant", "created", "g1"),
+            ("grant", "created", "Subvention (g1)"),
         ]
         assert report.counts["grant"]["rejected"] == 1
     assert not Relation.objects.exists()
@@ -473,3 +473,131 @@ def test_the_report_lists_rows_in_file_order(tmp_path):
     path = write(tmp_path, "name_fr,roles,neq\nNouveau,field,\nAncien,field,1143456789\n")
     report = imports.import_file("csv", path, dry_run=True).as_dict()
     assert [r["row"] for r in report["rows"]] == [2, 3]
+
+
+# --- found by a second review ---------------------------------------------------------------------------------------
+
+
+def test_csv_quotes_are_read_as_spreadsheets_write_them(tmp_path):
+    path = write(tmp_path, 'name_fr,roles,description_fr\n"Le ""Chez-nous"", coop",field,"a, b"\n')
+    report = imports.import_file("csv", path)
+    assert report.ok, report.problems
+    assert Organisation.objects.get(description_fr="a, b").name_fr == 'Le "Chez-nous", coop'
+
+
+def test_a_quote_left_open_is_an_error_not_the_rest_of_the_file(tmp_path):
+    path = write(tmp_path, 'name_fr,roles,description_fr\nA,field,"oops\nB,field,x\nC,field,y\n')
+    report = imports.import_file("csv", path)
+    assert [p.code for p in report.problems] == ["csv_invalid"]
+    assert not Organisation.objects.filter(name_fr="A").exists()
+
+
+def test_an_empty_territories_cell_keeps_the_territories(tmp_path, territory):
+    org = OrganisationFactory(neq="1143456789")
+    org.territories.set([territory("verdun")])
+    path = write(tmp_path, "name_fr,roles,neq,territories\nNouveau,field,1143456789,\n")
+    report = imports.import_file("csv", path)
+    assert report.rows[0]["changes"] == ["name_fr"]
+    assert list(org.territories.values_list("slug", flat=True)) == ["verdun"]
+
+
+def test_grants_of_two_files_on_the_same_pair_and_year_add_up_and_settle(tmp_path):
+    OrganisationFactory(name_fr="Cuisine", cra_charity_number="123456782RR0001")
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps({"grants": [grant_document("A-1", 100)]}))
+    second.write_text(json.dumps({"grants": [grant_document("B-1", 50)]}))
+    for path in (first, second, first, second):
+        assert imports.import_file("360giving", path).ok
+    assert Relation.objects.get().amount == Decimal(150)
+    for path in (first, second):
+        report = imports.import_file("360giving", path, dry_run=True)
+        assert report.counts["grant"]["unchanged"] == 1
+
+
+def test_fractions_of_a_cent_settle(tmp_path):
+    OrganisationFactory(name_fr="Cuisine", cra_charity_number="123456782RR0001")
+    path = tmp_path / "grants.json"
+    path.write_text(json.dumps({"grants": [grant_document("g1", 100.005)]}))
+    imports.import_file("360giving", path)
+    assert imports.import_file("360giving", path, dry_run=True).counts["grant"]["unchanged"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"amountAwarded": -5}, "amountAwarded"), ({"awardDate": "1850-01-01"}, "awardDate"), ({"id": "x" * 300}, "id")],
+)
+def test_a_grant_the_database_would_refuse_is_refused_by_the_dry_run(tmp_path, change, field):
+    path = tmp_path / "grants.json"
+    path.write_text(json.dumps({"grants": [grant_document("g1", 10, **change)]}))
+    (problem,) = imports.import_file("360giving", path, dry_run=True).problems
+    assert (problem.code, problem.field) == ("value_invalid", field)
+
+
+def test_a_json_array_may_start_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "orgs.json"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps([{"id": "8f1c0c55-5b38-4a57-a2d7-7e0b1b0d1a6e", "name": "A", "description": "B"}]).encode()
+    )
+    assert imports.import_file("hsds", path).ok
+
+
+def test_a_data_package_cannot_name_a_file_outside_its_folder(tmp_path):
+    outside = tmp_path / "secret.csv"
+    outside.write_text("id,name,description\n8f1c0c55-5b38-4a57-a2d7-7e0b1b0d1a6e,Secret,x\n")
+    folder = tmp_path / "package"
+    folder.mkdir()
+    (folder / "datapackage.json").write_text(
+        json.dumps({"resources": [{"name": "organization", "path": "../secret.csv"}]})
+    )
+    (problem,) = imports.import_file("hsds", folder).problems
+    assert problem.code == "datapackage_invalid"
+    assert not Organisation.objects.filter(name_fr="Secret").exists()
+
+
+def test_long_sources_keep_rows_apart(tmp_path):
+    source = "S" * 200
+    path = write(tmp_path, "name_fr,roles\n" + "".join(f"{'N' * 60} {i},field\n" for i in range(3)))
+    report = imports.import_file("csv", path, source_label=source)
+    assert report.ok, report.problems
+    assert report.counts["organisation"]["created"] == 3
+
+
+def test_another_maillages_export_never_passes_for_this_ones(tmp_path, settings):
+    """Two Maillage sites derive the same identifiers from the same slugs: the records' addresses tell them
+    apart, so that an organisation of the other site is not taken for this site's namesake."""
+    here = OrganisationFactory(name_fr="Maison de la famille", description_fr="Ici.")
+    funder = OrganisationFactory(name_fr="Fondation", is_support_actor=True)
+    RelationFactory(source=funder, target=here, kind="funds", year=2024, amount=Decimal(10))
+    export(tmp_path / "a", demo=False)
+    settings.SITE_URL = "https://autre-maillage.example.org"
+    exported = json.loads((tmp_path / "a/hsds/organizations.json").read_text())
+    report = imports.import_file("hsds", tmp_path / "a/hsds/organizations.json", dry_run=True)
+    assert report.counts["organisation"]["created"] == len(exported)  # none taken for this site's records
+    assert report.counts["organisation"]["unchanged"] == 0
+    assert {w.code for w in report.warnings} == {"namesake"}
+    grants = imports.import_file("360giving", tmp_path / "a/giving/grants.json", dry_run=True)
+    assert grants.counts["organisation"]["created"] == 2
+
+
+def test_an_imported_grant_identifier_never_repeats_in_the_export(tmp_path):
+    kitchen = OrganisationFactory(name_fr="Cuisine", cra_charity_number="123456782RR0001")
+    funder = OrganisationFactory(name_fr="Fondation", is_support_actor=True)
+    native = RelationFactory(source=funder, target=kitchen, kind="funds", year=2024, amount=Decimal(10))
+    path = tmp_path / "grants.json"
+    path.write_text(json.dumps({"grants": [grant_document(f"360G-maillage-{native.pk}", 5)]}))
+    assert imports.import_file("360giving", path).ok
+    export(tmp_path / "out", demo=False)
+    ids = [g["id"] for g in json.loads((tmp_path / "out/giving/grants.json").read_text())["grants"]]
+    assert len(ids) == len(set(ids)) == 2
+
+
+def test_the_tabular_export_is_spreadsheet_safe_and_reads_back(tmp_path):
+    OrganisationFactory(name_fr="=HYPERLINK(1)", description_fr="'citation'")
+    export(tmp_path / "a", demo=False)
+    text = (tmp_path / "a/hsds/tabular/organizations.csv").read_text()
+    assert ",'=HYPERLINK(1)," in text
+    assert ",''citation'," in text
+    Organisation.objects.all().delete()
+    assert imports.import_file("hsds", tmp_path / "a/hsds/tabular").ok
+    assert Organisation.objects.get(name_fr="=HYPERLINK(1)").description_fr == "'citation'"

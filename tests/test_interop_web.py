@@ -698,3 +698,23 @@ def test_the_exports_download(client, steward):
     rows = list(csv.DictReader(io.StringIO(grants)))
     assert [title for _path, title in exports.GIVING_COLUMNS] == list(rows[0].keys())
     assert [(r["Recipient Org:Name"], r["Amount Awarded"]) for r in rows] == [("Organisme exporté", "1000")]
+
+
+def test_an_import_marked_lost_while_it_ran_is_undone(steward, media, monkeypatch):
+    """The page of a run marked lost says nothing was written: if its worker was only slow, its work is undone."""
+    run = services.import_start(
+        user=steward, format="csv", upload=_file(_csv(GOOD)), source_label=SOURCE, dry_run=False
+    )
+    original = imports.import_file
+
+    def slow(*args, **kwargs):
+        report = original(*args, **kwargs)
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.FAILED, error="worker_lost")
+        return report
+
+    monkeypatch.setattr(imports, "import_file", slow)
+    before = Organisation.objects.count()
+    work()
+    run.refresh_from_db()
+    assert (run.status, run.error) == ("failed", "worker_lost")
+    assert Organisation.objects.count() == before

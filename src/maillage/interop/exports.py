@@ -63,8 +63,10 @@ class Identities:
         target = {"organisation": "organisation_id", "offer": "offer_id", "grant": "relation_id"}[kind]
         self.known: dict[int, tuple[str, str]] = {}
         rows = SourceRecord.objects.filter(standard=standard, kind=kind).order_by("identifier")
+        self.taken: set[str] = set()
         for pk, identifier, uri in rows.values_list(target, "identifier", "uri").iterator(chunk_size=BATCH):
             self.known.setdefault(pk, (identifier, uri))
+            self.taken.add(identifier)
 
     def identifier(self, pk: int, default: str) -> str:
         return self.known[pk][0] if pk in self.known else default
@@ -120,7 +122,7 @@ def hsds_organization(organisation: Organisation, identities: Identities | None 
     document: dict[str, Any] = {
         "id": oid,
         "name": organisation.name_fr,
-        "description": organisation.description_fr or organisation.description_en or organisation.name_fr,
+        "description": organisation.description_fr or organisation.name_fr,  # HSDS requires one
         "uri": identities.uri(organisation.pk, page) if identities is not None else page,
         "organization_identifiers": identifiers,
     }
@@ -145,7 +147,7 @@ def hsds_service(
     document: dict[str, Any] = {
         "id": identities.identifier(offer.pk, default) if identities is not None else default,
         "name": offer.name_fr,
-        "description": offer.description_fr or offer.description_en or offer.name_fr,
+        "description": offer.description_fr or offer.name_fr,  # HSDS requires one
         "status": "active",
     }
     sid = document["id"]
@@ -230,6 +232,8 @@ def grant(
         f"(Maillage records the year of the grant: the award date is 1 January {relation.year})."
     )
     default = f"360G-maillage-{relation.pk}"
+    if identities is not None and relation.pk not in identities.known and default in identities.taken:
+        default = f"360G-maillage-r{relation.pk}"  # another Maillage's grant, imported here, has that identifier
     page = _page("directory:organisation", source.slug)
     document: dict[str, Any] = {
         "id": identities.identifier(relation.pk, default) if identities is not None else default,
@@ -288,7 +292,10 @@ def hsds_tables(folder: Path, *, demo: bool = False) -> dict[str, int]:
         def write(name: str, row: dict[str, Any]) -> None:
             counts[name] += 1
             problems.extend(checkers[name].row_problems(row, counts[name] + 1))  # row 1 is the header
-            writers[name].writerow({k: v for k, v in row.items() if not isinstance(v, list)})
+            # Texts are spreadsheet-safe as in grants.csv (a leading ' that reading drops); numbers stay numbers.
+            writers[name].writerow(
+                {k: _giving_cell(v) if isinstance(v, str) else v for k, v in row.items() if not isinstance(v, list)}
+            )
 
         for organization in hsds_organizations(demo=demo):
             write("organization", organization)

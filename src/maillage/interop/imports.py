@@ -20,6 +20,7 @@ batches of :data:`BATCH`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 from collections import defaultdict
@@ -29,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -289,6 +291,7 @@ class Importer:
         self.run = run
         self.progress = progress
         self.report = Report(standard=standard, file=file_label, dry_run=dry_run)
+        self.site = settings.SITE_URL.rstrip("/") + "/"
         self.support_type_code = support_type
         self._placeholder = itertools.count(-1, -1)
         self._terms: _Terms | None = None
@@ -302,6 +305,7 @@ class Importer:
         self.seen_offer: dict[str, int] = {}
         self.grants: dict[tuple[int, int, int], dict[str, Any]] = {}
         self.seen_grant: dict[str, int] = {}
+        self.refused_refs: set[tuple[str, str]] = set()  # organisations named by grants, refused once
 
     # -- what Maillage holds --------------------------------------------------------------------------------
 
@@ -412,7 +416,10 @@ class Importer:
         offers = [item for item in batch if isinstance(item, OfferRecord)]
         if offers:
             self._offers(offers)
-        for grant in (item for item in batch if isinstance(item, GrantRecord)):
+        grants = [item for item in batch if isinstance(item, GrantRecord)]
+        if grants:
+            self._grant_orgs(grants)
+        for grant in grants:
             self._grant(grant)
 
     @property
@@ -443,7 +450,7 @@ class Importer:
                 code = self._choices[key]
                 if code is None:
                     if record.standard == Standard.HSDS and name == "legal_status":
-                        code = Organisation.LegalStatus.OTHER  # HSDS's legal status is free text
+                        continue  # HSDS's legal status is free text: one Maillage does not know leaves its own
                     else:
                         choices = ", ".join(str(c) for c, _label in Organisation._meta.get_field(name).choices or ())  # type: ignore[union-attr]
                         wrong.append(
@@ -562,7 +569,7 @@ class Importer:
         after reporting a conflict."""
         source_key = self._source_key(record, values)
         candidates: list[tuple[str, int]] = []
-        if record.slug:
+        if record.slug and (record.standard != Standard.GIVING or self._here(record.uri)):
             pk = self.by_slug.get(record.slug)
             if pk is not None:
                 candidates.append(("id", pk))
@@ -580,7 +587,7 @@ class Importer:
             pk = self.by_source.get(source_key)
             if pk is not None:
                 candidates.append(("source_id" if record.standard == Standard.CSV else "id", pk))
-        if record.standard == Standard.HSDS and record.identifier:
+        if record.standard == Standard.HSDS and record.identifier and self._here(record.uri):
             pk = self._uuid_index().get(record.identifier)
             if pk is not None:
                 candidates.append(("id", pk))
@@ -628,12 +635,21 @@ class Importer:
     def _source_key(self, record: OrgRecord, values: dict[str, Any]) -> tuple[str, str] | None:
         if record.standard == Standard.CSV:
             key = record.identifier or ("name:" + normalize(str(values.get("name_fr", ""))))
-            return (Standard.CSV, f"{self.source_label}|{key}"[:255])
+            identifier = f"{self.source_label}|{key}"
+            if len(identifier) > 255:  # long sources and names: a digest keeps them apart where a cut would not
+                identifier = identifier[:200] + "|" + hashlib.sha256(identifier.encode()).hexdigest()
+            return (Standard.CSV, identifier)
         return (record.standard, record.identifier) if record.identifier else None
+
+    def _here(self, uri: str) -> bool:
+        """Whether a record's address is on this Maillage (or absent): only then are identifiers that Maillage
+        derives from its records (UUIDs, 360G-maillage-… org-ids) this Maillage's own. Another Maillage derives
+        the same identifiers from the same slugs."""
+        return not uri or uri.startswith(self.site)
 
     def _is_own(self, record: OrgRecord, pk: int | None) -> bool:
         """Whether the record's identifier is one Maillage derives from its own record (nothing to remember)."""
-        if pk is None or pk < 0:
+        if pk is None or pk < 0 or not self._here(record.uri):
             return False
         if record.standard == Standard.HSDS:
             return self._uuid_index().get(record.identifier) == pk
@@ -766,21 +782,7 @@ class Importer:
             self.report.row(
                 "organisation", "created", file=org.record.file, row=org.record.row, label=org.values["name_fr"]
             )
-            namesake = self.by_name.get(sort_key(org.values["name_fr"]))
-            if namesake is not None:
-                self.report.warning(
-                    Problem(
-                        "namesake",
-                        _(
-                            "An organisation named « %(name)s » is already in the directory (identifier %(slug)s): "
-                            "if this row describes it, give that identifier in the id column (or the same source as "
-                            "the import that created it); otherwise a second organisation is created."
-                        )
-                        % {"name": org.values["name_fr"], "slug": namesake},
-                        row=org.record.row,
-                        file=org.record.file,
-                    )
-                )
+            self._warn_namesake(org)
         for org, current in updating:
             self.report.row(
                 "organisation",
@@ -802,6 +804,25 @@ class Importer:
                 org.pk = next(self._placeholder)
                 self._remember(org.record, org.values, org.source_key, org.pk)
                 self.seen_pk[org.pk] = org.record.row
+
+    def _warn_namesake(self, org: _Org) -> None:
+        """A new organisation whose name is already in the directory: maybe the file meant that one."""
+        namesake = self.by_name.get(sort_key(org.values["name_fr"]))
+        if namesake is None:
+            return
+        self.report.warning(
+            Problem(
+                "namesake",
+                _(
+                    "An organisation named « %(name)s » is already in the directory (identifier %(slug)s): "
+                    "if this row describes it, give that identifier in the id column (or the same source as "
+                    "the import that created it); otherwise a second organisation is created."
+                )
+                % {"name": org.values["name_fr"], "slug": namesake},
+                row=org.record.row,
+                file=org.record.file,
+            )
+        )
 
     def _changes(self, org: _Org, current: Organisation, linked: dict[tuple[int, str], set[int]]) -> list[str]:
         changes = [name for name, value in org.values.items() if getattr(current, name) != value]
@@ -921,10 +942,9 @@ class Importer:
                         names.add(f)
             current.sort_key = sort_key(current.name_fr)
             current.updated_at = timezone.now()
-        if names:
-            Organisation.objects.bulk_update(
-                [c for _o, c in updating], [*sorted(names), "sort_key", "updated_at"], batch_size=BATCH
-            )
+        Organisation.objects.bulk_update(  # every one has a change, if only of its links: its time moves
+            [c for _o, c in updating], [*sorted(names), "sort_key", "updated_at"], batch_size=BATCH
+        )
         self._set_terms(updating, new=False)
         for _org, current in updating:
             indexing.index(current)
@@ -942,6 +962,7 @@ class Importer:
         creating, updating = [], []
         for key, (record, pk) in wanted.items():
             uri = getattr(record, "uri", "")[:500]
+            amount = _cents(record.amount) if isinstance(record, GrantRecord) else None
             found = known.get(key)
             if found is None:
                 creating.append(
@@ -950,19 +971,20 @@ class Importer:
                         kind=kind,
                         identifier=key[1],
                         uri=uri,
+                        amount=amount,
                         file_name=self.file_label,
                         source_label=self.source_label,
                         run=self.run,
                         **{target: pk},
                     )
                 )
-            elif getattr(found, target) != pk or found.uri != uri:
+            elif getattr(found, target) != pk or found.uri != uri or found.amount != amount:
                 setattr(found, target, pk)
-                found.uri = uri
+                found.uri, found.amount = uri, amount
                 updating.append(found)
         SourceRecord.objects.bulk_create(creating, batch_size=BATCH)
         if updating:
-            SourceRecord.objects.bulk_update(updating, [target, "uri"], batch_size=BATCH)
+            SourceRecord.objects.bulk_update(updating, [target, "uri", "amount"], batch_size=BATCH)
 
     # -- support offers (HSDS services) --------------------------------------------------------------------
 
@@ -1135,35 +1157,48 @@ class Importer:
 
     # -- funding relations (360Giving grants) ------------------------------------------------------------------
 
-    def _grant_org(self, reference: OrgRecord) -> int | None:
-        """The organisation a grant names: found, or created with the grant's name and role."""
-        key = (Standard.GIVING, reference.identifier)
-        if key in self.seen_org:
-            return self.seen_org[key][1]
-        values = self._clean(reference)
-        if values is None:
-            return None
-        matched = self._match(reference, values)
-        if matched is None:
-            return None
-        pk, source_key = matched
-        if pk is None:
-            org = _Org(reference, None, values, None, None, source_key)
-            self.report.row("organisation", "created", file=reference.file, row=reference.row, label=values["name_fr"])
-            if self.writing:
-                self._create_organisations([org])
-                pk = org.pk
-                if source_key is not None and pk is not None:
-                    self._link_sources(SourceRecord.Kind.ORGANISATION, [(source_key, reference, pk)])
-            else:
-                pk = next(self._placeholder)
-                self._remember(reference, values, source_key, pk)
-        else:
-            if self.writing and source_key is not None and pk > 0:
-                self._link_sources(SourceRecord.Kind.ORGANISATION, [(source_key, reference, pk)])
+    def _grant_orgs(self, grants: list[GrantRecord]) -> None:
+        """Find the organisations a batch of grants names, and create the missing ones (with the grant's name
+        and role) all at once."""
+        creating: dict[tuple[str, str], _Org] = {}
+        links: list[tuple[tuple[str, str] | None, Any, int]] = []
+        for reference in (r for grant in grants for r in (grant.funder, grant.recipient)):
+            key = (Standard.GIVING, reference.identifier)
+            if key in self.seen_org or key in creating or key in self.refused_refs:
+                continue
+            values = self._clean(reference)
+            matched = self._match(reference, values) if values is not None else None
+            if values is None or matched is None:
+                self.refused_refs.add(key)
+                continue
+            pk, source_key = matched
+            if pk is None:
+                creating[key] = _Org(reference, None, values, None, None, source_key)
+                continue
+            if source_key is not None and pk > 0:
+                links.append((source_key, reference, pk))
             self._remember(reference, {}, source_key, pk)
-        self.seen_org[key] = (reference.row, pk or 0)
-        return pk
+            self.seen_org[key] = (reference.row, pk)
+        for org in creating.values():
+            self.report.row(
+                "organisation", "created", file=org.record.file, row=org.record.row, label=org.values["name_fr"]
+            )
+            self._warn_namesake(org)
+        if self.writing:
+            self._create_organisations(list(creating.values()))
+            links.extend((org.source_key, org.record, org.pk) for org in creating.values() if org.pk)
+            self._link_sources(SourceRecord.Kind.ORGANISATION, links)
+        else:
+            for org in creating.values():
+                org.pk = next(self._placeholder)
+                self._remember(org.record, org.values, org.source_key, org.pk)
+        for key, org in creating.items():
+            self.seen_org[key] = (org.record.row, org.pk or 0)
+
+    def _grant_org(self, reference: OrgRecord) -> int | None:
+        """The organisation a grant names (found or created by :meth:`_grant_orgs`), None if it was refused."""
+        found = self.seen_org.get((Standard.GIVING, reference.identifier))
+        return found[1] if found else None
 
     def _grant(self, record: GrantRecord) -> None:
         if record.identifier in self.seen_grant:
@@ -1193,54 +1228,79 @@ class Importer:
             )
             return
         key = (funder, recipient, record.year)
-        entry = self.grants.get(key)
-        if entry is None:
-            self.grants[key] = {
-                "amount": Decimal(str(record.amount)),
-                "records": [(record.identifier, record.uri, record.row, record.file)],
-            }
-        else:
-            entry["amount"] += Decimal(str(record.amount))
-            entry["records"].append((record.identifier, record.uri, record.row, record.file))
+        entry = self.grants.setdefault(key, {"amount": Decimal(0), "records": []})
+        entry["amount"] += _cents(record.amount)
+        entry["records"].append(record)
 
-    def _grant_matches(self) -> dict[tuple[int, int, int], Relation]:
-        found: dict[tuple[int, int, int], Relation] = {}
+    def _grant_matches(self) -> dict[tuple[int, int, int], tuple[Relation, dict[str, Decimal | None]]]:
+        """The funding relations the file's grants fall on, each with the grants earlier imports recorded on it
+        (identifier and amount)."""
+        found: dict[tuple[int, int, int], tuple[Relation, dict[str, Decimal | None]]] = {}
         keys = [k for k in self.grants if k[0] > 0 and k[1] > 0]
         for start in range(0, len(keys), BATCH):
             chunk = keys[start : start + BATCH]
-            sources = {k[0] for k in chunk}
             relations = Relation.objects.filter(
                 kind=Relation.Kind.FUNDS,
-                source_id__in=sources,
+                source_id__in={k[0] for k in chunk},
                 target_id__in={k[1] for k in chunk},
                 year__in={k[2] for k in chunk},
             )
-            for relation in relations:
-                found[(relation.source_id, relation.target_id, relation.year or 0)] = relation
+            by_pk = {r.pk: r for r in relations}
+            recorded: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
+            sources = SourceRecord.objects.filter(kind=SourceRecord.Kind.GRANT, relation_id__in=by_pk)
+            for relation_id, identifier, amount in sources.values_list("relation_id", "identifier", "amount"):
+                recorded[relation_id][identifier] = amount
+            for relation in by_pk.values():
+                key = (relation.source_id, relation.target_id, relation.year or 0)
+                found[key] = (relation, recorded.get(relation.pk, {}))
         return found
+
+    @staticmethod
+    def _total(entry: dict[str, Any], recorded: dict[str, Decimal | None]) -> Decimal:
+        """A relation's amount: its grants in this file, plus those other files recorded on it (a relation
+        with no recorded grant takes the file's amount)."""
+        here = {record.identifier for record in entry["records"]}
+        others = sum((a for i, a in recorded.items() if i not in here and a is not None), Decimal(0))
+        return others + entry["amount"]
+
+    def _grant_rows(self, entry: dict[str, Any], action: str) -> None:
+        first, *others = entry["records"]
+        label = f"{first.title} ({first.identifier})" if first.title else first.identifier
+        self.report.row(
+            "grant",
+            action,
+            file=first.file,
+            row=first.row,
+            label=label,
+            changes=["amount"] if action == "updated" else [],
+        )
+        for other in others:
+            self.report.row(
+                "grant",
+                "unchanged",
+                file=other.file,
+                row=other.row,
+                label=f"{other.title} ({other.identifier})" if other.title else other.identifier,
+                changes=[f"+{first.identifier}"],
+            )
 
     def _count_grants(self) -> None:
         matches = self._grant_matches()
         for key, entry in self.grants.items():
-            identifier, _uri, row, file = entry["records"][0]
-            current = matches.get(key)
-            action = "created" if current is None else ("unchanged" if current.amount == entry["amount"] else "updated")
-            self.report.row(
-                "grant", action, file=file, row=row, label=identifier, changes=["amount"] if action == "updated" else []
-            )
-            for other in entry["records"][1:]:
-                self.report.row(
-                    "grant", "unchanged", file=other[3], row=other[2], label=other[0], changes=[f"+{identifier}"]
-                )
+            match = matches.get(key)
+            if match is None:
+                action = "created"
+            else:
+                action = "unchanged" if match[0].amount == self._total(entry, match[1]) else "updated"
+            self._grant_rows(entry, action)
 
     def _write_grants(self) -> None:
         matches = self._grant_matches()
         creating: list[tuple[dict[str, Any], Relation]] = []
         updating: list[Relation] = []
         for key, entry in self.grants.items():
-            identifier, _uri, row, file = entry["records"][0]
-            current = matches.get(key)
-            if current is None:
+            match = matches.get(key)
+            if match is None:
                 relation = Relation(
                     source_id=key[0],
                     target_id=key[1],
@@ -1251,33 +1311,34 @@ class Importer:
                     data_source=self.source_label,
                 )
                 creating.append((entry, relation))
-                self.report.row("grant", "created", file=file, row=row, label=identifier)
-            elif current.amount != entry["amount"]:
-                current.amount = entry["amount"]
+                self._grant_rows(entry, "created")
+                continue
+            current, recorded = match
+            entry["pk"] = current.pk
+            total = self._total(entry, recorded)
+            if current.amount != total:
+                current.amount = total
                 updating.append(current)
-                entry["pk"] = current.pk
-                self.report.row("grant", "updated", file=file, row=row, label=identifier, changes=["amount"])
+                self._grant_rows(entry, "updated")
             else:
-                entry["pk"] = current.pk
-                self.report.row("grant", "unchanged", file=file, row=row, label=identifier)
-            for other in entry["records"][1:]:
-                self.report.row(
-                    "grant", "unchanged", file=other[3], row=other[2], label=other[0], changes=[f"+{identifier}"]
-                )
+                self._grant_rows(entry, "unchanged")
         Relation.objects.bulk_create([r for _e, r in creating], batch_size=BATCH)
         for entry, relation in creating:
             entry["pk"] = relation.pk
         if updating:
             Relation.objects.bulk_update(updating, ["amount"], batch_size=BATCH)
-        links = []
-        for entry in self.grants.values():
-            for identifier, uri, row, file in entry["records"]:
-                if identifier == f"360G-maillage-{entry['pk']}":
-                    continue
-                record = readers.GrantRecord(file, row, identifier, None, None, 0, 0, uri)  # type: ignore[arg-type]
-                links.append(((Standard.GIVING, identifier), record, entry["pk"]))
+        links = [
+            ((Standard.GIVING, record.identifier), record, entry["pk"])
+            for entry in self.grants.values()
+            for record in entry["records"]
+        ]
         for start in range(0, len(links), BATCH):
             self._link_sources(SourceRecord.Kind.GRANT, links[start : start + BATCH])
+
+
+def _cents(amount: float) -> Decimal:
+    """An amount as Maillage stores it (to the cent), so that comparing it with the stored one is exact."""
+    return Decimal(str(amount)).quantize(Decimal("0.01"))
 
 
 # --- entry points --------------------------------------------------------------------------------------------

@@ -83,6 +83,9 @@ class SourceRecord(models.Model):
     relation = models.ForeignKey(
         "directory.Relation", on_delete=models.CASCADE, null=True, blank=True, related_name="source_records"
     )
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="A grant's amount, as its file gave it."
+    )
     file_name = models.CharField(max_length=255)
     source_label = models.CharField(max_length=200)
     run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

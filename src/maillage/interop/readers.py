@@ -32,6 +32,8 @@ from maillage.core import standards
 from maillage.core.errors import Problem
 
 ROLES = ("field", "support", "policy")
+FIELD_LIMIT = 1_000_000  # characters in one CSV cell (Python's default, 131,072, is too small for long texts)
+csv.field_size_limit(FIELD_LIMIT)
 LIST_SEPARATOR = "|"
 TEMPLATE_EXAMPLE_ID = "exemple-1"  # the source_id of the template's fictional example row
 IMPORTED_TABLES = ("organization", "organization_identifier", "service", "service_area", "language")
@@ -101,6 +103,7 @@ class GrantRecord:
     year: int
     amount: float
     uri: str = ""
+    title: str = ""
 
 
 Item = OrgRecord | OfferRecord | GrantRecord | Problem
@@ -175,11 +178,11 @@ class CsvRows:
             except UnicodeDecodeError:
                 raise BadFile(_encoding_problem(self.name, _bad_byte_row(self.path))) from None
             text.seek(0)
-            try:
-                dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], ",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            reader = csv.reader(text, dialect)
+            # The separator is the header's most frequent of , ; and tab; quoting is the standard one (a quote
+            # doubled inside a quoted cell), and strict: a quote left open is an error, not the rest of the file.
+            header_line = sample.split("\n", 1)[0]
+            delimiter = max(",;\t", key=lambda d: (header_line.count(d), d == ","))
+            reader = csv.reader(text, delimiter=delimiter, strict=True)
             number = 0
             try:
                 header = [h.strip() for h in next(reader, [])]
@@ -209,7 +212,16 @@ class CsvRows:
                 raise BadFile(_encoding_problem(self.name, _bad_byte_row(self.path))) from None
             except csv.Error as error:
                 raise BadFile(
-                    file_problem("csv_invalid", _("This is not valid CSV: %(error)s") % {"error": error}, self.name)
+                    file_problem(
+                        "csv_invalid",
+                        _(
+                            "This is not valid CSV from row %(row)d on (%(error)s): a quote may be left open, or a "
+                            "cell is longer than %(size)s characters."
+                        )
+                        % {"row": number + 1, "error": error, "size": f"{FIELD_LIMIT:,}".replace(",", " ")},
+                        self.name,
+                        row=number + 1,
+                    )
                 ) from None
 
 
@@ -282,7 +294,8 @@ def read_template(path: Path, *, name: str | None = None) -> Iterator[Item]:
                 and key not in ("id", "source_id", "roles", "neq", "cra_charity_number")
                 and key not in ("territories", "sectors", "populations")
             }
-            terms = {key: _split(row[key]) for key in ("territories", "sectors", "populations") if key in row}
+            # An empty cell leaves the organisation's links as they are, like every other empty cell.
+            terms = {key: _split(row[key]) for key in ("territories", "sectors", "populations") if row.get(key, "")}
             source_id = row.get("source_id", "")
             yield OrgRecord(
                 file=name,
@@ -342,7 +355,9 @@ def _hsds_identifier(record: OrgRecord, identifier: dict[str, Any]) -> None:
 
 
 def _hsds_service(document: dict[str, Any], name: str, row: int) -> OfferRecord:
-    fields: dict[str, Any] = {"name_fr": document.get("name", ""), "description_fr": document.get("description", "")}
+    title, description = document.get("name", ""), document.get("description", "")
+    # Maillage's exports give the name when there is no description.
+    fields: dict[str, Any] = {"name_fr": title, "description_fr": "" if description == title else description}
     if "alternate_name" in document:
         fields["name_en"] = document["alternate_name"]
     if "url" in document:
@@ -375,6 +390,8 @@ def _json_items(path: Path, name: str, prefix: str) -> Iterator[tuple[int, Any] 
     number = 0
     try:
         with path.open("rb") as raw:
+            if raw.read(3) != b"\xef\xbb\xbf":  # a byte-order mark, which a JSON parser does not expect
+                raw.seek(0)
             for number, item in enumerate(ijson.items(raw, prefix, use_float=True), start=1):
                 yield number, item
     except (ijson.JSONError, UnicodeDecodeError) as error:
@@ -460,9 +477,21 @@ def read_hsds_tables(folder: Path) -> Iterator[Item]:
             "datapackage_invalid", _("datapackage.json is not valid: %(error)s") % {"error": error}, "datapackage.json"
         )
         return
-    yield from read_hsds_table_files(
-        {name: folder / paths.get(name, standards.table_resource(name)["path"]) for name in IMPORTED_TABLES}
-    )
+    files: dict[str, Path] = {}
+    root = folder.resolve()
+    for name in IMPORTED_TABLES:
+        relative = paths.get(name, standards.table_resource(name)["path"])
+        path = (folder / relative).resolve() if isinstance(relative, str) else None
+        if path is None or not path.is_relative_to(root):
+            yield file_problem(
+                "datapackage_invalid",
+                _("datapackage.json names a file outside its folder for the table %(table)s: it is refused.")
+                % {"table": name},
+                "datapackage.json",
+            )
+            return
+        files[name] = path
+    yield from read_hsds_table_files(files)
 
 
 def read_hsds_table_files(files: dict[str, Path]) -> Iterator[Item]:
@@ -553,6 +582,7 @@ def _table(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]] | Probl
     rows = CsvRows(path, required=required)
     try:
         for number, row in rows:
+            row = {k: v[1:] if v.startswith("'") else v for k, v in row.items()}  # spreadsheet-safe texts
             problems = checker.row_problems(row, number)
             if problems:
                 yield from problems
@@ -565,7 +595,7 @@ def _table(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]] | Probl
 # --- 360Giving ----------------------------------------------------------------------------------------------
 
 
-def _giving_org(entry: dict[str, Any], name: str, row: int, role: str) -> OrgRecord:
+def _giving_org(entry: dict[str, Any], name: str, row: int, role: str, source: str = "") -> OrgRecord:
     org_id = str(entry.get("id", ""))
     record = OrgRecord(
         file=name,
@@ -573,6 +603,7 @@ def _giving_org(entry: dict[str, Any], name: str, row: int, role: str) -> OrgRec
         standard="360giving",
         identifier=org_id,
         fields={"name_fr": str(entry.get("name", ""))},
+        uri=source,  # the grant's data source: which Maillage a 360G-maillage-… org-id comes from
         default_roles={role},
     )
     if org_id.startswith("CA-CRA_ACR-"):
@@ -613,14 +644,28 @@ def _giving_grant(document: dict[str, Any], name: str, row: int) -> GrantRecord 
             row=row,
             column="currency",
         )
+    amount = float(document["amountAwarded"])
+    year = int(award[:4])
+    for wrong, column, message in (
+        (
+            not (0 <= amount < 1e12),
+            "amountAwarded",
+            _("An amount awarded is zero or more, and under a thousand billion dollars."),
+        ),
+        (not (1900 <= year <= 2100), "awardDate", _("Maillage records grants awarded from 1900 to 2100.")),
+        (len(str(document["id"])) > 255, "id", _("A grant's identifier holds at most 255 characters.")),
+    ):
+        if wrong:
+            return file_problem("value_invalid", message, name, row=row, column=column)
     return GrantRecord(
         file=name,
         row=row,
         identifier=str(document["id"]),
-        funder=_giving_org(funders[0], name, row, "support"),
-        recipient=_giving_org(recipients[0], name, row, "field"),
-        year=int(str(document["awardDate"])[:4]),
-        amount=float(document["amountAwarded"]),
+        funder=_giving_org(funders[0], name, row, "support", str(document.get("dataSource") or "")),
+        recipient=_giving_org(recipients[0], name, row, "field", str(document.get("dataSource") or "")),
+        year=year,
+        amount=amount,
+        title=str(document.get("title") or ""),
         uri=str(document.get("dataSource") or ""),
     )
 

@@ -470,6 +470,10 @@ def _progress_writer(run: ImportRun) -> Any:
     return progress
 
 
+class RunLost(Exception):
+    """The run was marked lost (its worker silent too long) while it still ran."""
+
+
 def run_execute(run_id: int) -> ImportRun | None:
     """The task: the dry run or the import of one run, its report and status stored together."""
     try:
@@ -507,13 +511,20 @@ def run_execute(run_id: int) -> ImportRun | None:
                     status = ImportRun.Status.CHECKED if report.ok else ImportRun.Status.REJECTED
                 else:
                     status = ImportRun.Status.IMPORTED if report.ok and report.written else ImportRun.Status.REJECTED
-                ImportRun.objects.filter(pk=run_id).update(
+                stored = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.RUNNING).update(
                     status=status,
                     rows_read=report.rows_read,
                     report=report.as_dict(),
                     finished_at=timezone.now(),
                     heartbeat_at=timezone.now(),
                 )
+                if not stored:  # marked lost meanwhile, and its page says nothing was written: so be it
+                    raise RunLost(run_id)
+        except RunLost:
+            log.warning("import %s was marked lost while it ran: its work is undone", run_id)
+            ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.RUNNING).update(
+                status=ImportRun.Status.FAILED, error="worker_lost", finished_at=timezone.now()
+            )
         except MaillageError as error:  # a zip archive that turned out unsafe, a file gone
             report = imports.Report(standard=run.standard, file=run.file_name, dry_run=run.dry_run)
             for problem in error.problems or [Problem(error.code, error.message, file=run.file_name)]:
