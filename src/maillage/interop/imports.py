@@ -107,7 +107,7 @@ class Report:
         if len(self.warnings) < PROBLEMS_KEPT:
             self.warnings.append(warning)
 
-    def row_rejected(self, kind: str, file: str, row: int) -> None:
+    def row_rejected(self, kind: str, file: str | None, row: int | None) -> None:
         """Count a row rejected because of a problem reported on another of its records."""
         if (file, row, kind) not in self._rejected:
             self._rejected.add((file, row, kind))
@@ -122,9 +122,8 @@ class Report:
 
     def problem(self, problem: Problem, kind: str | None = None) -> None:
         self.problem_count += 1
-        if kind and (problem.file, problem.row, kind) not in self._rejected:  # a row is rejected once
-            self._rejected.add((problem.file, problem.row, kind))
-            self.counts[kind]["rejected"] += 1
+        if kind:
+            self.row_rejected(kind, problem.file, problem.row)  # a row is rejected once, whatever its problems
         if len(self.problems) < PROBLEMS_KEPT:
             self.problems.append(problem)
 
@@ -306,6 +305,7 @@ class Importer:
         self.grants: dict[tuple[int, int, int], dict[str, Any]] = {}
         self.seen_grant: dict[str, int] = {}
         self.refused_refs: set[tuple[str, str]] = set()  # organisations named by grants, refused once
+        self._own_offers: dict[str, int] | None = None  # the HSDS identifiers Maillage derives from its offers
 
     # -- what Maillage holds --------------------------------------------------------------------------------
 
@@ -989,12 +989,11 @@ class Importer:
     # -- support offers (HSDS services) --------------------------------------------------------------------
 
     def _offers(self, records: list[OfferRecord]) -> None:
-        own = (
-            {hsds_id("offer", slug): pk for slug, pk in SupportOffer.objects.values_list("slug", "pk")}
-            if not hasattr(self, "_own_offers")
-            else self._own_offers
-        )
-        self._own_offers = own
+        if self._own_offers is None:
+            self._own_offers = {
+                hsds_id("offer", slug): pk for slug, pk in SupportOffer.objects.values_list("slug", "pk")
+            }
+        own = self._own_offers
         sourced = dict(
             SourceRecord.objects.filter(
                 kind=SourceRecord.Kind.OFFER, standard=Standard.HSDS, identifier__in=[r.identifier for r in records]
@@ -1048,7 +1047,10 @@ class Importer:
             links = self._offer_links(record)
             if wrong or links is None:
                 continue
-            pk = sourced.get(record.identifier) or own.get(record.identifier)
+            own_pk = own.get(record.identifier)
+            if own_pk is not None and provider not in self._providers(own_pk):
+                own_pk = None  # another Maillage's offer with the same slug: not this one's
+            pk = sourced.get(record.identifier) or own_pk
             if pk is None:
                 self.report.row("service", "created", file=record.file, row=record.row, label=values["name_fr"])
                 if self.writing:
@@ -1101,8 +1103,16 @@ class Importer:
                 for name, terms in links.items():
                     getattr(offer, name).set(terms)
                 indexing.index(offer)
-            if self.writing and pk not in own.values():
+            if self.writing and pk != own_pk:
                 self._link_sources(SourceRecord.Kind.OFFER, [((Standard.HSDS, record.identifier), record, pk)])
+
+    @staticmethod
+    def _providers(offer_pk: int) -> set[int]:
+        return set(
+            SupportOffer.providers.through.objects.filter(supportoffer_id=offer_pk).values_list(
+                "organisation_id", flat=True
+            )
+        )
 
     def _offer_links(self, record: OfferRecord) -> dict[str, list[Any]] | None:
         """The territories and languages a service names, or None after reporting one that is unknown."""
