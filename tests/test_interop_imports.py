@@ -524,7 +524,12 @@ def test_fractions_of_a_cent_settle(tmp_path):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"amountAwarded": -5}, "amountAwarded"), ({"awardDate": "1850-01-01"}, "awardDate"), ({"id": "x" * 300}, "id")],
+    [
+        ({"amountAwarded": -5}, "amountAwarded"),
+        ({"awardDate": "1850-01-01"}, "awardDate"),
+        ({"id": "x" * 300}, "id"),
+        ({"recipientOrganization": [{"id": "x" * 300, "name": "R"}]}, "recipientOrganization"),
+    ],
 )
 def test_a_grant_the_database_would_refuse_is_refused_by_the_dry_run(tmp_path, change, field):
     path = tmp_path / "grants.json"
@@ -561,6 +566,7 @@ def test_long_sources_keep_rows_apart(tmp_path):
     report = imports.import_file("csv", path, source_label=source)
     assert report.ok, report.problems
     assert report.counts["organisation"]["created"] == 3
+    assert max(len(i) for i in SourceRecord.objects.values_list("identifier", flat=True)) <= 255  # PostgreSQL's limit
 
 
 def test_another_maillages_export_never_passes_for_this_ones(tmp_path, settings):

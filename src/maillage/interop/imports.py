@@ -637,7 +637,7 @@ class Importer:
             key = record.identifier or ("name:" + normalize(str(values.get("name_fr", ""))))
             identifier = f"{self.source_label}|{key}"
             if len(identifier) > 255:  # long sources and names: a digest keeps them apart where a cut would not
-                identifier = identifier[:200] + "|" + hashlib.sha256(identifier.encode()).hexdigest()
+                identifier = identifier[:190] + "|" + hashlib.sha256(identifier.encode()).hexdigest()  # 255 at most
             return (Standard.CSV, identifier)
         return (record.standard, record.identifier) if record.identifier else None
 

@@ -654,6 +654,11 @@ def _giving_grant(document: dict[str, Any], name: str, row: int) -> GrantRecord 
         ),
         (not (1900 <= year <= 2100), "awardDate", _("Maillage records grants awarded from 1900 to 2100.")),
         (len(str(document["id"])) > 255, "id", _("A grant's identifier holds at most 255 characters.")),
+        (
+            any(len(str(org.get("id", ""))) > 255 for org in [*recipients, *funders]),
+            "recipientOrganization",
+            _("An organisation's identifier holds at most 255 characters."),
+        ),
     ):
         if wrong:
             return file_problem("value_invalid", message, name, row=row, column=column)
