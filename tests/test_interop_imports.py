@@ -381,7 +381,9 @@ def test_a_service_whose_organisation_is_unknown(tmp_path):
 
 def test_the_command(tmp_path, capsys):
     path = write(tmp_path, GOOD)
-    call_command("import", "csv", str(path), "--dry-run", "--rows")
+    with pytest.raises(CommandError, match="--source"):
+        call_command("import", "csv", str(path), "--dry-run")
+    call_command("import", "csv", str(path), "--dry-run", "--rows", "--source", "Essai")
     out = capsys.readouterr().out
     assert "orgs.csv, row 2: organisation created: Cuisine de test" in out
     assert "nothing written" in out
@@ -390,9 +392,9 @@ def test_the_command(tmp_path, capsys):
     assert Organisation.objects.get(neq="1143456789").data_source == "Essai"
     bad = write(tmp_path, "name_fr,roles\n,field\n", "bad.csv")
     with pytest.raises(CommandError, match=r"bad.csv, row 2, name_fr"):
-        call_command("import", "csv", str(bad))
+        call_command("import", "csv", str(bad), "--source", "Essai")
     with pytest.raises(CommandError, match="does not exist"):
-        call_command("import", "csv", str(tmp_path / "absent.csv"))
+        call_command("import", "csv", str(tmp_path / "absent.csv"), "--source", "Essai")
 
 
 def test_grant_relations_to_real_organisations_from_an_export_of_real_data(tmp_path):
@@ -607,3 +609,27 @@ def test_the_tabular_export_is_spreadsheet_safe_and_reads_back(tmp_path):
     Organisation.objects.all().delete()
     assert imports.import_file("hsds", tmp_path / "a/hsds/tabular").ok
     assert Organisation.objects.get(name_fr="=HYPERLINK(1)").description_fr == "'citation'"
+
+
+def test_updated_organisations_are_found_by_their_new_name_and_links(tmp_path, territory):
+    from maillage.directory import indexing
+
+    orgs = [OrganisationFactory(neq=f"11434567{n:02d}", name_fr=f"Ancien {n}") for n in range(3)]
+    path = write(
+        tmp_path,
+        "name_fr,roles,neq,territories\n"
+        + "".join(f"Renommé {n},field,11434567{n:02d},quartier-verdun\n" for n in range(3)),
+    )
+    assert imports.import_file("csv", path).ok
+    for n, org in enumerate(orgs):
+        org.refresh_from_db()
+        entry = OrganisationSearch.objects.get(organisation=org)
+        expected = indexing.organisation_entry(org, territories=[territory("quartier-verdun")])
+        assert (entry.search_text, entry.facets, entry.sort_key) == (
+            expected.search_text,
+            expected.facets,
+            expected.sort_key,
+        )
+        assert "renomme" in entry.search_text
+        assert "ancien" not in entry.search_text
+        assert entry.sort_key.startswith(f"renomme {n}")

@@ -178,6 +178,41 @@ def index(instance: Record, *, providers: bool = True) -> None:
             index(provider)
 
 
+def reindex_organisations(organisations: Sequence[Organisation]) -> None:
+    """Rewrite the search entries of many saved organisations at once (a few queries in all, not per record)."""
+    pks = [o.pk for o in organisations]
+    if not pks:
+        return
+    linked: dict[str, dict[int, list[Any]]] = {}
+    for name, model in (("territories", Territory), ("sectors", Sector), ("populations", Population)):
+        field = Organisation._meta.get_field(name)
+        through = field.remote_field.through  # type: ignore[union-attr]
+        column = field.m2m_reverse_name()  # type: ignore[union-attr]
+        pairs = list(through.objects.filter(organisation_id__in=pks).values_list("organisation_id", column))
+        terms = model.objects.only("pk", "name_fr", "name_en").in_bulk({term for _owner, term in pairs})
+        by_owner: dict[int, list[Any]] = {}
+        for owner, term in pairs:
+            by_owner.setdefault(owner, []).append(terms[term])
+        linked[name] = by_owner
+    offered: dict[int, list[SupportType]] = {}
+    types = {t.pk: t for t in SupportType.objects.all()}
+    providing = SupportOffer.providers.through.objects.filter(organisation_id__in=pks)
+    for owner, type_id in providing.values_list("organisation_id", "supportoffer__support_type_id").distinct():
+        offered.setdefault(owner, []).append(types[type_id])
+    entries = [
+        organisation_entry(
+            org,
+            territories=linked["territories"].get(org.pk, []),
+            sectors=linked["sectors"].get(org.pk, []),
+            populations=linked["populations"].get(org.pk, []),
+            offered=offered.get(org.pk, []),
+        )
+        for org in organisations
+    ]
+    OrganisationSearch.objects.filter(organisation_id__in=pks).delete()
+    OrganisationSearch.objects.bulk_create(entries, batch_size=500)
+
+
 def index_all(model: type[Organisation] | type[Initiative] | type[SupportOffer], *, batch_size: int = 500) -> int:
     """Rewrite the entry of every record of a model (after a vocabulary or territory is renamed)."""
     count = 0

@@ -946,8 +946,7 @@ class Importer:
             [c for _o, c in updating], [*sorted(names), "sort_key", "updated_at"], batch_size=BATCH
         )
         self._set_terms(updating, new=False)
-        for _org, current in updating:
-            indexing.index(current)
+        indexing.reindex_organisations([current for _org, current in updating])
 
     def _link_sources(self, kind: str, links: list[tuple[tuple[str, str] | None, Any, int]]) -> None:
         """Remember the identifiers the file gave records, with the file and the record's address."""

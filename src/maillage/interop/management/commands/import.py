@@ -21,7 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("standard", choices=[s.value for s in Standard])
         parser.add_argument("path")
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report; write nothing.")
-        parser.add_argument("--source", default="", help="Where the data comes from (kept with each new record).")
+        parser.add_argument(
+            "--source",
+            default="",
+            help="Who publishes the data (kept with each new record); required for csv, whose rows' source_id are "
+            "identifiers within it: give the same source to every version of the same file.",
+        )
         parser.add_argument("--demo", action="store_true", help="The file holds fictional demo records.")
         parser.add_argument("--rows", action="store_true", help="List every row's outcome, not only the totals.")
 
@@ -29,6 +34,11 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.exists():
             raise CommandError(f"{path} does not exist.")
+        if options["standard"] == Standard.CSV and not options["source"].strip():
+            raise CommandError(
+                'Give --source (who publishes the file, for example "Répertoire 211"): the rows\' source_id are '
+                "identifiers within that source, and later versions of the file find their records through it."
+            )
         verbosity = options["verbosity"]
 
         def progress(rows: int) -> None:
