@@ -33,6 +33,7 @@ from referencing.jsonschema import DRAFT202012
 from .errors import Problem
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "standards"
+GIVING_GRANT = "360giving/360-giving-schema.json"  # the schema of one 360Giving grant
 GIVING_GRANT_URIS = (
     "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json",
     "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.3/schema/360-giving-schema.json",

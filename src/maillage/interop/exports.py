@@ -246,7 +246,7 @@ def grant(
         "fundingOrganization": [{"id": org_id(source, organisations), "name": source.name_fr}],
         "dataSource": identities.uri(relation.pk, page) if identities is not None else page,
     }
-    return _checked(document, "360giving/360-giving-schema.json", f"grant {relation.pk}")
+    return _checked(document, standards.GIVING_GRANT, f"grant {relation.pk}")
 
 
 def grants(*, demo: bool = False) -> Iterator[dict[str, Any]]:
@@ -321,7 +321,7 @@ def hsds_tables(folder: Path, *, demo: bool = False) -> dict[str, int]:
 
 # --- 360Giving's spreadsheet form ------------------------------------------------------------------------------
 
-GIVING_SCHEMA = "360giving/360-giving-schema.json"
+GIVING_SCHEMA = standards.GIVING_GRANT
 #: The grant fields Maillage fills, in the schema's order, as paths like the validator's (flatten-tool writes
 #: ``recipientOrganization/0/id``). 360Giving lets a publisher leave out the columns it does not use.
 GIVING_PATHS = (

@@ -36,6 +36,8 @@ FIELD_LIMIT = 1_000_000  # characters in one CSV cell (Python's default, 131,072
 csv.field_size_limit(FIELD_LIMIT)
 LIST_SEPARATOR = "|"
 TEMPLATE_EXAMPLE_ID = "exemple-1"  # the source_id of the template's fictional example row
+#: problems after which a table cannot be read further
+FATAL = ("encoding_invalid", "columns_missing", "columns_extra", "file_type_invalid", "file_empty")
 IMPORTED_TABLES = ("organization", "organization_identifier", "service", "service_area", "language")
 
 #: The columns of Maillage's CSV template, in order, and whether a row must fill them.
@@ -428,26 +430,50 @@ def read_hsds_json(path: Path, *, name: str | None = None) -> Iterator[Item]:
         items: Iterator[tuple[int, Any] | Problem] = iter([(1, document)])
     else:
         items = _json_items(path, name, "item")
+    yield from _documents(
+        items,
+        name,
+        not_a_record=_("Expected an HSDS object here."),
+        is_other=lambda d: "awardDate" in d or "amountAwarded" in d,
+        other="360Giving",
+        expected="HSDS",
+        schema_of=lambda d: HSDS_SERVICE if "status" in d else HSDS_ORGANIZATION,
+        build=lambda d, file, row: _hsds_service(d, file, row) if "status" in d else _hsds_org(d, file, row),
+    )
+
+
+HSDS_SERVICE, HSDS_ORGANIZATION = "hsds-3/service.json", "hsds-3/organization.json"
+
+
+def _documents(
+    items: Iterator[tuple[int, Any] | Problem],
+    name: str,
+    *,
+    not_a_record: str,
+    is_other: Callable[[dict[str, Any]], bool],
+    other: str,
+    expected: str,
+    schema_of: Callable[[dict[str, Any]], str],
+    build: Callable[[dict[str, Any], str, int], Item],
+) -> Iterator[Item]:
+    """The records of a stream of JSON documents, each validated against its schema; a file of the other
+    standard stops at its first document."""
     for entry in items:
         if isinstance(entry, Problem):
             yield entry
             return
         number, document = entry
         if not isinstance(document, dict):
-            yield file_problem("record_invalid", _("Expected an HSDS object here."), name, row=number)
+            yield file_problem("record_invalid", not_a_record, name, row=number)
             continue
-        if "awardDate" in document or "amountAwarded" in document:
-            yield _not_this_standard(name, "360Giving", "HSDS")
+        if is_other(document):
+            yield _not_this_standard(name, other, expected)
             return
-        schema = "hsds-3/service.json" if "status" in document else "hsds-3/organization.json"
-        found = standards.problems(document, schema, file=name, row=number)
+        found = standards.problems(document, schema_of(document), file=name, row=number)
         if found:
             yield from found
             continue
-        if schema == "hsds-3/service.json":
-            yield _hsds_service(document, name, number)
-        else:
-            yield _hsds_org(document, name, number)
+        yield build(document, name, number)
 
 
 def _not_this_standard(name: str, found: str, expected: str) -> Problem:
@@ -506,14 +532,14 @@ def read_hsds_table_files(files: dict[str, Path]) -> Iterator[Item]:
         for entry in _table(table, "organization_identifier"):
             if isinstance(entry, Problem):
                 yield entry
-                if entry.row is None or entry.code in ("encoding_invalid", "columns_missing", "columns_extra"):
+                if entry.row is None or entry.code in FATAL:
                     return
                 continue
             identifiers.setdefault(entry[1]["organization_id"], []).append(entry[1])
     for entry in _table(organizations, "organization"):
         if isinstance(entry, Problem):
             yield entry
-            if entry.code in ("encoding_invalid", "columns_missing", "columns_extra", "file_type_invalid"):
+            if entry.code in FATAL:
                 return
             continue
         number, row = entry
@@ -567,9 +593,6 @@ def read_hsds_table_files(files: dict[str, Path]) -> Iterator[Item]:
             "service_areas.csv / languages.csv",
             column="service_id",
         )
-
-
-FATAL = ("encoding_invalid", "columns_missing", "columns_extra", "file_type_invalid", "file_empty")
 
 
 def _table(path: Path, name: str) -> Iterator[tuple[int, dict[str, str]] | Problem]:
@@ -675,26 +698,17 @@ def _giving_grant(document: dict[str, Any], name: str, row: int) -> GrantRecord 
     )
 
 
-GRANT_SCHEMA = "360giving/360-giving-schema.json"
-
-
 def _grants(items: Iterator[tuple[int, Any] | Problem], name: str) -> Iterator[Item]:
-    for entry in items:
-        if isinstance(entry, Problem):
-            yield entry
-            return
-        number, document = entry
-        if not isinstance(document, dict):
-            yield file_problem("record_invalid", _("Expected a 360Giving grant here."), name, row=number)
-            continue
-        if "awardDate" not in document and ("organization_identifiers" in document or "status" in document):
-            yield _not_this_standard(name, "HSDS", "360Giving")
-            return
-        found = standards.problems(document, GRANT_SCHEMA, file=name, row=number)
-        if found:
-            yield from found
-            continue
-        yield _giving_grant(document, name, number)
+    yield from _documents(
+        items,
+        name,
+        not_a_record=_("Expected a 360Giving grant here."),
+        is_other=lambda d: "awardDate" not in d and ("organization_identifiers" in d or "status" in d),
+        other="HSDS",
+        expected="360Giving",
+        schema_of=lambda d: standards.GIVING_GRANT,
+        build=_giving_grant,
+    )
 
 
 def read_giving_json(path: Path, *, name: str | None = None) -> Iterator[Item]:

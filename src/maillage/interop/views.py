@@ -239,18 +239,24 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _run_action(request: HttpRequest, pk: int, action: Any, success: str) -> ImportRun:
+    """Apply a steward's action to a run, with its error or ``success`` as the message."""
+    _steward_only(request)
+    run = _run(pk)
+    try:
+        action(user=request.user, run=run)
+    except MaillageError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return run
+
+
 @login_required
 @require_POST
 def run_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a checked file for real (all or nothing)."""
-    _steward_only(request)
-    run = _run(pk)
-    try:
-        services.import_confirm(user=request.user, run=run)
-    except MaillageError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The import is queued: the page follows it."))
+    run = _run_action(request, pk, services.import_confirm, _("The import is queued: the page follows it."))
     return redirect("interop:run", pk=run.pk)
 
 
@@ -258,14 +264,7 @@ def run_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_abandon(request: HttpRequest, pk: int) -> HttpResponse:
     """Leave a checked file unimported; it is deleted."""
-    _steward_only(request)
-    run = _run(pk)
-    try:
-        services.import_abandon(user=request.user, run=run)
-    except MaillageError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The file is deleted; nothing was imported."))
+    _run_action(request, pk, services.import_abandon, _("The file is deleted; nothing was imported."))
     return redirect("interop:index")
 
 
