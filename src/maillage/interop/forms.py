@@ -26,7 +26,7 @@ class UploadForm(forms.Form):
         label=_("Where do these data come from?"),
         max_length=200,
         help_text=_(
-            "Who publishes the file, for example « Répertoire 211 ». It is kept with each new record. Give the same "
+            "Who publishes the file, for example “Répertoire 211”. It is kept with each new record. Give the same "
             "source, word for word, to every later version of the same file: its rows then find the organisations "
             "the first import created (the date of each import is kept apart)."
         ),

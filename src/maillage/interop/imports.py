@@ -210,7 +210,7 @@ class _Terms:
         found = self.ambiguous.get(normalize(key))
         if not found:
             return None
-        choices = ", ".join(f"{t.slug} ({t.get_kind_display()} « {t.name} »)" for t in found)
+        choices = ", ".join(f"{t.slug} ({t.get_kind_display()}: {t.name})" for t in found)
         return _("'%(value)s' names several territories: write its identifier instead, one of %(choices)s.") % {
             "value": key,
             "choices": choices,
@@ -541,7 +541,7 @@ class Importer:
                     message = {
                         "territories": _(
                             "Unknown territory '%(value)s': use a territory's identifier, official code or name "
-                            "as the directory lists them (for example « verdun » or « Parc-Extension »)."
+                            "as the directory lists them (for example “verdun” or “Parc-Extension”)."
                         ),
                         "sectors": _(
                             "Unknown sector '%(value)s': use a sector's code or name as the directory lists them."
@@ -620,7 +620,7 @@ class Importer:
                 "demo_mismatch",
                 _(
                     "This row names a fictional demo organisation: if the file holds the demo's data, tick "
-                    "« Fictional demo data » (or --demo) and upload it again."
+                    "“Fictional demo data” (or --demo) and upload it again."
                 )
                 if pk in self.demo_pks
                 else _("This row describes a real organisation: a demo import cannot change it."),
@@ -814,7 +814,7 @@ class Importer:
             Problem(
                 "namesake",
                 _(
-                    "An organisation named « %(name)s » is already in the directory (identifier %(slug)s): "
+                    "An organisation named “%(name)s” is already in the directory (identifier %(slug)s): "
                     "if this row describes it, give that identifier in the id column (or the same source as "
                     "the import that created it); otherwise a second organisation is created."
                 )

@@ -140,7 +140,7 @@ def kind_problem(path: Path, expected: str) -> Problem | None:
     if found == "not_utf8":
         return file_problem(
             "encoding_invalid",
-            _("This file is not encoded in UTF-8: save it again as « CSV UTF-8 » (or JSON in UTF-8) and retry."),
+            _("This file is not encoded in UTF-8: save it again as “CSV UTF-8” (or JSON in UTF-8) and retry."),
             name,
         )
     if found == "binary":
@@ -246,7 +246,7 @@ def _encoding_problem(name: str, row: int) -> Problem:
         "encoding_invalid",
         _(
             "This file is not encoded in UTF-8 (row %(row)d has a character that UTF-8 does not allow): save it "
-            "again as « CSV UTF-8 » and retry."
+            "again as “CSV UTF-8” and retry."
         )
         % {"row": row},
         name,

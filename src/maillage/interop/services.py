@@ -341,7 +341,7 @@ def import_start(
             raise _problem(
                 "file_type_invalid",
                 _(
-                    "This file is a zip archive or a spreadsheet (.xlsx, .ods): save a spreadsheet as « CSV UTF-8 » "
+                    "This file is a zip archive or a spreadsheet (.xlsx, .ods): save a spreadsheet as “CSV UTF-8” "
                     "(or JSON); only HSDS's tabular data package is uploaded as a zip."
                 ),
             )
