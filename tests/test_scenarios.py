@@ -486,7 +486,7 @@ def test_results_show_coverage_by_element_territory_and_group(client, world):
     client.force_login(world["users"]["outsider"])
     page = client.get(reverse("scenarios:results", args=[world["shared"].slug])).content.decode()
     assert "Des conseils, jamais des décisions" in page
-    assert "Couverture par condition de succès" in page
+    assert "Couverture par condition de réussite" in page
     assert "Couverture par groupe d'équité" in page
     assert "Financement adapté" in page
     assert "Verdun" in page

@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from maillage.accounts.api import router as accounts_router
+from maillage.chantiers.api import router as chantiers_router
 from maillage.collective.api import router as collective_router
 from maillage.core.errors import MaillageError, Problem
 from maillage.diagnostics.api import router as diagnostics_router
@@ -69,6 +70,7 @@ api.add_router("/", matching_router)
 api.add_router("/", feedback_router)
 api.add_router("/", collective_router)
 api.add_router("/", interop_router)
+api.add_router("/", chantiers_router)
 
 STATUS_BY_CODE = {
     "not_found": 404,

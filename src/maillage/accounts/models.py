@@ -69,7 +69,7 @@ class User(AbstractUser):
     #: Permissions over what organisations keep private from everyone else (diagnostics, needs,
     #: requests, feedback): decided by the rules alone. Django lets an active superuser pass every check first;
     #: here a superuser is a person like any other.
-    PRIVATE_APPS = ("diagnostics", "matching", "feedback")
+    PRIVATE_APPS = ("diagnostics", "matching", "feedback", "chantiers")
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         if perm.split(".", 1)[0] in self.PRIVATE_APPS:

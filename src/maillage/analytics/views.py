@@ -5,15 +5,11 @@ Every chart has its data as a table on the page and as a CSV file (``?format=csv
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,12 +23,12 @@ from django.views.decorators.http import require_http_methods
 from maillage.accounts.selectors import memberships_by_organisation
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
+from maillage.common.tables import csv_response
 from maillage.common.views import NotFound, get_or_404
 from maillage.core import analytics as core
 from maillage.core import synergies as core_synergies
 from maillage.core.errors import MaillageError
 from maillage.core.sankey import sankey
-from maillage.core.text import formula_safe
 from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory import maps
 from maillage.directory.models import Organisation, Relation, Territory
@@ -44,28 +40,6 @@ from .models import NetworkRun, SynergyContact
 
 TOP = 5  # funders counted in the top share
 SANKEY_FUNDERS = 12  # the largest funders drawn; the others are grouped
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell: empty for None, floats with six significant digits and no exponent."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return numpy.format_float_positional(value, precision=6, fractional=False, trim="-")
-    if isinstance(value, str):
-        return formula_safe(value)  # a spreadsheet would run some as a formula
-    return value
-
-
-def _csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _wants_csv(request: HttpRequest) -> str | None:
@@ -172,7 +146,7 @@ def needs(request: HttpRequest) -> HttpResponse:
     table = _wants_csv(request)
     if table in ("gaps", "overlaps", "cells"):
         chosen = {"gaps": supply.gaps(), "overlaps": supply.overlaps(), "cells": list(supply.cells)}[table]
-        return _csv(
+        return csv_response(
             f"maillage-{table}-{level}.csv",
             [
                 "element",
@@ -340,7 +314,7 @@ def money(request: HttpRequest) -> HttpResponse:
 
     table = _wants_csv(request)
     if table == "flows":
-        return _csv(
+        return csv_response(
             f"maillage-funding-{year}.csv",
             [
                 "year",
@@ -372,7 +346,7 @@ def money(request: HttpRequest) -> HttpResponse:
         )
     if table in ("territories", "sectors"):
         rows = by_territory if table == "territories" else by_sector
-        return _csv(
+        return csv_response(
             f"maillage-concentration-{table}-{year}.csv",
             ["key", "name", "amount", "funders", "top5_share_pct", "hhi"],
             (
@@ -388,7 +362,7 @@ def money(request: HttpRequest) -> HttpResponse:
             ),
         )
     if table == "dependence":
-        return _csv(
+        return csv_response(
             f"maillage-dependence-{year}.csv",
             [
                 "recipient",
@@ -413,7 +387,7 @@ def money(request: HttpRequest) -> HttpResponse:
             ),
         )
     if table == "years":
-        return _csv(
+        return csv_response(
             "maillage-funding-by-year.csv",
             ["year", "amount", "flows", "unrestricted_pct", "multi_year_pct", "funders", "top5_share_pct", "hhi"],
             (
@@ -537,13 +511,13 @@ def equity(request: HttpRequest) -> HttpResponse:
         return formula[indicator or chosen](core.GroupSum(1, dict(rows.get(slug, {}))))
 
     if _wants_csv(request) == "groups":
-        return _csv(
+        return csv_response(
             f"maillage-equity-{figure}.csv",
             ["indicator", "indicator_name", *[f"quintile_{i + 1}" for i in range(groups.classes)]],
             ([row["key"], str(row["label"]), *row["values"]] for row in table),
         )
     if _wants_csv(request) == "quartiers":
-        return _csv(
+        return csv_response(
             f"maillage-equity-quartiers-{figure}.csv",
             [
                 "quartier",
@@ -632,7 +606,7 @@ def network(request: HttpRequest) -> HttpResponse:
     if table == "organisations" and result:
         nodes = NetworkRun.objects.values_list("nodes", flat=True).get(pk=run.pk) or {}
         names = selectors.all_organisation_names(current_language())
-        return _csv(
+        return csv_response(
             "maillage-network-organisations.csv",
             ["organisation", "name", "ties", "betweenness", "community"],
             (
@@ -911,7 +885,7 @@ def synergies(request: HttpRequest) -> HttpResponse:
 
     table = _wants_csv(request)
     if table == "pairs":
-        return _csv(
+        return csv_response(
             f"maillage-synergies-pairs{'-' + quartier if quartier else ''}.csv",
             ["organisation_a", "name_a", "organisation_b", "name_b", "quartiers", "score", "reasons"],
             (
@@ -928,7 +902,7 @@ def synergies(request: HttpRequest) -> HttpResponse:
             ),
         )
     if table == "groups":
-        return _csv(
+        return csv_response(
             f"maillage-synergies-groups{'-' + quartier if quartier else ''}.csv",
             ["quartier", "resource", "resource_name", "organisations", "names"],
             (

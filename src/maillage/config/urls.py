@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("feedback/", include("maillage.feedback.urls")),
     path("collective/", include("maillage.collective.urls")),
     path("open-data/", include("maillage.interop.urls")),
+    path("chantiers/", include("maillage.chantiers.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -14,6 +14,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from maillage.common.forms import PeopleDecimalField
 from maillage.core.errors import Problem
 from maillage.core.text import sort_key
 
@@ -310,7 +311,7 @@ class RelationForm(forms.Form):
     )
     target = forms.ChoiceField(label=_("Other organisation"), widget=forms.RadioSelect)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2100)
-    amount = forms.DecimalField(
+    amount = PeopleDecimalField(
         label=_("Amount ($)"),
         required=False,
         min_value=0,

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "maillage.feedback",
     "maillage.collective",
     "maillage.interop",
+    "maillage.chantiers",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

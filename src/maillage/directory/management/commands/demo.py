@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from maillage.chantiers.loaders import demo_chantiers_clear, demo_chantiers_load
 from maillage.collective.loaders import demo_collective_load
 from maillage.collective.models import Indicator, Round
 from maillage.core.demo import DemoSpec
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         if options["if_empty"] and Organisation.objects.filter(is_demo=True).exists():
             self.stdout.write("The demo is already loaded (use `maillage demo` without --if-empty to reload it).")
             return
+        # The demo's chantiers go first: they use the demo's organisations and its collective indicators.
+        demo_chantiers_clear()
         if options["clear"]:
             Scenario.objects.filter(is_demo=True).delete()
             Cycle.objects.filter(is_demo=True).delete()
@@ -79,6 +82,7 @@ class Command(BaseCommand):
                 scenarios = demo_scenarios_load(progress=lambda m: self.stdout.write(f"  {m}"))
             answers = demo_feedback_load(seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}"))
             rankings = demo_collective_load(seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}"))
+            chantiers = demo_chantiers_load(seed=options["seed"], progress=lambda m: self.stdout.write(f"  {m}"))
         except MaillageError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
@@ -86,6 +90,6 @@ class Command(BaseCommand):
                 f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary.organisations} organisations, "
                 f"{summary.initiatives} initiatives, {summary.offers} offers, {summary.relations} relations, "
                 f"{diagnostics} self-diagnostics, {scenarios} allocation scenarios run, {answers} survey answers, "
-                f"{rankings} rankings of indicators (all fictional, labelled “demo”)."
+                f"{rankings} rankings of indicators, {chantiers} chantiers (all fictional, labelled “demo”)."
             )
         )

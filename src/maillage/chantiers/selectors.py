@@ -1,0 +1,386 @@
+"""Reads of chantiers: which ones a person sees, a chantier with its figures (balance between sectors,
+decision power, the five conditions), its indicators' progress, and its links to the rest of Maillage:
+the needs, gaps and overlaps of its territory (from the ecosystem's analytics, with their threshold of 5
+initiatives), and the offers that could fund each action."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maillage.accounts.selectors import memberships_by_organisation
+from maillage.common.i18n import current_language
+from maillage.core import chantiers as core
+from maillage.core.analytics import Cell
+from maillage.core.errors import MaillageError
+from maillage.directory.models import SupportOffer, Territory
+
+from .models import Action, Chantier, ChantierIndicator, Commitment, Invitation, JournalEntry, Participant
+
+CONDITIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "frameworks" / "impact-collectif.yaml"
+OFFERS_PER_ACTION = 3
+#: Participants with their organisation and commitments: what the balance reads.
+PARTICIPANTS = Prefetch(
+    "participants", queryset=Participant.objects.select_related("organisation").prefetch_related("commitments")
+)
+
+
+# --- which chantiers -------------------------------------------------------------------------------------
+
+
+def visible(user: Any) -> QuerySet[Chantier]:
+    """Public chantiers, and the private ones the person's organisations take part in or are invited to."""
+    mine = list(memberships_by_organisation(user))
+    where = Q(visibility=Chantier.Visibility.PUBLIC)
+    if mine:
+        where |= Q(participants__organisation__in=mine) | Q(
+            invitations__organisation__in=mine, invitations__status=Invitation.Status.PENDING
+        )
+    return (
+        Chantier.objects.filter(pk__in=Chantier.objects.filter(where).values("pk"))
+        .select_related("territory")
+        .prefetch_related(PARTICIPANTS)
+    )
+
+
+def detail(slug: str) -> Chantier:
+    found = (
+        Chantier.objects.select_related("territory", "scenario")
+        .prefetch_related(*FACTS_PREFETCH)
+        .filter(slug=slug)
+        .first()
+    )
+    if found is None:
+        raise MaillageError("chantier_not_found", _("There is no chantier with this identifier."))
+    return found
+
+
+def participants(chantier: Chantier) -> list[Participant]:
+    return sorted(chantier.participants.all(), key=lambda p: (core.ROLES.index(p.role), p.organisation.sort_key))
+
+
+def pending_invitations(chantier: Chantier) -> list[Invitation]:
+    return list(
+        chantier.invitations.filter(status=Invitation.Status.PENDING).select_related("organisation", "invited_by")
+    )
+
+
+def invitations_for(user: Any) -> list[Invitation]:
+    """Invitations waiting for one of the person's organisations (any member sees them; admins answer)."""
+    mine = list(memberships_by_organisation(user))
+    if not mine:
+        return []
+    return list(
+        Invitation.objects.filter(organisation__in=mine, status=Invitation.Status.PENDING).select_related(
+            "chantier", "organisation", "invited_by"
+        )
+    )
+
+
+# --- figures ------------------------------------------------------------------------------------------------
+
+
+def core_participants(rows: Iterable[Participant]) -> list[core.Participant]:
+    """Participants as the core computes them: money and staff hours summed over their commitments."""
+    result = []
+    for p in rows:
+        commitments: list[Commitment] = list(p.commitments.all())
+        result.append(
+            core.Participant(
+                key=p.organisation.slug,
+                sector=p.sector,
+                role=p.role,
+                decides=p.decides,
+                money=float(sum(c.amount or 0 for c in commitments if c.kind == Commitment.Kind.MONEY)),
+                hours=float(sum(c.hours or 0 for c in commitments if c.kind == Commitment.Kind.STAFF_TIME)),
+                kinds=frozenset(c.kind for c in commitments),
+            )
+        )
+    return result
+
+
+def core_actions(actions: Iterable[Action]) -> list[core.Action]:
+    return [
+        core.Action(
+            key=str(a.pk),
+            owner=a.owner.organisation.slug if a.owner else None,
+            elements=frozenset(a.elements),
+            starts_on=a.starts_on,
+            due_on=a.due_on,
+            done=a.status == Action.Status.DONE,
+        )
+        for a in actions
+    ]
+
+
+def actions(chantier: Chantier) -> list[Action]:
+    return list(chantier.actions.select_related("owner__organisation"))  # by due date, undated last
+
+
+def indicators(chantier: Chantier) -> list[ChantierIndicator]:
+    return list(chantier.indicators.select_related("indicator").prefetch_related("measurements"))
+
+
+def journal(chantier: Chantier, limit: int | None = None) -> list[JournalEntry]:
+    found = chantier.journal.select_related("author")
+    return list(found[:limit] if limit else found)
+
+
+#: What :func:`facts` reads: prefetch it to check the conditions of many chantiers in a few queries.
+FACTS_PREFETCH = (
+    Prefetch(
+        "participants", queryset=Participant.objects.select_related("organisation").prefetch_related("commitments")
+    ),
+    "journal",
+    "indicators__measurements",
+    Prefetch("actions", queryset=Action.objects.select_related("owner__organisation")),
+)
+
+
+def facts(chantier: Chantier, today: date | None = None) -> core.Facts:
+    """What the condition check reads about the chantier (from its prefetched rows, see FACTS_PREFETCH)."""
+    today = today or timezone.localdate()
+    entries = [(e.kind, e.happened_on) for e in chantier.journal.all()]
+    return core.Facts(
+        today=today,
+        has_change=bool(chantier.title_fr or chantier.title_en),
+        has_whom=bool(chantier.whom_fr or chantier.whom_en),
+        has_territory=chantier.territory_id is not None,
+        due_on=chantier.due_on,
+        participants=core_participants(chantier.participants.all()),
+        indicators=[
+            core.IndicatorFacts(
+                has_baseline=i.baseline is not None,
+                has_target=i.target is not None,
+                last_measured=max((m.measured_on for m in i.measurements.all()), default=None),
+            )
+            for i in chantier.indicators.all()
+        ],
+        actions=core_actions(chantier.actions.all()),
+        meetings=[d for kind, d in entries if kind == JournalEntry.Kind.MEETING and d <= today],
+        decisions=[d for kind, d in entries if kind == JournalEntry.Kind.DECISION],
+    )
+
+
+# --- the five conditions, in words -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _conditions_document() -> dict[str, Any]:
+    with CONDITIONS_FILE.open(encoding="utf-8") as handle:
+        document: dict[str, Any] = yaml.safe_load(handle)
+    return document
+
+
+def condition_texts(language: str | None = None) -> dict[str, dict[str, Any]]:
+    """Condition id → name, description, framework elements, in the language."""
+    language = language or current_language()
+    return {
+        c["id"]: {"name": c["name"][language], "description": c["description"][language], "elements": c["elements"]}
+        for c in _conditions_document()["conditions"]
+    }
+
+
+def check_text(code: str, met: bool, language: str | None = None) -> str:
+    language = language or current_language()
+    return str(_conditions_document()["checks"][code]["met" if met else "lacking"][language])
+
+
+def condition_sources() -> list[dict[str, str]]:
+    return list(_conditions_document()["sources"])
+
+
+@dataclass
+class ConditionView:
+    id: str
+    name: str
+    description: str
+    status: str
+    met: list[str]
+    lacking: list[str]
+    offers: list[SupportOffer] = field(default_factory=list)  # offers that support it, where it is not in place
+
+
+def conditions(
+    chantier: Chantier, today: date | None = None, *, serving: list[SupportOffer] | None = None
+) -> list[ConditionView]:
+    """The five conditions in words; with ``serving`` (the offers serving the territory), the offers that
+    support each condition not in place."""
+    texts = condition_texts()
+    views = []
+    for check in core.check_conditions(facts(chantier, today)):
+        text = texts[check.condition]
+        views.append(
+            ConditionView(
+                id=check.condition,
+                name=text["name"],
+                description=text["description"],
+                status=check.status,
+                met=[check_text(c, True) for c in check.met],
+                lacking=[check_text(c, False) for c in check.lacking],
+                offers=offers_for_elements(chantier.territory, text["elements"], serving=serving)
+                if serving is not None and check.status != "in_place"
+                else [],
+            )
+        )
+    return views
+
+
+# --- links to the rest ------------------------------------------------------------------------------------
+
+
+def related_territories(territory: Territory) -> set[int]:
+    """The territory, every territory it lies within (its borough, the agglomeration) and every territory
+    within it: an offer serving any of them serves it, or part of it."""
+    from maillage.matching.selectors import TerritoryGraph
+
+    graph = TerritoryGraph.load()
+    ids = set(graph.containing([territory]))
+    children: dict[int, set[int]] = {}
+    for child, parents in graph.parents.items():
+        for parent in parents:
+            children.setdefault(parent, set()).add(child)
+    frontier = {territory.pk}
+    while frontier:
+        frontier = set().union(*(children.get(pk, set()) for pk in frontier)) - ids
+        ids |= frontier
+    return ids
+
+
+def offers_serving(territory: Territory, offers: QuerySet[SupportOffer]) -> list[SupportOffer]:
+    """Offers serving the territory: those without territories (everywhere) and those of related ones."""
+    related = related_territories(territory)
+    return list(
+        offers.filter(Q(territories__isnull=True) | Q(territories__in=related))
+        .distinct()
+        .select_related("support_type")
+        .prefetch_related("providers", "covers", "open_periods")
+        .order_by("sort_key", "id")
+    )
+
+
+def _framework() -> Any:
+    from maillage.diagnostics import selectors as diagnostic_selectors
+
+    current = diagnostic_selectors.current_framework()
+    return None if current is None else diagnostic_selectors.framework_of(current)
+
+
+@dataclass(frozen=True)
+class OfferMatch:
+    offer: SupportOffer
+    covered: tuple[tuple[str, float], ...]  # element → share covered, for the elements asked
+    score: float
+
+
+def offers_for_elements(
+    territory: Territory,
+    elements: Iterable[str],
+    limit: int = OFFERS_PER_ACTION,
+    *,
+    serving: list[SupportOffer] | None = None,
+) -> list[Any]:
+    """The offers serving the territory that cover the elements best (the sum of their shares covered),
+    each with what it covers: the basket's coverage of an offer, applied to an action. Only offers that take
+    requests now or open within the basket's planning horizon count. ``serving``: the
+    offers serving the territory, when the caller already has them."""
+    wanted = list(dict.fromkeys(elements))
+    if not wanted:
+        return []
+    from maillage.matching.selectors import OPENING_HORIZON_DAYS, accepting_requests, covers_of
+
+    framework = _framework()
+    if framework is None:
+        return []
+    today = timezone.localdate()
+    horizon = today + timedelta(days=OPENING_HORIZON_DAYS)
+    matches = []
+    for offer in serving if serving is not None else offers_serving(territory, SupportOffer.objects.all()):
+        if not accepting_requests(offer, today, horizon)[1]:
+            continue  # closed for this cycle: it could not fund the action
+        covers, _inferred = covers_of(offer, framework)
+        covered = tuple((e, covers[e]) for e in wanted if covers.get(e, 0) > 0)
+        if covered:
+            matches.append(OfferMatch(offer, covered, sum(share for _e, share in covered)))
+    matches.sort(key=lambda m: (-m.score, m.offer.sort_key, m.offer.pk))
+    return matches[:limit]
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    element: str
+    in_need: int  # initiatives with a need on the element
+    need: float  # their weighted need
+    reachable: float  # the part of it an offer with places left accepts and covers
+
+    @property
+    def reachable_pct(self) -> float | None:
+        return round(100 * self.reachable / self.need, 1) if self.need > 0 else None
+
+
+@dataclass(frozen=True)
+class TerritoryNeeds:
+    """What the ecosystem's analytics say about the chantier's territory (aggregates of 5 initiatives or more)."""
+
+    group: str | None  # the analytics group shown for the territory (None: the whole island, or withheld)
+    level: str
+    initiatives: int  # initiatives with a submitted diagnostic counted
+    needs: tuple[NeedRow, ...]  # by framework element, most initiatives in need first
+    gaps: tuple[Cell, ...]
+    overlaps: tuple[Cell, ...]
+    threshold: int
+    withheld: bool  # too few initiatives with a diagnostic there to show anything
+
+
+def _need_rows(cells: Iterable[Cell]) -> tuple[NeedRow, ...]:
+    totals: dict[str, tuple[int, float, float]] = {}
+    for c in cells:
+        n, need, reachable = totals.get(c.element, (0, 0.0, 0.0))
+        totals[c.element] = (n + c.in_need, need + c.need, reachable + c.reachable)
+    rows = [NeedRow(e, n, need, reachable) for e, (n, need, reachable) in totals.items() if n]
+    return tuple(sorted(rows, key=lambda r: (-r.in_need, r.element)))
+
+
+def territory_needs(territory: Territory, limit: int = 10) -> TerritoryNeeds:
+    """The needs of the initiatives of the territory, and the gaps and overlaps there, as the analytics
+    show them: by quartier for a quartier, by borough for a borough or linked city, every group shown for
+    the whole island. A territory with fewer than 5 initiatives with a diagnostic shows nothing."""
+    from maillage.analytics import selectors as analytics
+
+    level = "quartier" if territory.kind == Territory.Kind.QUARTIER else "borough"
+    supply = analytics.demand_supply(level)
+    if territory.kind == Territory.Kind.REGION:
+        shown = [c for c in supply.cells if c.group in supply.sizes]
+        initiatives = sum(supply.sizes.values())
+        return TerritoryNeeds(
+            None,
+            level,
+            initiatives,
+            _need_rows(shown),
+            tuple(supply.gaps()[:limit]),
+            tuple(supply.overlaps()[:limit]),
+            supply.threshold,
+            initiatives < supply.threshold,
+        )
+    group = territory.slug if territory.slug in supply.sizes else None
+    if group is None:
+        return TerritoryNeeds(None, level, 0, (), (), (), supply.threshold, True)
+    return TerritoryNeeds(
+        group,
+        level,
+        supply.sizes[group],
+        _need_rows(c for c in supply.cells if c.group == group),
+        tuple(c for c in supply.gaps() if c.group == group)[:limit],
+        tuple(c for c in supply.overlaps() if c.group == group)[:limit],
+        supply.threshold,
+        False,
+    )
