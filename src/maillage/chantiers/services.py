@@ -61,7 +61,10 @@ def _text(data: Mapping[str, Any], name: str, limit: int) -> str:
 
 
 def _unique_slug(text: str) -> str:
-    base = slugify(text)[:70].strip("-") or "chantier"
+    base = slugify(text)
+    if len(base) > 70:
+        base = base[:71].rsplit("-", 1)[0]  # cut between words
+    base = base.strip("-")[:70] or "chantier"
     slug, n = base, 2
     while Chantier.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1

@@ -7,10 +7,16 @@ from typing import Any
 
 from django import template
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from maillage.common.i18n import current_language
+from maillage.common.templatetags.maillage import integer, money
+from maillage.core.text import french_spaces
 from maillage.directory.models import Organisation, Territory
 
 from .. import selectors
+from ..models import Commitment
 
 register = template.Library()
 
@@ -23,3 +29,17 @@ def linked_chantiers(context: dict[str, Any], subject: Organisation | Territory)
     else:
         found = found.filter(Q(territory=subject) | Q(territory__within=subject))  # there, or in one of its parts
     return {"chantiers": list(found.distinct()[:20]), "subject": subject}
+
+
+@register.simple_tag
+def commitment(row: Commitment) -> str:
+    """A commitment in a line: « Argent : 75 000 $ — les salaires des stagiaires », "Staff time: 400 hours"."""
+    what = ""
+    if row.amount is not None:
+        what = money(row.amount)
+    elif row.hours is not None:
+        what = ngettext("%(hours)s hour", "%(hours)s hours", row.hours) % {"hours": integer(row.hours)}
+    text = _("%(kind)s: %(what)s") % {"kind": row.get_kind_display(), "what": what} if what else row.get_kind_display()
+    if row.description:
+        text = f"{text} — {row.description}"
+    return french_spaces(text) if current_language() == "fr" else text
