@@ -30,3 +30,10 @@ def organisation_members(organisation_id: int) -> list[Membership]:
 
 def user_tokens(user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+
+
+def organisations_of(user: Any) -> list[Any]:
+    """The organisations a person is a member of, by name."""
+    from maillage.directory.models import Organisation
+
+    return list(Organisation.objects.filter(pk__in=list(memberships_by_organisation(user))).order_by("sort_key"))

@@ -452,18 +452,7 @@ def _check_action(chantier: Chantier, data: Mapping[str, Any], problems: list[Pr
     if isinstance(owner, Participant) and owner.chantier_id != chantier.pk:
         problems.append(Problem("owner_unknown", _("The owner must be one of the participants."), field="owner"))
     clean["owner"] = owner
-    known = set(diagnostic_selectors.element_names("fr"))
-    elements = [str(e) for e in data.get("elements") or []]
-    unknown = [e for e in elements if e not in known]
-    if unknown:
-        problems.append(
-            Problem(
-                "element_unknown",
-                _("These are not elements of the current framework: %(codes)s.") % {"codes": ", ".join(unknown)},
-                field="elements",
-            )
-        )
-    clean["elements"] = list(dict.fromkeys(e for e in elements if e in known))
+    clean["elements"] = diagnostic_selectors.checked_elements(data.get("elements") or [], problems)
     starts_on, due_on = data.get("starts_on"), data.get("due_on")
     if starts_on and due_on and due_on < starts_on:
         problems.append(Problem("dates_order_invalid", _("An action cannot be due before it starts."), field="due_on"))

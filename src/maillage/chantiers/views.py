@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from maillage.accounts.selectors import memberships_by_organisation
+from maillage.accounts.selectors import memberships_by_organisation, organisations_of
 from maillage.collective.models import Indicator
 from maillage.collective.templatetags.collective import figure
 from maillage.collective.views import Chart
@@ -262,9 +262,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
-    mine = list(
-        Organisation.objects.filter(pk__in=list(memberships_by_organisation(request.user))).order_by("sort_key")
-    )
+    mine = organisations_of(request.user)
     if not mine:
         return render(request, "chantiers/no_organisation.html", status=403)
     form = ChantierForm(request.POST or None, organisations=mine, initial={"visibility": "public", "role": "lead"})

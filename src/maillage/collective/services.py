@@ -27,6 +27,7 @@ from maillage.common.i18n import current_language
 from maillage.core.errors import MaillageError, Problem
 from maillage.core.feedback import QUESTIONS
 from maillage.core.text import french_spaces
+from maillage.diagnostics import selectors as diagnostic_selectors
 from maillage.directory.models import Organisation
 from maillage.matching.services import members_of, notify
 
@@ -70,18 +71,7 @@ def _check_indicator(data: Mapping[str, Any], problems: list[Problem]) -> dict[s
         clean[name] = str(data.get(name) or "").strip()
     if not clean["name_fr"]:
         problems.append(Problem("name_missing", _("Give the indicator a name in French."), field="name_fr"))
-    known = set(selectors.element_names("fr"))
-    elements = [str(e) for e in data.get("elements") or []]
-    unknown = [e for e in elements if e not in known]
-    if unknown:
-        problems.append(
-            Problem(
-                "element_unknown",
-                _("These are not elements of the current framework: %(codes)s.") % {"codes": ", ".join(unknown)},
-                field="elements",
-            )
-        )
-    clean["elements"] = [e for e in dict.fromkeys(elements) if e in known]
+    clean["elements"] = diagnostic_selectors.checked_elements(data.get("elements") or [], problems)
     method = data.get("method") or ""
     measure = data.get("measure") or ""
     clean["method"], clean["measure"], clean["question"] = method, "", ""

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from maillage.accounts.selectors import memberships_by_organisation
+from maillage.accounts.selectors import memberships_by_organisation, organisations_of
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.views import NotFound, get_or_404
@@ -193,9 +193,7 @@ def _element_choices() -> list[tuple[str, str]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_new(request: HttpRequest) -> HttpResponse:
-    mine = list(
-        Organisation.objects.filter(pk__in=list(memberships_by_organisation(request.user))).order_by("sort_key")
-    )
+    mine = organisations_of(request.user)
     if not mine:
         return render(request, "collective/no_organisation.html", status=403)
     form = IndicatorForm(request.POST or None, organisations=mine, elements=_element_choices())

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from maillage.accounts.selectors import memberships_by_organisation
 from maillage.core import scoring
-from maillage.core.errors import MaillageError
+from maillage.core.errors import MaillageError, Problem
 from maillage.core.framework import Framework as CoreFramework
 from maillage.core.framework import parse_framework
 from maillage.directory.models import Initiative, Territory
@@ -66,6 +66,23 @@ def element_names(language: str) -> dict[str, str]:
     if current is None:
         return {}
     return {e.id: e.name.get(language) for e in framework_of(current).elements}
+
+
+def checked_elements(values: Iterable[Any], problems: list[Problem], field: str = "elements") -> list[str]:
+    """Element ids of the current framework, each once, in the order given; the unknown ones are named in
+    one problem on ``field``."""
+    known = set(element_names("fr"))
+    elements = [str(e) for e in values]
+    unknown = [e for e in elements if e not in known]
+    if unknown:
+        problems.append(
+            Problem(
+                "element_unknown",
+                _("These are not elements of the current framework: %(codes)s.") % {"codes": ", ".join(unknown)},
+                field=field,
+            )
+        )
+    return [e for e in dict.fromkeys(elements) if e in known]
 
 
 def scoring_parameters() -> scoring.Parameters:
