@@ -145,7 +145,7 @@ def world():
 
 def _slugs(response):
     assert response.status_code == 200, response.content
-    return sorted(c["slug"] for c in response.json())
+    return sorted(c["slug"] for c in response.json()["results"])
 
 
 # --- who sees what -------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def test_the_list_hides_private_chantiers_from_those_not_in_them(client, world):
 
 
 def test_the_list_gives_each_chantiers_balance(client, world):
-    listed = {c["slug"]: c for c in client.get("/api/chantiers", **_bearer(world.users["city"])).json()}
+    listed = {c["slug"]: c for c in client.get("/api/chantiers", **_bearer(world.users["city"])).json()["results"]}
     private = listed["securite-alimentaire"]
     assert private["visibility"] == "private"
     assert private["territory"] == "quartier-verdun"
@@ -269,7 +269,7 @@ def test_the_detail_gives_the_change_its_records_and_conditions(client, world):
         "communication": "partial",
         "backbone": "in_place",
     }
-    assert conditions["communication"]["met"] == ["met_recently"]
+    assert conditions["communication"]["met"] == ["met_recently", "community_decides"]
     assert conditions["communication"]["lacking"] == ["decisions_recorded"]
     (indicator,) = data["indicators"]
     assert indicator["id"] == world.indicator.pk

@@ -1192,7 +1192,7 @@ def test_a_pooled_fund_needs_two_offers(client, world, funded):
     url = reverse("chantiers:scenario", args=[funded.chantier.slug])
     response = client.post(url)
     assert response.status_code == 302
-    assert response["Location"] == reverse("chantiers:detail", args=[funded.chantier.slug]) + "#money"
+    assert response["Location"] == reverse("chantiers:detail", args=[funded.chantier.slug])
     page = _text(client.get(response["Location"]))
     assert (
         gettext(

@@ -487,14 +487,34 @@ def test_duplicated_actions_are_lacking_coordination():
 @pytest.mark.parametrize(
     ("days", "decided", "expected"),
     [
-        (0, True, ("in_place", ("met_recently", "decisions_recorded"), ())),
-        (MEETING_DAYS, True, ("in_place", ("met_recently", "decisions_recorded"), ())),  # 90 days ago
-        (MEETING_DAYS + 1, True, ("partial", ("met_this_year", "decisions_recorded"), ("met_recently",))),
-        (2 * MEETING_DAYS, True, ("partial", ("met_this_year", "decisions_recorded"), ("met_recently",))),  # 180
-        (2 * MEETING_DAYS + 1, True, ("partial", ("decisions_recorded",), ("met_recently",))),  # 181
-        (2 * MEETING_DAYS + 1, False, ("missing", (), ("met_recently", "decisions_recorded"))),
-        (MEETING_DAYS, False, ("partial", ("met_recently",), ("decisions_recorded",))),
-        (2 * MEETING_DAYS, False, ("partial", ("met_this_year",), ("met_recently", "decisions_recorded"))),
+        (0, True, ("in_place", ("met_recently", "decisions_recorded", "community_decides"), ())),
+        (
+            MEETING_DAYS,
+            True,
+            ("in_place", ("met_recently", "decisions_recorded", "community_decides"), ()),
+        ),  # 90 days ago
+        (
+            MEETING_DAYS + 1,
+            True,
+            ("partial", ("met_this_year", "decisions_recorded", "community_decides"), ("met_recently",)),
+        ),
+        (
+            2 * MEETING_DAYS,
+            True,
+            ("partial", ("met_this_year", "decisions_recorded", "community_decides"), ("met_recently",)),
+        ),  # 180
+        (
+            2 * MEETING_DAYS + 1,
+            True,
+            ("partial", ("decisions_recorded", "community_decides"), ("met_recently",)),
+        ),  # 181
+        (2 * MEETING_DAYS + 1, False, ("missing", ("community_decides",), ("met_recently", "decisions_recorded"))),
+        (MEETING_DAYS, False, ("partial", ("met_recently", "community_decides"), ("decisions_recorded",))),
+        (
+            2 * MEETING_DAYS,
+            False,
+            ("partial", ("met_this_year", "community_decides"), ("met_recently", "decisions_recorded")),
+        ),
     ],
 )
 def test_communication_by_the_last_meeting(days, decided, expected):
@@ -504,7 +524,11 @@ def test_communication_by_the_last_meeting(days, decided, expected):
 
 
 def test_communication_missing_without_meetings_nor_decisions():
-    assert check("communication", meetings=[], decisions=[]) == ("missing", (), ("met_recently", "decisions_recorded"))
+    assert check("communication", meetings=[], decisions=[]) == (
+        "missing",
+        ("community_decides",),
+        ("met_recently", "decisions_recorded"),
+    )
 
 
 def test_a_meeting_planned_in_the_future_has_not_happened():
@@ -512,9 +536,16 @@ def test_a_meeting_planned_in_the_future_has_not_happened():
     meetings = [TODAY + timedelta(days=7), TODAY - timedelta(days=200)]
     assert check("communication", meetings=meetings, decisions=[]) == (
         "missing",
-        (),
+        ("community_decides",),
         ("met_recently", "decisions_recorded"),
     )
+
+
+def test_communication_asks_for_a_community_decision_seat():
+    # The table de quartier takes part but no longer decides: the people concerned have no say.
+    people = [*THREE[:2], person("table", "community", role="backbone", decides=False, hours=300)]
+    status, met, lacking = check("communication", participants=people)
+    assert (status, met, lacking) == ("partial", ("met_recently", "decisions_recorded"), ("community_decides",))
 
 
 # 5. Backbone support.

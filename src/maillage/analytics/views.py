@@ -109,7 +109,7 @@ def _territory_groups(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-def _group_name(group: str, language: str, where: selectors.Places) -> str:
+def group_name(group: str, language: str, where: selectors.Places) -> str:
     if group == core.OTHER:
         return _("Elsewhere: the whole island, small territories together, or no territory")
     if group.startswith(core.REST):
@@ -136,7 +136,7 @@ def needs(request: HttpRequest) -> HttpResponse:
         return {
             "cell": cell,
             "element": elements.get(cell.element, cell.element),
-            "group": _group_name(cell.group, language, where),
+            "group": group_name(cell.group, language, where),
             "group_link": cell.group if cell.group in where.names else None,
             "reachable_pct": _pct(cell.reachable, cell.need),
             "offers": [(o, offers.get(o, o)) for o in cell.offers],
@@ -170,7 +170,7 @@ def needs(request: HttpRequest) -> HttpResponse:
                     c.element,
                     elements.get(c.element, c.element),
                     c.group,
-                    _group_name(c.group, language, where),
+                    group_name(c.group, language, where),
                     c.initiatives,
                     c.in_need,
                     _pct(c.reachable, c.need),
@@ -202,7 +202,7 @@ def needs(request: HttpRequest) -> HttpResponse:
     group_rows = sorted(
         (
             {
-                "name": _group_name(g, language, where),
+                "name": group_name(g, language, where),
                 "slug": g if g in where.names else None,
                 "initiatives": supply.sizes.get(g, 0),
                 "reachable_pct": _pct(by_group[g][1], by_group[g][0]),
@@ -734,7 +734,7 @@ def report(request: HttpRequest) -> HttpResponse:
     def gap_row(cell: core.Cell) -> dict[str, Any]:
         return {
             "element": elements.get(cell.element, cell.element),
-            "group": _group_name(cell.group, language, where),
+            "group": group_name(cell.group, language, where),
             "cell": cell,
             "reachable_pct": _pct(cell.reachable, cell.need),
             "providers": [names.get(p, p) for p in cell.providers],

@@ -15,15 +15,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from maillage.accounts.api import read_auth, token_auth
+from maillage.common.pagination import MAX_PAGE, page_of
 from maillage.core import chantiers as core
 from maillage.core.errors import MaillageError
-from maillage.directory.api import ERRORS
+from maillage.directory.api import ERRORS, page_schema
 from maillage.directory.models import Organisation
 
 from . import selectors, services
@@ -365,13 +365,28 @@ def _invitation(invitation: Invitation) -> dict[str, Any]:
 # --- reading -------------------------------------------------------------------------------------
 
 
-@router.get("/chantiers", response={200: list[ChantierSummaryOut], **ERRORS}, auth=read_auth)
-def chantier_list(request: HttpRequest) -> list[dict[str, Any]]:
+ChantierPage = page_schema("ChantierPage", ChantierSummaryOut)
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(25, ge=1, le=200)
+
+
+@router.get("/chantiers", response={200: ChantierPage, **ERRORS}, auth=read_auth)
+def chantier_list(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     """The chantiers you may see (public ones, and the private ones your organisations take part in or are
-    invited to), most recently updated first, with their balance between sectors."""
-    found = list(selectors.visible(request.user))
-    prefetch_related_objects(found, "participants__commitments")
-    return [_summary(c, core.balance(selectors.core_participants(c.participants.all()))) for c in found]
+    invited to), most recently updated first, with their balance between sectors; a page at a time."""
+    page = page_of(
+        selectors.visible(request.user).order_by("-updated_at", "-id"), params.page, params.page_size, clamp=False
+    )
+    people = selectors.participants_by_chantier(c.pk for c in page.object_list)
+    return {
+        "count": page.paginator.count,
+        "page": params.page,
+        "page_size": params.page_size,
+        "results": [_summary(c, core.balance(people[c.pk])) for c in page.object_list],
+    }
 
 
 @router.get("/chantiers/{slug}", response={200: ChantierOut, **ERRORS}, auth=read_auth)

@@ -91,13 +91,11 @@ def chantiers_table(chantiers: Iterable[Chantier], language: str, *, today: date
     evenness of participation across the sectors, and each condition's status (``in_place``, ``partial``,
     ``missing``). Give the chantiers a person may see (``selectors.visible``)."""
     found = list(chantiers)
-    # One query per relation for all the chantiers (skipped where already fetched); the conditions still
-    # read each chantier's journal, indicators and plan.
-    prefetch_related_objects(found, "territory", *selectors.FACTS_PREFETCH)
+    facts = selectors.facts_by_chantier(found, today)  # a few queries of plain values for all of them
     rows: list[list[Any]] = []
     for chantier in found:
-        figures = core.balance(selectors.core_participants(chantier.participants.all()))
-        checks = {c.condition: c.status for c in core.check_conditions(selectors.facts(chantier, today))}
+        figures = core.balance(facts[chantier.pk].participants)
+        checks = {c.condition: c.status for c in core.check_conditions(facts[chantier.pk])}
         sectors = figures.sectors
         rows.append(
             [

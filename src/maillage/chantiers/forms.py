@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from maillage.common.forms import PeopleDecimalField, PeopleFloatField
+from maillage.common.forms import DatePicker, PeopleDecimalField, PeopleFloatField
 from maillage.directory.forms import territory_choices
-from maillage.directory.models import Territory
+from maillage.directory.models import Organisation, Territory
 
 from .models import Action, Chantier, Commitment, JournalEntry, Participant, Sector
 
@@ -21,7 +21,14 @@ def _text(label: Any, *, required: bool = False, textarea: bool = False, max_len
 
 
 def _date(label: Any, *, required: bool = False, **kw: Any) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}), **kw)
+    """A date picker: the browser's ``<input type="date">`` reads and writes ISO dates whatever the language."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DatePicker(),
+        input_formats=["%Y-%m-%d"],
+        **kw,
+    )
 
 
 def _amount(label: Any, **kw: Any) -> forms.DecimalField:
@@ -76,8 +83,17 @@ class ChantierForm(forms.Form):
 
 class ParticipantForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Participant.Role.choices)
-    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
+    sector = forms.ChoiceField(
+        label=_("Sector"),
+        choices=Sector.choices,
+        help_text=_("An organisation says itself which sector it belongs to."),
+    )
     decides = forms.BooleanField(label=_("Holds a decision seat"), required=False)
+
+    def __init__(self, *args: Any, role_fixed: bool = False, sector_fixed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].disabled = self.fields["decides"].disabled = role_fixed
+        self.fields["sector"].disabled = sector_fixed
 
 
 class CommitmentForm(forms.Form):
@@ -104,9 +120,25 @@ class InviteForm(forms.Form):
     )
     message = _text(_("Message (optional)"), textarea=True, max_length=500)
 
-    def __init__(self, *args: Any, candidates: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: list[Any], coordinates: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(o.slug, o.name) for o in candidates]
+        kinds = dict(Organisation.Kind.choices)
+        self.fields["organisation"].choices = [
+            (o.slug, f"{o.name} — {kinds.get(o.kind, '')}" + (f" · {places}" if (places := _places(o)) else ""))
+            for o in candidates
+        ]
+        if not coordinates:  # roles with a decision seat are the backbone's or the lead's to offer
+            self.fields["role"].choices = [
+                (value, label) for value, label in Participant.Role.choices if value in ("partner", "contributor")
+            ]
+            self.fields["role"].help_text = _("The backbone or the lead invites a backbone, a lead or a funder.")
+
+
+def _places(organisation: Any) -> str:
+    """The first territories an organisation serves, to tell namesakes apart."""
+    names = [str(t.name) for t in organisation.territories.all()[:2]]
+    more = organisation.territories.count() - len(names) if len(names) == 2 else 0
+    return ", ".join(names) + (f" +{more}" if more > 0 else "")
 
 
 class IndicatorForm(forms.Form):
@@ -155,10 +187,16 @@ class ActionForm(forms.Form):
     budget = _amount(_("Budget ($)"))
 
     def __init__(
-        self, *args: Any, participants: list[Participant], elements: list[tuple[str, str]], **kwargs: Any
+        self,
+        *args: Any,
+        participants: list[Participant],
+        elements: list[tuple[str, str]],
+        owner_fixed: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [("", "—"), *((str(p.pk), p.organisation.name) for p in participants)]
+        self.fields["owner"].disabled = owner_fixed
         self.fields["elements"].choices = elements
 
 

@@ -804,6 +804,9 @@ def _load_one(
             "visibility": spec["visibility"],
         },
     )
+    if not chantier.is_public:  # a private chantier's address is random: the demo's stays the same at each load
+        chantier.slug = f"chantier-{rng.randrange(16**10):010x}"
+        chantier.save(update_fields=["slug"])
     participants: dict[str, Participant] = {}
     for label, _sector, _kinds, role, decides, commitments in spec["participants"]:
         organisation = chosen.get(label)

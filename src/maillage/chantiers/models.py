@@ -186,6 +186,7 @@ class Invitation(models.Model):
         PENDING = "pending", _("waiting for an answer")
         ACCEPTED = "accepted", _("accepted")
         DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("withdrawn")
 
     chantier = models.ForeignKey(Chantier, on_delete=models.CASCADE, related_name="invitations")
     organisation = models.ForeignKey("directory.Organisation", on_delete=models.CASCADE, related_name="+")

@@ -5,7 +5,8 @@ initiatives), and the offers that could fund each action."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,16 @@ from maillage.core.analytics import Cell
 from maillage.core.errors import MaillageError
 from maillage.directory.models import SupportOffer, Territory
 
-from .models import Action, Chantier, ChantierIndicator, Commitment, Invitation, JournalEntry, Participant
+from .models import (
+    Action,
+    Chantier,
+    ChantierIndicator,
+    Commitment,
+    Invitation,
+    JournalEntry,
+    Measurement,
+    Participant,
+)
 
 CONDITIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "frameworks" / "impact-collectif.yaml"
 OFFERS_PER_ACTION = 3
@@ -35,6 +45,10 @@ PARTICIPANTS = Prefetch(
 
 
 # --- which chantiers -------------------------------------------------------------------------------------
+
+
+#: Territories' boundaries are large JSON documents: a chantier's page and lists never need them.
+HEAVY_TERRITORY = ("territory__geometry", "territory__map_geometry")
 
 
 def visible(user: Any) -> QuerySet[Chantier]:
@@ -48,14 +62,27 @@ def visible(user: Any) -> QuerySet[Chantier]:
     return (
         Chantier.objects.filter(pk__in=Chantier.objects.filter(where).values("pk"))
         .select_related("territory")
-        .prefetch_related(PARTICIPANTS)
+        .defer(*HEAVY_TERRITORY)
+    )
+
+
+def taking_part(user: Any, chantier_ids: Iterable[int]) -> set[int]:
+    """Of these chantiers, those the person's organisations take part in."""
+    mine = list(memberships_by_organisation(user))
+    if not mine:
+        return set()
+    return set(
+        Participant.objects.filter(chantier__in=list(chantier_ids), organisation__in=mine).values_list(
+            "chantier_id", flat=True
+        )
     )
 
 
 def detail(slug: str) -> Chantier:
     found = (
         Chantier.objects.select_related("territory", "scenario")
-        .prefetch_related(*FACTS_PREFETCH)
+        .defer(*HEAVY_TERRITORY)
+        .prefetch_related(PARTICIPANTS)
         .filter(slug=slug)
         .first()
     )
@@ -135,40 +162,100 @@ def journal(chantier: Chantier, limit: int | None = None) -> list[JournalEntry]:
     return list(found[:limit] if limit else found)
 
 
-#: What :func:`facts` reads: prefetch it to check the conditions of many chantiers in a few queries.
-FACTS_PREFETCH = (
-    Prefetch(
-        "participants", queryset=Participant.objects.select_related("organisation").prefetch_related("commitments")
-    ),
-    "journal",
-    "indicators__measurements",
-    Prefetch("actions", queryset=Action.objects.select_related("owner__organisation")),
-)
+CHUNK = 500  # chantiers per query of the figures: well under every database's limit of parameters
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def participants_by_chantier(chantier_ids: Iterable[int]) -> dict[int, list[core.Participant]]:
+    """Each chantier's participants as the core computes them, in two queries per 500 chantiers of plain
+    values (no model objects): their sector, role and seat, and their commitments summed."""
+    ids = list(chantier_ids)
+    result: dict[int, list[core.Participant]] = {pk: [] for pk in ids}
+    for chunk in _chunks(ids):
+        money: dict[int, float] = defaultdict(float)
+        hours: dict[int, float] = defaultdict(float)
+        kinds: dict[int, set[str]] = defaultdict(set)
+        for participant, kind, amount, hour in Commitment.objects.filter(participant__chantier__in=chunk).values_list(
+            "participant_id", "kind", "amount", "hours"
+        ):
+            kinds[participant].add(kind)
+            if kind == Commitment.Kind.MONEY and amount is not None:
+                money[participant] += float(amount)
+            elif kind == Commitment.Kind.STAFF_TIME and hour is not None:
+                hours[participant] += hour
+        rows = (
+            Participant.objects.filter(chantier__in=chunk)
+            .order_by("chantier_id", "pk")
+            .values_list("pk", "chantier_id", "organisation__slug", "sector", "role", "decides")
+        )
+        for pk, chantier, slug, sector, role, decides in rows:
+            result[chantier].append(
+                core.Participant(slug, sector, role, decides, money[pk], hours[pk], frozenset(kinds[pk]))
+            )
+    return result
+
+
+def facts_by_chantier(chantiers: Sequence[Chantier], today: date | None = None) -> dict[int, core.Facts]:
+    """What the condition check reads about each chantier, in six queries per 500 chantiers."""
+    today = today or timezone.localdate()
+    ids = [c.pk for c in chantiers]
+    people = participants_by_chantier(ids)
+    indicators: dict[int, list[core.IndicatorFacts]] = defaultdict(list)
+    plans: dict[int, list[core.Action]] = defaultdict(list)
+    meetings: dict[int, list[date]] = defaultdict(list)
+    decisions: dict[int, list[date]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        last = dict(
+            Measurement.objects.filter(indicator__chantier__in=chunk)
+            .values("indicator")
+            .annotate(last=Max("measured_on"))
+            .values_list("indicator", "last")
+        )
+        for pk, chantier, baseline, target in (
+            ChantierIndicator.objects.filter(chantier__in=chunk)
+            .order_by("position", "pk")
+            .values_list("pk", "chantier_id", "baseline", "target")
+        ):
+            indicators[chantier].append(core.IndicatorFacts(baseline is not None, target is not None, last.get(pk)))
+        for pk, chantier, owner, elements, starts_on, due_on, status in (
+            Action.objects.filter(chantier__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "chantier_id", "owner__organisation__slug", "elements", "starts_on", "due_on", "status")
+        ):
+            plans[chantier].append(
+                core.Action(str(pk), owner, frozenset(elements), starts_on, due_on, status == Action.Status.DONE)
+            )
+        for chantier, kind, happened_on in JournalEntry.objects.filter(
+            chantier__in=chunk, kind__in=[JournalEntry.Kind.MEETING, JournalEntry.Kind.DECISION]
+        ).values_list("chantier_id", "kind", "happened_on"):
+            if kind == JournalEntry.Kind.DECISION:
+                decisions[chantier].append(happened_on)
+            elif happened_on <= today:
+                meetings[chantier].append(happened_on)
+    return {
+        c.pk: core.Facts(
+            today=today,
+            has_change=bool(c.title_fr or c.title_en),
+            has_whom=bool(c.whom_fr or c.whom_en),
+            has_territory=c.territory_id is not None,
+            due_on=c.due_on,
+            participants=people[c.pk],
+            indicators=indicators[c.pk],
+            actions=plans[c.pk],
+            meetings=meetings[c.pk],
+            decisions=decisions[c.pk],
+        )
+        for c in chantiers
+    }
 
 
 def facts(chantier: Chantier, today: date | None = None) -> core.Facts:
-    """What the condition check reads about the chantier (from its prefetched rows, see FACTS_PREFETCH)."""
-    today = today or timezone.localdate()
-    entries = [(e.kind, e.happened_on) for e in chantier.journal.all()]
-    return core.Facts(
-        today=today,
-        has_change=bool(chantier.title_fr or chantier.title_en),
-        has_whom=bool(chantier.whom_fr or chantier.whom_en),
-        has_territory=chantier.territory_id is not None,
-        due_on=chantier.due_on,
-        participants=core_participants(chantier.participants.all()),
-        indicators=[
-            core.IndicatorFacts(
-                has_baseline=i.baseline is not None,
-                has_target=i.target is not None,
-                last_measured=max((m.measured_on for m in i.measurements.all()), default=None),
-            )
-            for i in chantier.indicators.all()
-        ],
-        actions=core_actions(chantier.actions.all()),
-        meetings=[d for kind, d in entries if kind == JournalEntry.Kind.MEETING and d <= today],
-        decisions=[d for kind, d in entries if kind == JournalEntry.Kind.DECISION],
-    )
+    """What the condition check reads about one chantier."""
+    return facts_by_chantier([chantier], today)[chantier.pk]
 
 
 # --- the five conditions, in words -------------------------------------------------------------------------
@@ -207,13 +294,13 @@ class ConditionView:
     status: str
     met: list[str]
     lacking: list[str]
-    offers: list[SupportOffer] = field(default_factory=list)  # offers that support it, where it is not in place
+    offers: list[OfferMatch] = field(default_factory=list)  # offers that support it, where it is not in place
 
 
 def conditions(
-    chantier: Chantier, today: date | None = None, *, serving: list[SupportOffer] | None = None
+    chantier: Chantier, today: date | None = None, *, finder: OfferFinder | None = None
 ) -> list[ConditionView]:
-    """The five conditions in words; with ``serving`` (the offers serving the territory), the offers that
+    """The five conditions in words; with a ``finder`` (the offers serving the territory), the offers that
     support each condition not in place."""
     texts = condition_texts()
     views = []
@@ -227,9 +314,7 @@ def conditions(
                 status=check.status,
                 met=[check_text(c, True) for c in check.met],
                 lacking=[check_text(c, False) for c in check.lacking],
-                offers=offers_for_elements(chantier.territory, text["elements"], serving=serving)
-                if serving is not None and check.status != "in_place"
-                else [],
+                offers=finder.best(text["elements"]) if finder is not None and check.status != "in_place" else [],
             )
         )
     return views
@@ -268,13 +353,6 @@ def offers_serving(territory: Territory, offers: QuerySet[SupportOffer]) -> list
     )
 
 
-def _framework() -> Any:
-    from maillage.diagnostics import selectors as diagnostic_selectors
-
-    current = diagnostic_selectors.current_framework()
-    return None if current is None else diagnostic_selectors.framework_of(current)
-
-
 @dataclass(frozen=True)
 class OfferMatch:
     offer: SupportOffer
@@ -282,37 +360,37 @@ class OfferMatch:
     score: float
 
 
-def offers_for_elements(
-    territory: Territory,
-    elements: Iterable[str],
-    limit: int = OFFERS_PER_ACTION,
-    *,
-    serving: list[SupportOffer] | None = None,
-) -> list[Any]:
-    """The offers serving the territory that cover the elements best (the sum of their shares covered),
-    each with what it covers: the basket's coverage of an offer, applied to an action. Only offers that take
-    requests now or open within the basket's planning horizon count. ``serving``: the
-    offers serving the territory, when the caller already has them."""
-    wanted = list(dict.fromkeys(elements))
-    if not wanted:
-        return []
-    from maillage.matching.selectors import OPENING_HORIZON_DAYS, accepting_requests, covers_of
+class OfferFinder:
+    """The offers serving a territory that take requests now or open within the basket's planning horizon,
+    with what each covers (its declared coverage, or what its support type addresses, as in the basket):
+    read once, then asked for the best offers for any set of framework elements."""
 
-    framework = _framework()
-    if framework is None:
-        return []
-    today = timezone.localdate()
-    horizon = today + timedelta(days=OPENING_HORIZON_DAYS)
-    matches = []
-    for offer in serving if serving is not None else offers_serving(territory, SupportOffer.objects.all()):
-        if not accepting_requests(offer, today, horizon)[1]:
-            continue  # closed for this cycle: it could not fund the action
-        covers, _inferred = covers_of(offer, framework)
-        covered = tuple((e, covers[e]) for e in wanted if covers.get(e, 0) > 0)
-        if covered:
-            matches.append(OfferMatch(offer, covered, sum(share for _e, share in covered)))
-    matches.sort(key=lambda m: (-m.score, m.offer.sort_key, m.offer.pk))
-    return matches[:limit]
+    def __init__(self, territory: Territory, limit: int = OFFERS_PER_ACTION) -> None:
+        from maillage.diagnostics import selectors as diagnostic_selectors
+        from maillage.matching.selectors import OPENING_HORIZON_DAYS, accepting_requests, covers_of
+
+        self.limit = limit
+        self.offers: list[tuple[SupportOffer, dict[str, float]]] = []
+        current = diagnostic_selectors.current_framework()
+        if current is None:
+            return
+        framework = diagnostic_selectors.framework_of(current)
+        today = timezone.localdate()
+        horizon = today + timedelta(days=OPENING_HORIZON_DAYS)
+        for offer in offers_serving(territory, SupportOffer.objects.all()):
+            if accepting_requests(offer, today, horizon)[1]:  # closed for this cycle: it could not help
+                self.offers.append((offer, covers_of(offer, framework)[0]))
+
+    def best(self, elements: Iterable[str]) -> list[OfferMatch]:
+        """The offers that cover the elements best (the sum of their shares covered), each with what it covers."""
+        wanted = list(dict.fromkeys(elements))
+        matches = []
+        for offer, covers in self.offers:
+            covered = tuple((e, covers[e]) for e in wanted if covers.get(e, 0) > 0)
+            if covered:
+                matches.append(OfferMatch(offer, covered, sum(share for _e, share in covered)))
+        matches.sort(key=lambda m: (-m.score, m.offer.sort_key, m.offer.pk))
+        return matches[: self.limit]
 
 
 @dataclass(frozen=True)

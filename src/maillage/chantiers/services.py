@@ -8,6 +8,7 @@ anything is wrong. Forms and the API parse text into dates and numbers; the rule
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -60,15 +62,47 @@ def _text(data: Mapping[str, Any], name: str, limit: int) -> str:
     return str(data.get(name) or "").strip()[:limit]
 
 
-def _unique_slug(text: str) -> str:
+#: Addresses of the app's own pages under /chantiers/: no chantier may take them.
+RESERVED_SLUGS = frozenset({"new", "conditions", "invitations"})
+
+
+def _unique_slug(text: str, *, private: bool) -> str:
+    """A public chantier's address comes from its title; a private one's is random, so that it tells
+    nothing of its title, and that starting a chantier with the same title as a hidden one does not reveal
+    that one exists (its address would have needed a number)."""
+    if private:
+        return f"chantier-{secrets.token_hex(5)}"
     base = slugify(text)
     if len(base) > 70:
         base = base[:71].rsplit("-", 1)[0]  # cut between words
     base = base.strip("-")[:70] or "chantier"
     slug, n = base, 2
-    while Chantier.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Chantier.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+#: The dates and figures a chantier may hold: anything else is a typing mistake.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+MAX_FIGURE = 1e12
+
+
+def _date_ok(value: Any, field: str, problems: list[Problem]) -> Any:
+    if isinstance(value, date) and not FIRST_DATE <= value <= LAST_DATE:
+        problems.append(Problem("date_out_of_range", _("Give a date between 1900 and 2100."), field=field))
+        return None
+    return value
+
+
+def _figure_ok(value: Any, field: str, problems: list[Problem]) -> Any:
+    if isinstance(value, int | float | Decimal) and not abs(float(value)) <= MAX_FIGURE:
+        problems.append(
+            Problem(
+                "number_out_of_range", _("Give a number between −1,000,000,000,000 and 1,000,000,000,000."), field=field
+            )
+        )
+        return None
+    return value
 
 
 def sector_of(organisation: Organisation) -> str:
@@ -89,7 +123,10 @@ def acting_participant(user: Any, chantier: Chantier, organisation: Organisation
 # --- the chantier ------------------------------------------------------------------------------------------
 
 
-def _check_chantier(data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+def _check_chantier(
+    data: Mapping[str, Any], problems: list[Problem], *, was_due_on: date | None = None
+) -> dict[str, Any]:
+    """The chantier's fields, checked. A deadline already past is refused unless it is the one it had."""
     clean: dict[str, Any] = {
         "title_fr": _text(data, "title_fr", 200),
         "title_en": _text(data, "title_en", 200),
@@ -112,7 +149,9 @@ def _check_chantier(data: Mapping[str, Any], problems: list[Problem]) -> dict[st
     if due_on is not None and not isinstance(due_on, date):
         problems.append(Problem("date_invalid", _("Give a date, such as 2028-12-31."), field="due_on"))
         due_on = None
-    clean["due_on"] = due_on
+    clean["due_on"] = _date_ok(due_on, "due_on", problems)
+    if clean["due_on"] and clean["due_on"] < timezone.localdate() and clean["due_on"] != was_due_on:
+        problems.append(Problem("date_past", _("The deadline is already past: give a date to come."), field="due_on"))
     visibility = data.get("visibility") or Chantier.Visibility.PUBLIC
     if visibility not in Chantier.Visibility.values:
         problems.append(Problem("visibility_invalid", _("Choose public or private."), field="visibility"))
@@ -142,9 +181,21 @@ def chantier_create(
         )
     _raise(problems)
     clean.pop("status", None)
-    chantier = Chantier.objects.create(
-        slug=_unique_slug(clean["title_fr"]), created_by=user, is_demo=organisation.is_demo, **clean
-    )
+    private = clean["visibility"] == Chantier.Visibility.PRIVATE
+    for _attempt in range(5):  # two people starting chantiers of the same title at the same moment
+        try:
+            with transaction.atomic():
+                chantier = Chantier.objects.create(
+                    slug=_unique_slug(clean["title_fr"], private=private),
+                    created_by=user,
+                    is_demo=organisation.is_demo,
+                    **clean,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise MaillageError("busy", _("Many chantiers are being started right now: try again."))
     Participant.objects.create(
         chantier=chantier, organisation=organisation, sector=sector_of(organisation), role=role, decides=True
     )
@@ -154,11 +205,15 @@ def chantier_create(
 def chantier_update(*, user: Any, chantier: Chantier, data: Mapping[str, Any]) -> Chantier:
     _check(user, "chantiers.coordinate", chantier)
     problems: list[Problem] = []
-    clean = _check_chantier(data, problems)
+    clean = _check_chantier(data, problems, was_due_on=chantier.due_on)
     _raise(problems)
     for name, value in clean.items():
         setattr(chantier, name, value)
-    chantier.save()
+    with transaction.atomic():
+        chantier.save()
+        if chantier.scenario is not None:  # its title follows the chantier's (never naming a private one)
+            chantier.scenario.title = _scenario_title(chantier)
+            chantier.scenario.save(update_fields=["title"])
     return chantier
 
 
@@ -166,6 +221,8 @@ def chantier_update(*, user: Any, chantier: Chantier, data: Mapping[str, Any]) -
 
 
 COORDINATING = (Participant.Role.BACKBONE, Participant.Role.LEAD)
+#: Roles that come with a decision seat when an organisation joins.
+SEATED_ROLES = (*COORDINATING, Participant.Role.FUNDER)
 
 
 def _coordinators_left(chantier: Chantier, changed: Participant, new_role: str | None = None) -> bool:
@@ -176,15 +233,41 @@ def _coordinators_left(chantier: Chantier, changed: Participant, new_role: str |
     )
 
 
+def _lock(chantier: Chantier) -> None:
+    """Serialise the changes of a chantier's roles: two coordinators demoting each other at the same moment
+    must not leave it without one."""
+    Chantier.objects.select_for_update().filter(pk=chantier.pk).first()
+
+
+@transaction.atomic
 def participant_update(*, user: Any, participant: Participant, role: str, sector: str, decides: bool) -> Participant:
-    """Coordinators set a participant's role, sector and decision seat."""
-    _check(user, "chantiers.coordinate", participant.chantier)
+    """Coordinators set a participant's role and decision seat; its sector is its own organisation's to say
+    (or a coordinator's for an organisation whose people are not in Maillage)."""
+    chantier = participant.chantier
+    coordinates = user is None or user.has_perm("chantiers.coordinate", chantier)
+    own = user is None or participant.organisation_id in memberships_by_organisation(user)
+    if not (coordinates or own):
+        raise PermissionDenied
     problems: list[Problem] = []
     if role not in Participant.Role.values:
         problems.append(Problem("role_invalid", _("Choose a role."), field="role"))
     if sector not in Sector.values:
         problems.append(Problem("sector_invalid", _("Choose a sector."), field="sector"))
-    if not problems and not _coordinators_left(participant.chantier, participant, role):
+    if not coordinates and (role != participant.role or bool(decides) != participant.decides):
+        problems.append(
+            Problem("not_a_coordinator", _("Only the backbone or the lead changes roles and seats."), field="role")
+        )
+    has_people = Membership.objects.filter(organisation_id=participant.organisation_id).exists()
+    if sector != participant.sector and not own and has_people:
+        problems.append(
+            Problem(
+                "sector_not_yours",
+                _("An organisation says itself which sector it belongs to: ask its people."),
+                field="sector",
+            )
+        )
+    _lock(chantier)
+    if not problems and not _coordinators_left(chantier, participant, role):
         problems.append(
             Problem(
                 "last_coordinator",
@@ -198,6 +281,7 @@ def participant_update(*, user: Any, participant: Participant, role: str, sector
     return participant
 
 
+@transaction.atomic
 def participant_remove(*, user: Any, participant: Participant) -> None:
     """A coordinator removes a participant, or an administrator of the organisation withdraws it."""
     chantier = participant.chantier
@@ -206,6 +290,7 @@ def participant_remove(*, user: Any, participant: Participant) -> None:
     )
     if not own_admin:
         _check(user, "chantiers.coordinate", chantier)
+    _lock(chantier)
     if not _coordinators_left(chantier, participant):
         raise MaillageError(
             "last_coordinator",
@@ -276,12 +361,21 @@ def invite(
     message: str = "",
     by: Participant | None = None,
 ) -> Invitation:
-    """A participant invites another organisation; its people hear of it in their language."""
+    """A participant invites another organisation; its administrators hear of it in their language. Only
+    the backbone or the lead invites to a role that comes with a decision seat (backbone, lead, funder)."""
     _check(user, "chantiers.take_part", chantier)
     inviter = by or (acting_participant(user, chantier) if user is not None else None)
     problems: list[Problem] = []
     if role not in Participant.Role.values:
         problems.append(Problem("role_invalid", _("Choose a role."), field="role"))
+    elif role in SEATED_ROLES and user is not None and not user.has_perm("chantiers.coordinate", chantier):
+        problems.append(
+            Problem(
+                "not_a_coordinator",
+                _("Only the backbone or the lead invites a backbone, a lead or a funder: invite as a partner."),
+                field="role",
+            )
+        )
     if chantier.participants.filter(organisation=organisation).exists():
         problems.append(Problem("participant_exists", _("This organisation already takes part."), field="organisation"))
     elif chantier.invitations.filter(organisation=organisation, status=Invitation.Status.PENDING).exists():
@@ -307,19 +401,35 @@ def invite(
             )
     except IntegrityError:
         raise MaillageError("invitation_exists", _("This organisation is already invited.")) from None
-    admins = [
-        m.user
-        for m in Membership.objects.filter(organisation=organisation, role=Membership.Role.ADMIN).select_related("user")
-    ]
-    inviter_name = inviter.organisation.name_fr if inviter else "Maillage"
+    by_fr = inviter.organisation.name_fr if inviter else "Maillage"
+    by_en = (inviter.organisation.name_en or by_fr) if inviter else "Maillage"
     notify(
-        admins,
-        fr=f"{inviter_name} invite {organisation.name_fr} au chantier « {chantier.title_fr} ».",
-        en=f"{inviter.organisation.name_en or inviter_name if inviter else 'Maillage'} invites "
-        f"{organisation.name_en or organisation.name_fr} to the chantier “{chantier.title_en or chantier.title_fr}”.",
+        _admins(organisation),
+        fr=f"{by_fr} invite {organisation.name_fr} au chantier «\u00a0{chantier.title_fr}\u00a0».",
+        en=f"{by_en} invites {organisation.name_en or organisation.name_fr} to the chantier "
+        f"“{chantier.title_en or chantier.title_fr}”.",
         url=reverse("chantiers:detail", args=[chantier.slug]),
     )
     return invitation
+
+
+def _admins(organisation: Organisation | None) -> list[Any]:
+    if organisation is None:
+        return []
+    found = Membership.objects.filter(organisation=organisation, role=Membership.Role.ADMIN).select_related("user")
+    return [m.user for m in found]
+
+
+def invitation_cancel(*, user: Any, invitation: Invitation) -> None:
+    """The inviting organisation's people, or the backbone or the lead, withdraw a pending invitation."""
+    mine = memberships_by_organisation(user) if user is not None else {}
+    if user is not None and invitation.invited_by_id not in mine:
+        _check(user, "chantiers.coordinate", invitation.chantier)
+    updated = Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.CANCELLED, answered_at=timezone.now()
+    )
+    if not updated:
+        raise MaillageError("invitation_answered", _("This invitation has already been answered."))
 
 
 @transaction.atomic
@@ -334,13 +444,24 @@ def invitation_answer(
     locked.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
     locked.answered_at = timezone.now()
     locked.save(update_fields=["status", "answered_at"])
+    chantier, organisation = locked.chantier, locked.organisation
+    name_en = organisation.name_en or organisation.name_fr
+    title_en = chantier.title_en or chantier.title_fr
+    if accept:
+        fr = f"{organisation.name_fr} accepte de prendre part au chantier «\u00a0{chantier.title_fr}\u00a0»."
+        en = f"{name_en} accepts to take part in the chantier “{title_en}”."
+    else:
+        fr = f"{organisation.name_fr} décline l'invitation au chantier «\u00a0{chantier.title_fr}\u00a0»."
+        en = f"{name_en} declines the invitation to the chantier “{title_en}”."
+    url = reverse("chantiers:participants", args=[chantier.slug])
+    notify(_admins(locked.invited_by), fr=fr, en=en, url=url)
     if not accept:
         return None
-    chosen = sector if sector in Sector.values else sector_of(locked.organisation)
+    chosen = sector if sector in Sector.values else sector_of(organisation)
     participant, _created = Participant.objects.get_or_create(
-        chantier=locked.chantier,
-        organisation=locked.organisation,
-        defaults={"sector": chosen, "role": locked.role, "decides": locked.role in ("backbone", "lead", "funder")},
+        chantier=chantier,
+        organisation=organisation,
+        defaults={"sector": chosen, "role": locked.role, "decides": locked.role in SEATED_ROLES},
     )
     return participant
 
@@ -372,8 +493,12 @@ def indicator_add(*, user: Any, chantier: Chantier, data: Mapping[str, Any]) -> 
         )
     if not chosen and clean["name_fr"] and not (clean["unit_fr"] or clean["unit_en"]):
         problems.append(Problem("unit_missing", _("Give the unit of the values."), field="unit_fr"))
-    baseline, target = data.get("baseline"), data.get("target")
-    baseline_on, target_on = data.get("baseline_on"), data.get("target_on")
+    baseline, target = (
+        _figure_ok(data.get("baseline"), "baseline", problems),
+        _figure_ok(data.get("target"), "target", problems),
+    )
+    baseline_on = _date_ok(data.get("baseline_on"), "baseline_on", problems)
+    target_on = _date_ok(data.get("target_on"), "target_on", problems)
     if (baseline is None) != (baseline_on is None):
         problems.append(
             Problem("baseline_incomplete", _("Give both the baseline and the date it was measured."), field="baseline")
@@ -422,8 +547,20 @@ def measurement_record(
     replaced: it corrects it)."""
     _check(user, "chantiers.take_part", indicator.chantier)
     problems: list[Problem] = []
+    value = _figure_ok(value, "value", problems)
     if measured_on > timezone.localdate():
         problems.append(Problem("date_future", _("A measurement cannot be dated in the future."), field="measured_on"))
+    elif indicator.baseline_on is not None and measured_on < indicator.baseline_on:
+        problems.append(
+            Problem(
+                "date_before_baseline",
+                _("A measurement cannot be dated before the baseline (%(date)s).")
+                % {"date": indicator.baseline_on.isoformat()},
+                field="measured_on",
+            )
+        )
+    elif measured_on < FIRST_DATE:
+        problems.append(Problem("date_out_of_range", _("Give a date between 1900 and 2100."), field="measured_on"))
     if not source.strip():
         problems.append(Problem("source_missing", _("Say where the value comes from."), field="source"))
     _raise(problems)
@@ -433,6 +570,13 @@ def measurement_record(
         defaults={"value": float(value), "source": source.strip()[:300], "recorded_by": user},
     )
     return measurement
+
+
+def measurement_delete(*, user: Any, measurement: Measurement) -> None:
+    """The person who recorded a value, or the backbone or the lead, removes it (a value typed wrong)."""
+    if user is not None and measurement.recorded_by_id != user.pk:
+        _check(user, "chantiers.coordinate", measurement.indicator.chantier)
+    measurement.delete()
 
 
 # --- the action plan ------------------------------------------------------------------------------------------
@@ -453,7 +597,8 @@ def _check_action(chantier: Chantier, data: Mapping[str, Any], problems: list[Pr
         problems.append(Problem("owner_unknown", _("The owner must be one of the participants."), field="owner"))
     clean["owner"] = owner
     clean["elements"] = diagnostic_selectors.checked_elements(data.get("elements") or [], problems)
-    starts_on, due_on = data.get("starts_on"), data.get("due_on")
+    starts_on = _date_ok(data.get("starts_on"), "starts_on", problems)
+    due_on = _date_ok(data.get("due_on"), "due_on", problems)
     if starts_on and due_on and due_on < starts_on:
         problems.append(Problem("dates_order_invalid", _("An action cannot be due before it starts."), field="due_on"))
     clean["starts_on"], clean["due_on"] = starts_on, due_on
@@ -480,6 +625,14 @@ def action_save(*, user: Any, chantier: Chantier, data: Mapping[str, Any], actio
         _check(user, "chantiers.coordinate", chantier)
     problems: list[Problem] = []
     clean = _check_action(chantier, data, problems)
+    if owns and not user.has_perm("chantiers.coordinate", chantier) and clean["owner"] != action.owner:  # type: ignore[union-attr]
+        problems.append(
+            Problem(
+                "owner_fixed",
+                _("Only the backbone or the lead gives an action to another participant."),
+                field="owner",
+            )
+        )
     _raise(problems)
     if action is None:
         return Action.objects.create(chantier=chantier, **clean)
@@ -538,12 +691,18 @@ def funder_offers(chantier: Chantier) -> list[SupportOffer]:
     territory: what a pooled fund would bring together."""
     from . import selectors
 
-    funders = [
-        p.organisation_id
-        for p in chantier.participants.all()
-        if p.role == Participant.Role.FUNDER or p.commitments.filter(kind=Commitment.Kind.MONEY).exists()
-    ]
-    return selectors.offers_serving(chantier.territory, SupportOffer.objects.filter(providers__in=funders).distinct())
+    funders = Participant.objects.filter(chantier=chantier).filter(
+        Q(role=Participant.Role.FUNDER) | Q(commitments__kind=Commitment.Kind.MONEY)
+    )
+    offers = SupportOffer.objects.filter(providers__in=funders.values("organisation_id")).distinct()
+    return selectors.offers_serving(chantier.territory, offers)
+
+
+def _scenario_title(chantier: Chantier) -> str:
+    """Every steward sees the scenario: it names a public chantier only."""
+    if chantier.is_public:
+        return (_("Pooled fund: %(title)s") % {"title": chantier.title})[:200]
+    return _("Pooled fund of a private chantier")
 
 
 def scenario_build(*, user: Any, chantier: Chantier) -> Any:
@@ -564,22 +723,25 @@ def scenario_build(*, user: Any, chantier: Chantier) -> Any:
                 "and take requests."
             ),
         )
-    changes = {"format": "maillage-scenario/1", "pool": [{"id": f"fonds-{chantier.slug}"[:60], "offers": offers}]}
+    pool = {
+        "id": f"fonds-chantier-{chantier.pk}",
+        "name": _("Pooled fund of the chantier") if not chantier.is_public else str(chantier.title)[:120],
+        "offers": offers,
+    }
+    changes = {"format": "maillage-scenario/1", "pool": [pool]}
     with transaction.atomic():
         scenario = chantier.scenario
         if scenario is None:
             scenario = scenario_services.scenario_create(
                 user=user,
                 organisation=None,
-                # A private chantier is not named to the stewards who do not take part in it.
-                title=(
-                    _("Pooled fund: %(title)s") % {"title": chantier.title}
-                    if chantier.is_public
-                    else _("Pooled fund of a private chantier (no. %(number)s)") % {"number": chantier.pk}
-                )[:200],
+                title=_scenario_title(chantier),
                 description=_("What if the funders of this chantier pooled their offers into one fund?"),
                 is_demo=chantier.is_demo,
             )
             chantier.scenario = scenario
             chantier.save(update_fields=["scenario", "updated_at"])
+        elif scenario.title != _scenario_title(chantier):
+            scenario.title = _scenario_title(chantier)
+            scenario.save(update_fields=["title"])
         return scenario_services.changes_set(user=user, scenario=scenario, changes=changes, instance=instance)

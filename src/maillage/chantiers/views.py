@@ -14,19 +14,22 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import slug_re
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from maillage.accounts.models import Membership
 from maillage.accounts.selectors import memberships_by_organisation, organisations_of
 from maillage.collective.models import Indicator
 from maillage.collective.templatetags.collective import figure
 from maillage.collective.views import Chart
-from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
+from maillage.common.pagination import page_number, page_of
 from maillage.common.tables import csv_response
-from maillage.common.views import NotFound
+from maillage.common.views import NotFound, save_form
 from maillage.core import chantiers as core
 from maillage.core.errors import MaillageError
 from maillage.core.text import french_spaces, search_tokens
@@ -45,19 +48,18 @@ from .forms import (
     MeasurementForm,
     ParticipantForm,
 )
-from .models import Action, Chantier, ChantierIndicator, Commitment, Invitation, Sector
+from .models import Action, Chantier, ChantierIndicator, Commitment, Invitation, Participant, Sector
 from .rules import participations
 
 
 def _chantier(request: HttpRequest, slug: str, perm: str = "chantiers.view_chantier") -> Chantier:
     """The chantier, if the person may see it (404 otherwise, the same as for a missing one) and holds
     ``perm`` on it (403 otherwise)."""
-    try:
-        found = selectors.detail(slug)
-    except MaillageError as error:
-        raise NotFound(error.message) from None
-    if not request.user.has_perm("chantiers.view_chantier", found):
+    # Whether the person may see it is read first, in the same queries whether it exists or not: a hidden
+    # chantier and a missing one cost the same and answer the same.
+    if not selectors.visible(request.user).filter(slug=slug).exists():
         raise NotFound(_("There is no chantier with this identifier."))
+    found = selectors.detail(slug)
     if perm != "chantiers.view_chantier" and not request.user.has_perm(perm, found):
         raise PermissionDenied
     return found
@@ -128,9 +130,11 @@ class Point:
 def indicator_chart(indicator: ChantierIndicator, width: int = 320, height: int = 130) -> Chart | None:
     """The baseline and the measurements over time, with the target as a dashed line (the page also lists
     every value in a table; the chart's description lists them too)."""
-    points = [Point(m.measured_on, m.value) for m in indicator.measurements.all()]
+    points = []
     if indicator.baseline is not None and indicator.baseline_on is not None:
         points.append(Point(indicator.baseline_on, indicator.baseline))
+    points += [Point(m.measured_on, m.value) for m in indicator.measurements.all()]
+    # A measurement taken on the baseline's date is the value of that day: it replaces the baseline's.
     points = sorted({p.on: p for p in points}.values(), key=lambda p: p.on)
     if not points:
         return None
@@ -186,25 +190,31 @@ def progress_of(indicator: ChantierIndicator) -> float | None:
 # --- the list and the overview -----------------------------------------------------------------------------
 
 
+PER_PAGE = 20
+
+
 def index(request: HttpRequest) -> HttpResponse:
-    found = selectors.visible(request.user)
+    found = selectors.visible(request.user).order_by("-updated_at", "-id")
     mine = set(memberships_by_organisation(request.user))
     scope = request.GET.get("scope", "")
     if scope == "mine" and mine:
         found = found.filter(participants__organisation__in=mine).distinct()
     if request.GET.get("format") == "csv":
-        header, rows = exports.chantiers_table(list(found), current_language())
+        header, rows = exports.chantiers_table(found, current_language())
         return csv_response("maillage-chantiers.csv", header, rows)
+    page = page_of(found, page_number(request.GET.get("page")), PER_PAGE)
+    ids = [c.pk for c in page.object_list]
+    people = selectors.participants_by_chantier(ids)
+    taking_part = selectors.taking_part(request.user, ids)
     rows = []
-    for chantier in found:
-        people = selectors.core_participants(p for p in chantier.participants.all())
-        balance = core.balance(people)
+    for chantier in page.object_list:
+        balance = core.balance(people[chantier.pk])
         rows.append(
             {
                 "chantier": chantier,
                 "balance": balance,
                 "sectors": [(label, balance.sectors[code].participants) for code, label in Sector.choices],
-                "mine": any(p.organisation_id in mine for p in chantier.participants.all()),
+                "mine": chantier.pk in taking_part,
             }
         )
     return render(
@@ -212,6 +222,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "chantiers/index.html",
         {
             "rows": rows,
+            "page": page,
+            "query_string": f"scope={scope}" if scope else "",
             "scope": scope,
             "invitations": selectors.invitations_for(request.user),
             "may_create": request.user.has_perm("chantiers.create_chantier"),
@@ -230,19 +242,23 @@ def overview(request: HttpRequest) -> HttpResponse:
     rows = []
     hidden = 0
     counts = {c: {"in_place": 0, "partial": 0, "missing": 0} for c in core.CONDITIONS}
-    for chantier in (
-        Chantier.objects.select_related("territory")
-        .prefetch_related("participants__organisation", "participants__commitments")
-        .order_by("title_fr", "id")
-    ):
-        checks = core.check_conditions(selectors.facts(chantier))
+    shown = set(selectors.visible(request.user).values_list("pk", flat=True))
+    chantiers = list(
+        Chantier.objects.select_related("territory").defer(*selectors.HEAVY_TERRITORY).order_by("title_fr", "id")
+    )
+    facts = selectors.facts_by_chantier(chantiers)
+    for chantier in chantiers:
+        checks = core.check_conditions(facts[chantier.pk])
         for check in checks:
             counts[check.condition][check.status] += 1
-        shown = request.user.has_perm("chantiers.view_chantier", chantier)
-        if not shown:
+        if chantier.pk not in shown:
             hidden += 1
         rows.append(
-            {"chantier": chantier if shown else None, "number": hidden, "checks": {c.condition: c for c in checks}}
+            {
+                "chantier": chantier if chantier.pk in shown else None,
+                "number": hidden,
+                "checks": {c.condition: c for c in checks},
+            }
         )
     # Chantiers shown by name first, then the private ones by number: a hidden row's place among the named
     # ones would tell where its title falls in alphabetical order.
@@ -266,16 +282,19 @@ def create(request: HttpRequest) -> HttpResponse:
     if not mine:
         return render(request, "chantiers/no_organisation.html", status=403)
     form = ChantierForm(request.POST or None, organisations=mine, initial={"visibility": "public", "role": "lead"})
-    if request.method == "POST" and form.is_valid():
-        organisation = next(o for o in mine if o.slug == form.cleaned_data["organisation"])
-        try:
-            chantier = services.chantier_create(
-                user=request.user, organisation=organisation, data=form.cleaned_data, role=form.cleaned_data["role"]
-            )
-        except MaillageError as error:
-            add_to_form(form, error)
-        else:
-            messages.success(request, _("The chantier is started. Invite the other participants, then write the plan."))
+    if request.method == "POST":
+        chantier = save_form(
+            request,
+            form,
+            lambda: services.chantier_create(
+                user=request.user,
+                organisation=next(o for o in mine if o.slug == form.cleaned_data["organisation"]),
+                data=form.cleaned_data,
+                role=form.cleaned_data["role"],
+            ),
+            _("The chantier is started. Invite the other participants, then write the plan."),
+        )
+        if chantier is not None:
             return redirect("chantiers:detail", slug=chantier.slug)
     return render(request, "chantiers/form.html", {"form": form, "creating": True})
 
@@ -297,14 +316,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     flagged = {o.first for o in overlaps} | {o.second for o in overlaps}
     by_id = {str(a.pk): a for a in actions}
     signed_in = request.user.is_authenticated
-    serving = selectors.offers_serving(chantier.territory, selectors.SupportOffer.objects.all()) if signed_in else []
+    finder = selectors.OfferFinder(chantier.territory) if signed_in else None
     action_rows = [
         {
             "action": a,
             "flagged": str(a.pk) in flagged,
-            "offers": selectors.offers_for_elements(chantier.territory, a.elements, serving=serving)
-            if signed_in and a.status != Action.Status.DONE
-            else [],
+            "offers": finder.best(a.elements) if finder is not None and a.status != Action.Status.DONE else [],
         }
         for a in actions
     ]
@@ -324,6 +341,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         {"element": elements.get(o.element, o.element), "first": by_id[o.first], "second": by_id[o.second]}
         for o in overlaps
     ]
+    needs = selectors.territory_needs(chantier.territory) if signed_in else None
     return render(
         request,
         "chantiers/detail.html",
@@ -334,7 +352,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "sector_rows": [(code, label, balance.sectors[code]) for code, label in Sector.choices],
             "power": power,
             "findings": [finding_text(f, names) for f in power.findings],
-            "conditions": selectors.conditions(chantier, serving=serving if signed_in else None),
+            "conditions": selectors.conditions(chantier, finder=finder),
             "condition_sources": selectors.condition_sources(),
             "indicators": [
                 {
@@ -351,7 +369,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "overlaps": overlap_rows,
             "element_names": elements,
             "journal": selectors.journal(chantier, limit=8),
-            "needs": selectors.territory_needs(chantier.territory) if signed_in else None,
+            "needs": needs,
+            "gaps": _cells(needs.gaps if needs else (), needs, elements),
+            "overlaps_there": _cells(needs.overlaps if needs else (), needs, elements),
             "invitations": selectors.pending_invitations(chantier)
             if request.user.has_perm("chantiers.take_part", chantier)
             else [],
@@ -368,6 +388,26 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             and request.user.has_perm("scenarios.view_scenario", chantier.scenario),
         },
     )
+
+
+def _cells(cells: Any, needs: Any, elements: dict[str, str]) -> list[tuple[str, Any]]:
+    """Each gap or overlap with its condition's name; across the island, also the territory it is in."""
+    if not cells:
+        return []
+    from maillage.analytics import selectors as analytics
+    from maillage.analytics.views import group_name
+
+    where = analytics.places() if needs.group is None else None
+    language = current_language()
+    return [
+        (
+            elements.get(c.element, c.element)
+            if where is None
+            else f"{elements.get(c.element, c.element)} ({group_name(c.group, language, where)})",
+            c,
+        )
+        for c in cells
+    ]
 
 
 @login_required
@@ -390,14 +430,14 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     }
     initial["territory"] = chantier.territory.slug
     form = ChantierForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.chantier_update(user=request.user, chantier=chantier, data=form.cleaned_data)
-        except MaillageError as error:
-            add_to_form(form, error)
-        else:
-            messages.success(request, _("The chantier is saved."))
-            return redirect("chantiers:detail", slug=chantier.slug)
+    if request.method == "POST" and save_form(
+        request,
+        form,
+        lambda: services.chantier_update(user=request.user, chantier=chantier, data=form.cleaned_data),
+        _("The chantier is saved."),
+    ):
+        messages.success(request, _("The chantier is saved."))
+        return redirect("chantiers:detail", slug=chantier.slug)
     return render(request, "chantiers/form.html", {"form": form, "chantier": chantier})
 
 
@@ -418,8 +458,9 @@ def _candidates(chantier: Chantier, find: str, also: str = "", limit: int = 10) 
             for o in organisation_search(DirectoryFilters(query=find)).first(limit + len(taken))
             if o.pk not in taken and o.is_demo == chantier.is_demo
         ][:limit]
-    if also and all(o.slug != also for o in found):
+    if also and slug_re.fullmatch(also) and all(o.slug != also for o in found):
         found += list(Organisation.objects.filter(slug=also, is_demo=chantier.is_demo).exclude(pk__in=taken))
+    prefetch_related_objects(found, "territories")
     return found
 
 
@@ -434,87 +475,118 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
     commitment_form = CommitmentForm(participants=own)
     find = (request.POST.get("find") or request.GET.get("find") or "").strip()[:200]
     candidates = _candidates(chantier, find, request.POST.get("organisation", "")) if may_take_part else []
-    invite_form = InviteForm(candidates=candidates) if may_take_part else None
+    invite_form = InviteForm(candidates=candidates, coordinates=may_coordinate) if may_take_part else None
+    people = selectors.participants(selectors.detail(chantier.slug))
+    with_people = set(
+        Membership.objects.filter(organisation__in=[p.organisation_id for p in people]).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+    def _fixed(participant: Participant) -> dict[str, bool]:
+        """What the person may not change: roles and seats are the coordinators'; the sector is the
+        organisation's own (a coordinator's only for an organisation whose people are not in Maillage)."""
+        own = participant.organisation_id in memberships_by_organisation(request.user)
+        return {
+            "role_fixed": not may_coordinate,
+            "sector_fixed": not own and participant.organisation_id in with_people,
+        }
+
     role_forms: dict[int, ParticipantForm] = {}
     if request.method == "POST":
         action = request.POST.get("form")
-        try:
-            if action == "commitment":
-                if not own:
-                    raise PermissionDenied
-                commitment_form = CommitmentForm(request.POST, participants=own)
-                if commitment_form.is_valid():
-                    data = commitment_form.cleaned_data
-                    chosen = next((p for p in own if str(p.pk) == data.get("participant")), own[0])
-                    services.commitment_add(
-                        user=request.user,
-                        participant=chosen,
-                        kind=data["kind"],
-                        amount=data["amount"],
-                        hours=data["hours"],
-                        description_fr=data["description_fr"],
-                        description_en=data["description_en"],
-                    )
-                    messages.success(request, _("The commitment is recorded."))
-                    return redirect("chantiers:participants", slug=chantier.slug)
-            elif action == "commitment_delete":
-                commitment = Commitment.objects.filter(
-                    pk=_int(request.POST.get("commitment")), participant__chantier=chantier
-                ).first()
-                if commitment is None:
-                    raise NotFound(_("This commitment no longer exists."))
-                services.commitment_delete(user=request.user, commitment=commitment)
-                messages.success(request, _("The commitment is removed."))
-                return redirect("chantiers:participants", slug=chantier.slug)
-            elif action == "invite":
-                if not may_take_part:
-                    raise PermissionDenied
-                invite_form = InviteForm(request.POST, candidates=candidates)
-                if invite_form.is_valid():
-                    organisation = Organisation.objects.get(slug=invite_form.cleaned_data["organisation"])
-                    services.invite(
-                        user=request.user,
-                        chantier=chantier,
-                        organisation=organisation,
-                        role=invite_form.cleaned_data["role"],
-                        message=invite_form.cleaned_data["message"],
-                    )
-                    messages.success(
-                        request, _("%(name)s is invited: its administrators are told.") % {"name": organisation.name}
-                    )
-                    return redirect("chantiers:participants", slug=chantier.slug)
-            elif action in ("participant", "remove"):
-                participant = (
-                    chantier.participants.filter(pk=_int(request.POST.get("participant")))
-                    .select_related("organisation")
-                    .first()
-                )
-                if participant is None:
-                    raise NotFound(_("This participant no longer takes part."))
+        back = redirect("chantiers:participants", slug=chantier.slug)
+        if action == "commitment":
+            if not own:
+                raise PermissionDenied
+            commitment_form = CommitmentForm(request.POST, participants=own)
+            commitment_form.is_valid()  # fills cleaned_data with the valid fields
+            data = commitment_form.cleaned_data
+            if save_form(
+                request,
+                commitment_form,
+                lambda: services.commitment_add(
+                    user=request.user,
+                    participant=next((p for p in own if str(p.pk) == data.get("participant")), own[0]),
+                    kind=data["kind"],
+                    amount=data.get("amount"),
+                    hours=data.get("hours"),
+                    description_fr=data.get("description_fr", ""),
+                    description_en=data.get("description_en", ""),
+                ),
+                _("The commitment is recorded."),
+            ):
+                return back
+        elif action == "invite":
+            if not may_take_part:
+                raise PermissionDenied
+            invite_form = InviteForm(request.POST, candidates=candidates, coordinates=may_coordinate)
+            chosen = next((o for o in candidates if o.slug == request.POST.get("organisation")), None)
+            if save_form(
+                request,
+                invite_form,
+                lambda: services.invite(
+                    user=request.user,
+                    chantier=chantier,
+                    organisation=chosen if chosen is not None else invite_form.cleaned_data["organisation"],
+                    role=invite_form.cleaned_data["role"],
+                    message=invite_form.cleaned_data.get("message", ""),
+                ),
+                _("%(name)s is invited: its administrators are told.") % {"name": chosen.name if chosen else ""},
+            ):
+                return back
+        elif action == "participant":
+            participant = _participant(chantier, request.POST.get("participant"))
+            is_own = participant.organisation_id in memberships_by_organisation(request.user)
+            # Without the coordinator's rights, the form shows only the organisation's own sector: its role
+            # and seat are disabled fields, which browsers do not send. Sending them anyway is refused.
+            if not may_coordinate and (not is_own or "role" in request.POST or "decides" in request.POST):
+                raise PermissionDenied
+            form = ParticipantForm(
+                request.POST,
+                initial={"role": participant.role, "sector": participant.sector, "decides": participant.decides},
+                auto_id=f"p{participant.pk}_%s",
+                **_fixed(participant),
+            )
+            role_forms[participant.pk] = form
+            if save_form(
+                request,
+                form,
+                lambda: services.participant_update(user=request.user, participant=participant, **form.cleaned_data),
+                _("The participant is saved."),
+            ):
+                return back
+        elif action in ("remove", "commitment_delete", "cancel_invitation"):
+            try:
                 if action == "remove":
+                    participant = _participant(chantier, request.POST.get("participant"))
                     services.participant_remove(user=request.user, participant=participant)
                     messages.success(
                         request, _("%(name)s no longer takes part.") % {"name": participant.organisation.name}
                     )
                     if not request.user.has_perm("chantiers.view_chantier", selectors.detail(chantier.slug)):
                         return redirect("chantiers:index")
-                    return redirect("chantiers:participants", slug=chantier.slug)
-                form = ParticipantForm(request.POST, auto_id=f"p{participant.pk}_%s")
-                role_forms[participant.pk] = form
-                if form.is_valid():
-                    services.participant_update(user=request.user, participant=participant, **form.cleaned_data)
-                    messages.success(request, _("The participant is saved."))
-                    return redirect("chantiers:participants", slug=chantier.slug)
-            else:
-                raise NotFound(_("There is no such form."))
-        except MaillageError as error:
-            target = {"commitment": commitment_form, "invite": invite_form}.get(action or "")
-            if action == "participant" and role_forms:
-                target = next(iter(role_forms.values()))
-            if target is not None:
-                add_to_form(target, error)
-            else:
+                elif action == "commitment_delete":
+                    commitment = Commitment.objects.filter(
+                        pk=_int(request.POST.get("commitment")), participant__chantier=chantier
+                    ).first()
+                    if commitment is None:
+                        raise NotFound(_("This commitment no longer exists."))
+                    services.commitment_delete(user=request.user, commitment=commitment)
+                    messages.success(request, _("The commitment is removed."))
+                else:
+                    invitation = chantier.invitations.filter(
+                        pk=_int(request.POST.get("invitation")), status=Invitation.Status.PENDING
+                    ).first()
+                    if invitation is None:
+                        raise NotFound(_("This invitation no longer exists."))
+                    services.invitation_cancel(user=request.user, invitation=invitation)
+                    messages.success(request, _("The invitation is withdrawn."))
+                return back
+            except MaillageError as error:
                 messages.error(request, error.message)
+        else:
+            raise NotFound(_("There is no such form."))
     rows = []
     for p in selectors.participants(selectors.detail(chantier.slug)):
         rows.append(
@@ -522,7 +594,9 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
                 "participant": p,
                 "form": role_forms.get(p.pk)
                 or ParticipantForm(
-                    initial={"role": p.role, "sector": p.sector, "decides": p.decides}, auto_id=f"p{p.pk}_%s"
+                    initial={"role": p.role, "sector": p.sector, "decides": p.decides},
+                    auto_id=f"p{p.pk}_%s",
+                    **_fixed(p),
                 ),
                 "own": p in own,
             }
@@ -540,11 +614,19 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
             "invitations": selectors.pending_invitations(chantier) if may_take_part else [],
             "may_coordinate": may_coordinate,
             "may_take_part": may_take_part,
+            "my_organisations": set(memberships_by_organisation(request.user)),
             "own_admin": {
                 p.pk for p in own if memberships_by_organisation(request.user).get(p.organisation_id) == "admin"
             },
         },
     )
+
+
+def _participant(chantier: Chantier, pk: Any) -> Participant:
+    found = chantier.participants.filter(pk=_int(pk)).select_related("organisation").first()
+    if found is None:
+        raise NotFound(_("This participant no longer takes part."))
+    return found
 
 
 def _int(value: Any) -> int | None:
@@ -592,43 +674,54 @@ def indicators(request: HttpRequest, slug: str) -> HttpResponse:
     failed_for: int | None = None
     if request.method == "POST":
         action = request.POST.get("form")
-        try:
-            if action == "indicator":
-                if not may_coordinate:
-                    raise PermissionDenied
-                indicator_form = IndicatorForm(request.POST, adopted=adopted)
-                if indicator_form.is_valid():
-                    services.indicator_add(user=request.user, chantier=chantier, data=indicator_form.cleaned_data)
-                    messages.success(request, _("The indicator is added."))
-                    return redirect("chantiers:indicators", slug=chantier.slug)
-            elif action == "measurement":
-                measurement_form = MeasurementForm(request.POST, auto_id=f"m{_int(request.POST.get('indicator'))}_%s")
-                failed_for = _int(request.POST.get("indicator"))
-                if measurement_form.is_valid():
-                    target = chantier.indicators.filter(pk=measurement_form.cleaned_data["indicator"]).first()
-                    if target is None:
-                        raise NotFound(_("This indicator is no longer part of the chantier."))
-                    data = measurement_form.cleaned_data
-                    services.measurement_record(
+        back = redirect("chantiers:indicators", slug=chantier.slug)
+        if action == "indicator":
+            if not may_coordinate:
+                raise PermissionDenied
+            indicator_form = IndicatorForm(request.POST, adopted=adopted)
+            form = indicator_form
+            if save_form(
+                request,
+                form,
+                lambda: services.indicator_add(user=request.user, chantier=chantier, data=form.cleaned_data),
+                _("The indicator is added."),
+            ):
+                return back
+        elif action in ("measurement", "remove", "remove_measurement"):
+            failed_for = _int(request.POST.get("indicator"))
+            target = chantier.indicators.filter(pk=failed_for).first()
+            if target is None:
+                raise NotFound(_("This indicator is no longer part of the chantier."))
+            if action == "measurement":
+                measurement_form = MeasurementForm(request.POST, auto_id=f"m{target.pk}_%s")
+                measurement_form.is_valid()  # fills cleaned_data with the valid fields
+                data = measurement_form.cleaned_data
+                if save_form(
+                    request,
+                    measurement_form,
+                    lambda: services.measurement_record(
                         user=request.user,
                         indicator=target,
                         measured_on=data["measured_on"],
                         value=data["value"],
                         source=data["source"],
-                    )
-                    messages.success(request, _("The value is recorded."))
-                    return redirect("chantiers:indicators", slug=chantier.slug)
+                    ),
+                    _("The value is recorded."),
+                ):
+                    return back
             elif action == "remove":
-                target = chantier.indicators.filter(pk=_int(request.POST.get("indicator"))).first()
-                if target is None:
-                    raise NotFound(_("This indicator is no longer part of the chantier."))
                 services.indicator_remove(user=request.user, indicator=target)
                 messages.success(request, _("The indicator is removed, with its values."))
-                return redirect("chantiers:indicators", slug=chantier.slug)
+                return back
             else:
-                raise NotFound(_("There is no such form."))
-        except MaillageError as error:
-            add_to_form(indicator_form if action == "indicator" and indicator_form else measurement_form, error)
+                measurement = target.measurements.filter(pk=_int(request.POST.get("measurement"))).first()
+                if measurement is None:
+                    raise NotFound(_("This value no longer exists."))
+                services.measurement_delete(user=request.user, measurement=measurement)
+                messages.success(request, _("The value is removed."))
+                return back
+        else:
+            raise NotFound(_("There is no such form."))
     rows = [
         {
             "indicator": i,
@@ -679,20 +772,31 @@ def action_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
             for name in ("title_fr", "title_en", "elements", "starts_on", "due_on", "status", "budget")
         }
         initial["owner"] = str(action.owner_id or "")
-    form = ActionForm(request.POST or None, initial=initial, participants=people, elements=list(_elements().items()))
+    coordinates = request.user.has_perm("chantiers.coordinate", chantier)
+    form = ActionForm(
+        request.POST or None,
+        initial=initial,
+        participants=people,
+        elements=list(_elements().items()),
+        owner_fixed=not coordinates,  # an owner updates its action; it does not give it to another organisation
+    )
     if request.method == "POST":
         if request.POST.get("form") == "delete" and action is not None:
             services.action_delete(user=request.user, action=action)
             messages.success(request, _("The action is removed."))
             return redirect("chantiers:detail", slug=chantier.slug)
-        if form.is_valid():
-            try:
-                services.action_save(user=request.user, chantier=chantier, data=form.cleaned_data, action=action)
-            except MaillageError as error:
-                add_to_form(form, error)
-            else:
-                messages.success(request, _("The action is saved."))
-                return redirect(f"{chantier_url(chantier)}#plan")
+        if save_form(
+            request,
+            form,
+            lambda: services.action_save(
+                user=request.user,
+                chantier=chantier,
+                data={**form.cleaned_data, **({} if coordinates or action is None else {"owner": action.owner})},
+                action=action,
+            ),
+            _("The action is saved."),
+        ):
+            return redirect(f"{chantier_url(chantier)}#plan")
     return render(
         request,
         "chantiers/action_form.html",
@@ -700,7 +804,7 @@ def action_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
             "chantier": chantier,
             "form": form,
             "action": action,
-            "may_delete": action is not None and request.user.has_perm("chantiers.coordinate", chantier),
+            "may_delete": action is not None and coordinates,
         },
     )
 
@@ -727,22 +831,23 @@ def journal(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
-        if form.is_valid():
-            author = next(
-                (p.organisation for p in mine if p.organisation.slug == form.cleaned_data.get("author")), None
-            )
-            try:
-                services.journal_add(
-                    user=request.user,
-                    chantier=chantier,
-                    author=author,
-                    **{k: form.cleaned_data[k] for k in ("kind", "happened_on", "title", "text")},
-                )
-            except MaillageError as error:
-                add_to_form(form, error)
-            else:
-                messages.success(request, _("The entry is recorded in the journal."))
-                return redirect("chantiers:journal", slug=chantier.slug)
+        form.is_valid()  # fills cleaned_data with the valid fields
+        data = form.cleaned_data
+        if save_form(
+            request,
+            form,
+            lambda: services.journal_add(
+                user=request.user,
+                chantier=chantier,
+                author=next((p.organisation for p in mine if p.organisation.slug == data.get("author")), None),
+                kind=data["kind"],
+                happened_on=data["happened_on"],
+                title=data.get("title", ""),
+                text=data.get("text", ""),
+            ),
+            _("The entry is recorded in the journal."),
+        ):
+            return redirect("chantiers:journal", slug=chantier.slug)
     return render(
         request,
         "chantiers/journal.html",
@@ -760,8 +865,8 @@ def scenario(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         built = services.scenario_build(user=request.user, chantier=chantier)
     except MaillageError as error:
-        messages.error(request, error.message)
-        return redirect(f"{chantier_url(chantier)}#money")
+        messages.error(request, error.message)  # shown at the top of the page, where it opens
+        return redirect("chantiers:detail", slug=chantier.slug)
     messages.success(request, _("The pooled-fund scenario is ready: run it to compare with the ecosystem as it is."))
     return redirect("scenarios:detail", slug=built.slug)
 

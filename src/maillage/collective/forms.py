@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from maillage.common.forms import DatePicker
 from maillage.common.i18n import current_language
 from maillage.core.feedback import QUESTIONS
 
@@ -88,9 +89,7 @@ class RoundForm(forms.Form):
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     question_fr = forms.CharField(label=_("Question asked (French)"), max_length=300, required=False)
     question_en = forms.CharField(label=_("Question asked (English)"), max_length=300, required=False)
-    closes_on = forms.DateField(
-        label=_("Planned closing date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    closes_on = forms.DateField(label=_("Planned closing date"), required=False, widget=DatePicker())
 
 
 class CandidatesForm(forms.Form):

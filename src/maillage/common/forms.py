@@ -17,13 +17,14 @@ class FormRenderer(TemplatesSetting):
 
 # --- numbers as people type them -----------------------------------------------------------------------------
 
-_SPACES = re.compile(r"[\s\u00a0\u202f]")
+_SPACES = re.compile(r"[\s\u00a0\u202f$]")  # spaces that group thousands, and the dollar sign
 _EN_GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def plain_number(text: str, language: str) -> str:
     """A number typed the French or the English way, as Python reads it: « 12 500,50 » and "12,500.50"
-    both give "12500.50". Spaces (also non-breaking) group thousands; in French the comma is the decimal
+    both give "12500.50", and « 25 000 $ » and "$25,000" give "25000". Spaces (also non-breaking) group
+    thousands; in French the comma is the decimal
     mark (a point is accepted too); in English a comma only groups thousands, by threes, anything else is
     left as it is for the field to refuse rather than guessed.
 
@@ -37,6 +38,10 @@ def plain_number(text: str, language: str) -> str:
 
 
 class _PeopleNumber:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)  # shown back the page's way too: « 12500,75 » in French
+        super().__init__(*args, **kwargs)
+
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             value = plain_number(value, current_language())
@@ -53,3 +58,13 @@ class PeopleFloatField(_PeopleNumber, forms.FloatField):
     """A number typed as people do in the page's language (see :func:`plain_number`)."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates (2028-06-30) whatever the page's language: a
+    date rendered the French way (30/06/2028) would show an empty field, and saving the form would erase it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")

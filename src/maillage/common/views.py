@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from maillage.common.errors import add_to_form
 from maillage.core.errors import MaillageError
 
 
@@ -29,6 +31,39 @@ def get_allowed(request: HttpRequest, loader: Callable[[str], Any], slug: str, p
     if not request.user.has_perm(perm, record):
         raise PermissionDenied
     return record
+
+
+class DryRun(Exception):
+    """Undoes a service run made only to collect its messages."""
+
+
+def save_form(request: HttpRequest, form: Any, action: Callable[[], Any], success: str) -> Any:
+    """Run a service for a valid form; on a domain error, show it in the form and keep the input.
+
+    When the form itself has errors, the service still checks the fields that were valid (and
+    its writes are undone), so that every problem shows at once rather than one round at a time.
+    """
+    if not form.is_valid():
+        if not form.is_bound:
+            return None
+        try:
+            with transaction.atomic():
+                action()
+                raise DryRun
+        except DryRun:
+            pass
+        except MaillageError as exc:
+            add_to_form(form, exc, keep_existing=True)
+        except (KeyError, TypeError, ValueError):
+            pass  # the form's own errors are enough when its data cannot even be assembled
+        return None
+    try:
+        result = action()
+    except MaillageError as exc:
+        add_to_form(form, exc)
+        return None
+    messages.success(request, success)
+    return result
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -315,10 +315,12 @@ class ConditionCheck:
     lacking: tuple[str, ...]  # codes of what is missing: each has a suggestion
 
 
-def _status(met: list[str], lacking: list[str], essential: Iterable[str]) -> str:
+def _status(met: list[str], lacking: list[str], essential: Iterable[str], minor: Iterable[str] = ()) -> str:
+    """In place when nothing lacks; missing when an essential check fails and nothing else is there (``minor``
+    checks alone do not make a condition partial); partial otherwise."""
     if not lacking:
         return "in_place"
-    if any(code in lacking for code in essential) and not met:
+    if any(code in lacking for code in essential) and not [code for code in met if code not in minor]:
         return "missing"
     return "partial"
 
@@ -372,7 +374,8 @@ def check_conditions(facts: Facts) -> list[ConditionCheck]:
         ConditionCheck("reinforcing_activities", _status(met, lacking, ["plan_written"]), tuple(met), tuple(lacking))
     )
 
-    # 4. Continuous communication: participants meet regularly and record what they decide.
+    # 4. Continuous communication: participants meet regularly, record what they decide, and community
+    #    organisations have a say in it.
     met, lacking = [], []
     last = max((d for d in facts.meetings if d <= facts.today), default=None)  # a planned meeting has not happened
     if last is not None and last >= facts.today - timedelta(days=MEETING_DAYS):
@@ -383,7 +386,12 @@ def check_conditions(facts: Facts) -> list[ConditionCheck]:
     else:
         lacking.append("met_recently")
     (met if facts.decisions else lacking).append("decisions_recorded")
-    checks.append(ConditionCheck("communication", _status(met, lacking, ["met_recently"]), tuple(met), tuple(lacking)))
+    # Inclusive engagement (the Projet impact collectif's wording): the community organisations, closest to the
+    # people concerned, take part in the decisions, not only in the meetings.
+    community_seat = any(p.sector == "community" and p.decides for p in facts.participants)
+    (met if community_seat else lacking).append("community_decides")
+    status = _status(met, lacking, ["met_recently"], minor=["community_decides"])
+    checks.append(ConditionCheck("communication", status, tuple(met), tuple(lacking)))
 
     # 5. Backbone support: an organisation whose role is to hold it together, with staff time for it.
     met, lacking = [], []

@@ -208,15 +208,15 @@ class RelationOut(Schema):
     is_demo: bool
 
 
-def _page_schema(name: str, item: type[Schema]) -> type[Schema]:
+def page_schema(name: str, item: type[Schema]) -> type[Schema]:
     return type(
         name, (Schema,), {"__annotations__": {"count": int, "page": int, "page_size": int, "results": list[item]}}
     )  # type: ignore[valid-type]
 
 
-OrganisationPage = _page_schema("OrganisationPage", OrganisationOut)
-InitiativePage = _page_schema("InitiativePage", InitiativeOut)
-OfferPage = _page_schema("OfferPage", OfferOut)
+OrganisationPage = page_schema("OrganisationPage", OrganisationOut)
+InitiativePage = page_schema("InitiativePage", InitiativeOut)
+OfferPage = page_schema("OfferPage", OfferOut)
 
 
 class SearchQuery(Schema):

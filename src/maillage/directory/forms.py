@@ -14,7 +14,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from maillage.common.forms import PeopleDecimalField
+from maillage.common.forms import DatePicker, PeopleDecimalField
 from maillage.core.errors import Problem
 from maillage.core.text import sort_key
 
@@ -255,13 +255,13 @@ class OfferForm(ServiceModelForm):
                 label=_("Period %(n)s opens on") % {"n": i},
                 required=False,
                 initial=period.opens_on if period else None,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=DatePicker(),
             )
             self.fields[f"period_{i}_closes"] = forms.DateField(
                 label=_("Period %(n)s closes on") % {"n": i},
                 required=False,
                 initial=period.closes_on if period else None,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=DatePicker(),
             )
 
     def service_data(self) -> dict[str, Any]:

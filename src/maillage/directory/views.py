@@ -9,18 +9,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.pagination import page_number
-from maillage.common.views import get_allowed, get_or_404
-from maillage.core.errors import MaillageError
+from maillage.common.views import get_allowed, get_or_404, save_form
 
 from . import maps, selectors, services
 from .forms import DirectoryFilterForm, InitiativeForm, OfferForm, OrganisationForm, RelationForm
@@ -266,39 +263,6 @@ def territory_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # --- editing -----------------------------------------------------------------------------------
 
 
-class _DryRun(Exception):
-    """Undoes a service run made only to collect its messages."""
-
-
-def _save(request: HttpRequest, form: Any, action: Callable[[], Any], success: str) -> Any:
-    """Run a service for a valid form; on a domain error, show it in the form and keep the input.
-
-    When the form itself has errors, the service still checks the fields that were valid (and
-    its writes are undone), so that every problem shows at once rather than one round at a time.
-    """
-    if not form.is_valid():
-        if not form.is_bound:
-            return None
-        try:
-            with transaction.atomic():
-                action()
-                raise _DryRun
-        except _DryRun:
-            pass
-        except MaillageError as exc:
-            add_to_form(form, exc, keep_existing=True)
-        except (KeyError, TypeError, ValueError):
-            pass  # the form's own errors are enough when its data cannot even be assembled
-        return None
-    try:
-        result = action()
-    except MaillageError as exc:
-        add_to_form(form, exc)
-        return None
-    messages.success(request, success)
-    return result
-
-
 def _form_page(
     request: HttpRequest,
     *,
@@ -311,7 +275,7 @@ def _form_page(
 ) -> HttpResponse:
     """A create or edit page: on a successful POST, go to the record's page (``then``); else show the form."""
     if request.method == "POST":
-        record = _save(request, form, action, success)
+        record = save_form(request, form, action, success)
         if record is not None:
             return redirect(then, slug=record.slug)
     return render(request, template, {"form": form, **context})
@@ -431,7 +395,7 @@ def relation_create(request: HttpRequest, slug: str) -> HttpResponse:
     candidates = selectors.relation_candidates(org, find, also=chosen)
     form = RelationForm(request.POST or None, candidates=candidates)
     if request.method == "POST":
-        relation = _save(
+        relation = save_form(
             request,
             form,
             lambda: services.relation_create(actor=request.user, data=form.service_data(org)),

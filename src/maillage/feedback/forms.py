@@ -12,6 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from maillage.common.forms import DatePicker
 from maillage.common.i18n import current_language
 from maillage.core import feedback as core
 
@@ -85,7 +86,7 @@ class CycleForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Cycle
         fields = ["name_fr", "name_en", "slug", "year", "closes_on"]
-        widgets = {"closes_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"closes_on": DatePicker()}
         help_texts = {"slug": _("Lowercase letters, digits and hyphens, for example 2026.")}
         error_messages = {"slug": {"unique": _("Another cycle already has this identifier.")}}
 
