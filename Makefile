@@ -67,7 +67,7 @@ format:
 messages: setup
 	cd src/maillage && ../../$(BIN)/maillage makemessages -l fr --add-location=file --no-wrap -v0
 
-## bench: search, list rendering, diagnostics aggregates and baskets on 100,000 organisations (PostgreSQL), then allocation at Montréal and province scale, then network metrics on 100,000 organisations and 1,000,000 relations (networkit against networkx), then the analytics dashboards on the Montréal demo, the network task end to end on 100,000 organisations, feedback scorecards at province scale, a deliberation round's results at metropolitan scale, and open data imports of 100,000 organisations (PostgreSQL and SQLite)
+## bench: search, list rendering, diagnostics aggregates and baskets on 100,000 organisations (PostgreSQL), then allocation at Montréal and province scale, then network metrics on 100,000 organisations and 1,000,000 relations (networkit against networkx), then the analytics dashboards on the Montréal demo, the network task end to end on 100,000 organisations, feedback scorecards at province scale, a deliberation round's results at metropolitan scale, open data imports of 100,000 organisations (PostgreSQL and SQLite), and chantiers at metropolitan scale
 bench: setup-dev
 	scripts/with-postgres.sh $(BIN)/python bench/run.py
 	$(BIN)/python bench/allocation.py
@@ -77,6 +77,7 @@ bench: setup-dev
 	scripts/with-postgres.sh $(BIN)/python bench/feedback.py
 	scripts/with-postgres.sh $(BIN)/python bench/collective.py
 	scripts/with-postgres.sh $(BIN)/python bench/interop.py
+	scripts/with-postgres.sh $(BIN)/python bench/chantiers.py
 
 ## screenshot: docs/screenshot.png, from a running demo
 screenshot: setup-dev

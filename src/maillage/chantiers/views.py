@@ -27,7 +27,7 @@ from maillage.collective.models import Indicator
 from maillage.collective.templatetags.collective import figure
 from maillage.collective.views import Chart
 from maillage.common.i18n import current_language
-from maillage.common.pagination import page_number, page_of
+from maillage.common.pagination import CountedPage, Paging, page_number, page_of
 from maillage.common.tables import csv_response
 from maillage.common.views import NotFound, save_form
 from maillage.core import chantiers as core
@@ -191,6 +191,7 @@ def progress_of(indicator: ChantierIndicator) -> float | None:
 
 
 PER_PAGE = 20
+OVERVIEW_PER_PAGE = 50  # rows of the stewards' table (the counts above it cover every chantier)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -263,11 +264,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     # Chantiers shown by name first, then the private ones by number: a hidden row's place among the named
     # ones would tell where its title falls in alphabetical order.
     rows.sort(key=lambda row: row["chantier"] is None)
+    paging = Paging(len(rows), OVERVIEW_PER_PAGE)
+    number = min(page_number(request.GET.get("page")), paging.num_pages)
+    page = CountedPage(rows[(number - 1) * paging.per_page : number * paging.per_page], number, paging)
     return render(
         request,
         "chantiers/overview.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
             "conditions": [(c, texts[c]["name"], counts[c]) for c in core.CONDITIONS],
             "hidden": hidden,
             "total": len(rows),
@@ -329,12 +334,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     matrix_elements = sorted(
         {e for a in actions if a.status != Action.Status.DONE for e in a.elements}, key=lambda e: elements.get(e, e)
     )
+    owned: dict[tuple[int | None, str], list[Action]] = {}
+    for a in actions:
+        if a.status != Action.Status.DONE:
+            for e in a.elements:
+                owned.setdefault((a.owner_id, e), []).append(a)
     matrix = []
     for p in participants:
-        cells = []
-        for e in matrix_elements:
-            owned = [a for a in actions if a.owner_id == p.pk and e in a.elements and a.status != Action.Status.DONE]
-            cells.append(owned)
+        cells = [owned.get((p.pk, e), []) for e in matrix_elements]
         if any(cells):
             matrix.append({"participant": p, "cells": cells})
     overlap_rows = [
