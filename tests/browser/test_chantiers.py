@@ -75,7 +75,7 @@ def test_start_invite_accept_and_commit_on_a_phone_in_french(browser, site, axe)
     page.get_by_role("navigation", name=fr("This chantier")).get_by_role(
         "link", name=fr("Participants and commitments")
     ).click()
-    page.get_by_label(fr("1. Find the organisation by its name")).fill("Érable")
+    page.get_by_label(fr("1. Find the organisation (words of its name or description)")).fill("Érable")
     page.get_by_role("button", name=fr("Find")).click()
     page.get_by_label("Fondation témoin Érable").check()
     page.get_by_label(fr("Proposed role")).select_option(label=fr("Funder", "chantier"))
