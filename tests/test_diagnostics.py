@@ -17,7 +17,7 @@ from django.urls import reverse
 from maillage.core.errors import MaillageError
 from maillage.diagnostics import loaders, selectors, services
 from maillage.diagnostics.models import Diagnostic, DiagnosticShare, Framework, ScoringSettings
-from maillage.directory.models import Initiative
+from maillage.directory.models import Initiative, SupportType
 from tests.factories import InitiativeFactory, OrganisationFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -240,7 +240,8 @@ def test_fill_in_step_by_step_then_submit_and_read_the_results(client, team):
         client.post(reverse("diagnostics:step", args=[diagnostic.pk, level.id]), data)
     client.post(
         reverse("diagnostics:step", args=[diagnostic.pk, "aspirations"]),
-        {"max_reporting_hours": "25", "horizon": "2-3y", "wanted_support_types": ["1"]},
+        # A support type that exists (its identifier depends on the tests that ran before on this database).
+        {"max_reporting_hours": "25", "horizon": "2-3y", "wanted_support_types": [str(SupportType.objects.first().pk)]},
     )
     diagnostic.refresh_from_db()
     assert diagnostic.stage == "pilot"
