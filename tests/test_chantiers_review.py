@@ -148,9 +148,10 @@ def test_a_hidden_chantier_costs_the_same_queries_as_a_missing_one(client, world
 def test_a_nul_character_in_the_chosen_organisation_is_no_error(client, world):
     client.force_login(world.users["coordinator"])
     url = reverse("chantiers:participants", args=[world.public.chantier.slug])
+    before = Invitation.objects.count()
     response = client.post(url, {"form": "invite", "organisation": "a\x00b", "role": "partner", "find": "Candidat"})
-    assert response.status_code == 200
-    assert Invitation.objects.filter(organisation__slug="a\x00b").count() == 0
+    assert response.status_code == 200  # the form says to choose an organisation; PostgreSQL is never asked
+    assert Invitation.objects.count() == before
 
 
 # --- dates and numbers ------------------------------------------------------------------------------------------

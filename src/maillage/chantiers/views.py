@@ -18,6 +18,7 @@ from django.core.validators import slug_re
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +30,7 @@ from maillage.collective.views import Chart
 from maillage.common.i18n import current_language
 from maillage.common.pagination import CountedPage, Paging, page_number, page_of
 from maillage.common.tables import csv_response
+from maillage.common.templatetags.maillage import percent
 from maillage.common.views import NotFound, save_form
 from maillage.core import chantiers as core
 from maillage.core.errors import MaillageError
@@ -87,7 +89,7 @@ def finding_text(finding: core.Finding, names: dict[str, str]) -> str:
     elif finding.code == "sector_majority":
         text = _("The %(sector)s sector holds %(share)s of the decision seats: a majority alone.") % {
             "sector": sector.lower(),
-            "share": _percent(figures["share"]),
+            "share": percent(figures["share"]),
         }
     elif finding.code == "community_without_seat":
         text = _("Community organisations take part, but none holds a decision seat.")
@@ -97,25 +99,19 @@ def finding_text(finding: core.Finding, names: dict[str, str]) -> str:
             "seats (%(seats)s)."
         ) % {
             "sector": sector.lower(),
-            "money": _percent(figures["money_share"]),
-            "seats": _percent(figures["seat_share"]),
+            "money": percent(figures["money_share"]),
+            "seats": percent(figures["seat_share"]),
         }
     elif finding.code == "money_without_seat":
         text = _("The %(sector)s sector commits money but holds no decision seat.") % {"sector": sector.lower()}
     elif finding.code == "single_funder":
         text = _("One organisation, %(name)s, commits %(share)s of the money.") % {
             "name": names.get(finding.subject or "", finding.subject or ""),
-            "share": _percent(figures["share"]),
+            "share": percent(figures["share"]),
         }
     else:  # pragma: no cover - every code of the core is worded above
         text = finding.code
     return _fr(text)
-
-
-def _percent(share: float | None) -> str:
-    from maillage.common.templatetags.maillage import percent
-
-    return percent(share)
 
 
 # --- charts of indicators -----------------------------------------------------------------------------------
@@ -817,8 +813,6 @@ def action_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
 
 
 def chantier_url(chantier: Chantier) -> str:
-    from django.urls import reverse
-
     return reverse("chantiers:detail", args=[chantier.slug])
 
 
