@@ -116,35 +116,45 @@ def invitations_for(user: Any) -> list[Invitation]:
 # --- figures ------------------------------------------------------------------------------------------------
 
 
+def _participant(
+    slug: str, sector: str, role: str, decides: bool, commitments: Iterable[tuple[str, Any, Any]]
+) -> core.Participant:
+    """A participant as the core computes it, from its commitments' (kind, amount, hours): money and staff
+    hours summed, the kinds of commitment made."""
+    money = hours = 0.0
+    kinds = set()
+    for kind, amount, hour in commitments:
+        kinds.add(kind)
+        if kind == Commitment.Kind.MONEY and amount is not None:
+            money += float(amount)
+        elif kind == Commitment.Kind.STAFF_TIME and hour is not None:
+            hours += hour
+    return core.Participant(slug, sector, role, decides, money, hours, frozenset(kinds))
+
+
+def _action(
+    pk: int, owner: str | None, elements: Iterable[str], starts_on: date | None, due_on: date | None, status: str
+) -> core.Action:
+    return core.Action(str(pk), owner, frozenset(elements), starts_on, due_on, status == Action.Status.DONE)
+
+
 def core_participants(rows: Iterable[Participant]) -> list[core.Participant]:
-    """Participants as the core computes them: money and staff hours summed over their commitments."""
-    result = []
-    for p in rows:
-        commitments: list[Commitment] = list(p.commitments.all())
-        result.append(
-            core.Participant(
-                key=p.organisation.slug,
-                sector=p.sector,
-                role=p.role,
-                decides=p.decides,
-                money=float(sum(c.amount or 0 for c in commitments if c.kind == Commitment.Kind.MONEY)),
-                hours=float(sum(c.hours or 0 for c in commitments if c.kind == Commitment.Kind.STAFF_TIME)),
-                kinds=frozenset(c.kind for c in commitments),
-            )
+    """Participants (with their commitments prefetched) as the core computes them."""
+    return [
+        _participant(
+            p.organisation.slug,
+            p.sector,
+            p.role,
+            p.decides,
+            ((c.kind, c.amount, c.hours) for c in p.commitments.all()),
         )
-    return result
+        for p in rows
+    ]
 
 
 def core_actions(actions: Iterable[Action]) -> list[core.Action]:
     return [
-        core.Action(
-            key=str(a.pk),
-            owner=a.owner.organisation.slug if a.owner else None,
-            elements=frozenset(a.elements),
-            starts_on=a.starts_on,
-            due_on=a.due_on,
-            done=a.status == Action.Status.DONE,
-        )
+        _action(a.pk, a.owner.organisation.slug if a.owner else None, a.elements, a.starts_on, a.due_on, a.status)
         for a in actions
     ]
 
@@ -176,26 +186,18 @@ def participants_by_chantier(chantier_ids: Iterable[int]) -> dict[int, list[core
     ids = list(chantier_ids)
     result: dict[int, list[core.Participant]] = {pk: [] for pk in ids}
     for chunk in _chunks(ids):
-        money: dict[int, float] = defaultdict(float)
-        hours: dict[int, float] = defaultdict(float)
-        kinds: dict[int, set[str]] = defaultdict(set)
+        commitments: dict[int, list[tuple[str, Any, Any]]] = defaultdict(list)
         for participant, kind, amount, hour in Commitment.objects.filter(participant__chantier__in=chunk).values_list(
             "participant_id", "kind", "amount", "hours"
         ):
-            kinds[participant].add(kind)
-            if kind == Commitment.Kind.MONEY and amount is not None:
-                money[participant] += float(amount)
-            elif kind == Commitment.Kind.STAFF_TIME and hour is not None:
-                hours[participant] += hour
+            commitments[participant].append((kind, amount, hour))
         rows = (
             Participant.objects.filter(chantier__in=chunk)
             .order_by("chantier_id", "pk")
             .values_list("pk", "chantier_id", "organisation__slug", "sector", "role", "decides")
         )
         for pk, chantier, slug, sector, role, decides in rows:
-            result[chantier].append(
-                core.Participant(slug, sector, role, decides, money[pk], hours[pk], frozenset(kinds[pk]))
-            )
+            result[chantier].append(_participant(slug, sector, role, decides, commitments[pk]))
     return result
 
 
@@ -221,14 +223,12 @@ def facts_by_chantier(chantiers: Sequence[Chantier], today: date | None = None) 
             .values_list("pk", "chantier_id", "baseline", "target")
         ):
             indicators[chantier].append(core.IndicatorFacts(baseline is not None, target is not None, last.get(pk)))
-        for pk, chantier, owner, elements, starts_on, due_on, status in (
+        for pk, chantier, *rest in (
             Action.objects.filter(chantier__in=chunk)
             .order_by("pk")
             .values_list("pk", "chantier_id", "owner__organisation__slug", "elements", "starts_on", "due_on", "status")
         ):
-            plans[chantier].append(
-                core.Action(str(pk), owner, frozenset(elements), starts_on, due_on, status == Action.Status.DONE)
-            )
+            plans[chantier].append(_action(pk, *rest))
         for chantier, kind, happened_on in JournalEntry.objects.filter(
             chantier__in=chunk, kind__in=[JournalEntry.Kind.MEETING, JournalEntry.Kind.DECISION]
         ).values_list("chantier_id", "kind", "happened_on"):

@@ -26,7 +26,7 @@ from maillage.accounts.models import Membership
 from maillage.accounts.selectors import memberships_by_organisation, organisations_of
 from maillage.collective.models import Indicator
 from maillage.collective.templatetags.collective import figure
-from maillage.collective.views import Chart
+from maillage.common.charts import Chart, line_chart
 from maillage.common.i18n import current_language
 from maillage.common.pagination import CountedPage, Paging, page_number, page_of
 from maillage.common.tables import csv_response
@@ -135,23 +135,8 @@ def indicator_chart(indicator: ChantierIndicator, width: int = 320, height: int 
     if not points:
         return None
     target = indicator.target
-    numbers = [p.value for p in points] + ([target] if target is not None else [])
-    low, high = min([*numbers, 0.0]), max(numbers)
-    if high == low:
-        high = low + 1
     first = points[0].on
     last = max([points[-1].on, *([indicator.target_on] if indicator.target_on else [])])
-    span = max(1, (last - first).days)
-    pad, bottom = 12, 20
-
-    def x(on: date) -> float:
-        return round(pad + (width - 2 * pad) * (on - first).days / span, 1)
-
-    def y(value: float) -> float:
-        return round(height - bottom - (height - bottom - pad) * (value - low) / (high - low), 1)
-
-    dots = [(x(p.on), y(p.value), p.on.year, p.value) for p in points]
-    labels = [(x(first), first.year)] if first.year == last.year else [(x(first), first.year), (x(last), last.year)]
     sep = " : " if current_language() == "fr" else ": "
     listed = "; ".join(f"{p.on.isoformat()}{sep}{figure(p.value)}" for p in points)
     description = _("Values by date: %(values)s.") % {"values": listed}
@@ -160,15 +145,15 @@ def indicator_chart(indicator: ChantierIndicator, width: int = 320, height: int 
             "target": figure(target),
             "date": indicator.target_on.isoformat() if indicator.target_on else "—",
         }
-    return Chart(
-        width,
-        height,
-        " ".join(f"{a},{b}" for a, b, _y, _v in dots),
-        dots,
-        y(target) if target is not None else None,
-        labels,
-        height - bottom,
-        _fr(description),
+    shown = [first] if first.year == last.year else [first, last]
+    return line_chart(
+        [(p.on.toordinal(), p.on.year, p.value) for p in points],
+        end=last.toordinal(),
+        labels=[(day.toordinal(), day.year) for day in shown],
+        target=target,
+        description=_fr(description),
+        width=width,
+        height=height,
     )
 
 

@@ -9,7 +9,6 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.accounts.selectors import memberships_by_organisation, organisations_of
+from maillage.common.charts import Chart, line_chart
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
 from maillage.common.views import NotFound, get_or_404
@@ -57,43 +57,13 @@ def _element_names() -> dict[str, str]:
 # --- charts ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A small line chart of an indicator's values, with its years and its target (the indicator's page
-    lists the values in a table; the chart's text alternative lists them too)."""
-
-    width: int
-    height: int
-    points: str
-    dots: list[tuple[float, float, int, float]]  # x, y, year, value
-    target_y: float | None
-    years: list[tuple[float, int]]  # x, year: the first and the last
-    axis_y: float
-    description: str
-
-
 def chart(progress: selectors.Progress, width: int = 320, height: int = 130) -> Chart | None:
     values = progress.values
     if not values:
         return None
     target = progress.indicator.target
-    numbers = [v.value for v in values] + ([target] if target is not None else [])
-    low, high = min([*numbers, 0.0]), max(numbers)
-    if high == low:
-        high = low + 1
     years = [v.year for v in values]
     first, last = min(years), max([*years, progress.indicator.target_year or 0])
-    span = max(1, last - first)
-    pad, bottom = 12, 20  # room for the years under the axis
-
-    def x(year: int) -> float:
-        return round(pad + (width - 2 * pad) * (year - first) / span, 1)
-
-    def y(value: float) -> float:
-        return round(height - bottom - (height - bottom - pad) * (value - low) / (high - low), 1)
-
-    dots = [(x(v.year), y(v.value), v.year, v.value) for v in values]
-    shown = [first] if first == last else [first, last]
     listed = "; ".join(
         f"{v.year} : {figure(v.value)}" if current_language() == "fr" else f"{v.year}: {figure(v.value)}"
         for v in values
@@ -104,15 +74,14 @@ def chart(progress: selectors.Progress, width: int = 320, height: int = 130) -> 
             "target": figure(target),
             "year": progress.indicator.target_year,
         }
-    return Chart(
-        width,
-        height,
-        " ".join(f"{a},{b}" for a, b, _y, _v in dots),
-        dots,
-        y(target) if target is not None else None,
-        [(x(year), year) for year in shown],
-        height - bottom,
-        french_spaces(description) if current_language() == "fr" else description,
+    return line_chart(
+        [(v.year, v.year, v.value) for v in values],
+        end=last,
+        labels=[(year, year) for year in ([first] if first == last else [first, last])],
+        target=target,
+        description=french_spaces(description) if current_language() == "fr" else description,
+        width=width,
+        height=height,
     )
 
 
