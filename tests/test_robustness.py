@@ -186,7 +186,11 @@ def test_no_record_takes_a_route_name_as_identifier(user):
 
 def test_log_in_ignores_the_case_of_the_address(client, user_factory):
     user_factory(email="mixed@example.org")
-    assert client.login(username="Mixed@Example.ORG", password="correct horse battery staple")
+    response = client.post(
+        reverse("accounts:login"), {"username": "Mixed@Example.ORG", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
 
 
 def test_a_relation_is_declared_once(user, organisation_factory):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.common.errors import add_to_form
@@ -35,6 +37,25 @@ class LoginView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         return translate_url(super().get_success_url(), self.request.user.preferred_language)
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None) -> HttpResponse:
+    """The login page again, saying why it refuses (django-axes' lockout, after five failed attempts).
+
+    The address typed stays in the form; the password never comes back. Answered with 429 (too many
+    requests), so that scripts see it too.
+    """
+    form = EmailAuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = ngettext(
+        "Too many failed attempts to log in with this address. For your security, it is blocked for "
+        "%(minutes)d minute. You can reset your password in the meantime.",
+        "Too many failed attempts to log in with this address. For your security, it is blocked for "
+        "%(minutes)d minutes. You can reset your password in the meantime.",
+        minutes,
+    ) % {"minutes": minutes}
+    context = {"form": form, "locked_out": message, "next": request.POST.get("next", request.GET.get("next", ""))}
+    return render(request, "accounts/login.html", context, status=429)
 
 
 @login_required

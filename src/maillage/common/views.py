@@ -5,10 +5,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from maillage.common import health
 from maillage.common.errors import add_to_form
 from maillage.core.errors import MaillageError
 
@@ -67,10 +68,20 @@ def save_form(request: HttpRequest, form: Any, action: Callable[[], Any], succes
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers and `make run` checks."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """The database and a background worker, for monitoring: 200 when both are fine, 503 otherwise.
+
+    ``?check=database`` checks the database alone, for a load balancer deciding whether this web process can
+    serve pages (a missing worker does not stop it from serving them).
+    """
+    result = health.check()
+    if request.GET.get("check") == "database":
+        ok = result.database == "ok"
+        return JsonResponse(
+            {"status": "ok" if ok else "failing", "database": result.database}, status=200 if ok else 503
+        )
+    response = JsonResponse(result.as_dict(), status=200 if result.ok else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -35,6 +35,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("MAILLAGE_FROM_EMAIL", "Maillage <noreply@lo
 SITE_URL = os.environ.get("MAILLAGE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
+# The request header a trusted proxy sets to the client's address (e.g. HTTP_X_REAL_IP), for login
+# throttling and the audit log; empty when the site is reached directly.
+CLIENT_IP_HEADER = os.environ.get("MAILLAGE_CLIENT_IP_HEADER", "").strip().upper().replace("-", "_")
+
+
+# Logs: "text" or "json" (one JSON object a line), and whether every request is logged (True/False), or
+# empty/None for the environment's default (text and 5xx only in development, JSON and every request in
+# production).
+LOG_FORMAT = os.environ.get("MAILLAGE_LOG_FORMAT", "").strip().lower()
+_log_requests = os.environ.get("MAILLAGE_LOG_REQUESTS", "").strip().lower()
+LOG_REQUESTS = None if not _log_requests else _log_requests in ("1", "true", "yes", "on")
+
+
 def require(name: str, value: str) -> str:
     """Fail at start-up, with the variable's name, when production lacks a setting."""
     if not value:

@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("collective/", include("maillage.collective.urls")),
     path("open-data/", include("maillage.interop.urls")),
     path("chantiers/", include("maillage.chantiers.urls")),
+    path("audit/", include("maillage.audit.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from maillage.config import env
@@ -22,6 +25,7 @@ INSTALLED_APPS = [
     "maillage.collective",
     "maillage.interop",
     "maillage.chantiers",
+    "maillage.audit",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -36,10 +40,15 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "rules.apps.AutodiscoverRulesConfig",
+    "csp",
+    "axes",
+    "auditlog",
 ]
 
 MIDDLEWARE = [
+    "maillage.common.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -51,6 +60,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "maillage.audit.middleware.AuditMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the translated lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "maillage.config.urls"
@@ -97,6 +109,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: django-axes refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -104,7 +118,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "directory:home"
 
+# Argon2 (the winner of the Password Hashing Competition); passwords hashed before with PBKDF2 still work
+# and are re-hashed with Argon2 at their next login.
 PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
@@ -146,10 +163,68 @@ NINJA_PAGINATION_PER_PAGE = 25
 MAILLAGE_IMPORT_MAX_BYTES = 200 * 1024 * 1024
 MAILLAGE_IMPORT_MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"maillage": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+# Login throttling (django-axes): five failed logins for one address from one IP lock that pair out for
+# 15 minutes; a successful login resets the count. Behind a proxy, set MAILLAGE_CLIENT_IP_HEADER (e.g.
+# HTTP_X_REAL_IP, which nginx overwrites) so that people are told apart by their own address.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "maillage.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "maillage.common.middleware.client_ip"
+AXES_VERBOSE = False
+MAILLAGE_CLIENT_IP_HEADER = env.CLIENT_IP_HEADER
+
+# A strict Content Security Policy: scripts, styles, images and fonts from this site only, no inline script
+# or style, no plugin, no framing. The one exception is the DEBUG error page, which django-csp leaves alone.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
+
+# The audit log (django-auditlog): who changed what, when, from where; read by stewards on /audit/.
+# The models it follows are registered in maillage.common.audit; passwords and tokens are never logged.
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
+AUDITLOG_STORE_JSON_CHANGES = True
+
+
+# Logs go to standard error, one record a line: plain text by default, JSON (python-json-logger) when
+# MAILLAGE_LOG_FORMAT=json, as in production, for a log collector. Every request is logged by
+# common.middleware.RequestLogMiddleware on "maillage.request" (5xx only unless MAILLAGE_LOG_REQUESTS=1).
+def logging_config(log_format: str, requests: bool) -> dict:
+    formatter = (
+        {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    )
+    request_level = "INFO" if requests else "WARNING"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default"}},
+        "root": {"handlers": ["console"], "level": "WARNING"},
+        "loggers": {
+            "maillage": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "maillage.request": {"handlers": ["console"], "level": request_level, "propagate": False},
+            "django_tasks": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+LOGGING = logging_config(env.LOG_FORMAT or "text", env.LOG_REQUESTS is True)

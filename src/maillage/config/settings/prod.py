@@ -4,7 +4,7 @@
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, logging_config
 
 DEBUG = False
 SECRET_KEY = env.require("MAILLAGE_SECRET_KEY", env.SECRET_KEY)
@@ -36,3 +36,6 @@ if env.EMAIL_URL:
     EMAIL_USE_TLS = True
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# One JSON object a line, every request included, unless the environment says otherwise.
+LOGGING = logging_config(env.LOG_FORMAT or "json", env.LOG_REQUESTS is not False)
