@@ -360,3 +360,46 @@ def test_json_logs_are_one_object_a_line():
     assert parsed["logger"] == "maillage.request"
     assert parsed["request_id"] == "abc"
     assert parsed["message"] == "GET / 200"
+
+
+# --- when something fails -------------------------------------------------------------------------------
+
+
+def _raising_client(client):
+    client.raise_request_exception = False
+    return client
+
+
+@pytest.mark.parametrize(
+    ("exception", "status", "text"),
+    [
+        (OperationalError("the database system is shutting down"), 503, "Maillage est momentanément indisponible"),
+        (ZeroDivisionError("bug"), 500, "Un problème est survenu"),
+    ],
+)
+def test_a_failure_shows_a_clear_page_without_reading_the_database(client, monkeypatch, exception, status, text):
+    from maillage.directory import views as directory_views
+
+    def fail(*args, **kwargs):
+        raise exception
+
+    monkeypatch.setattr(directory_views.selectors, "territory_list", fail)
+    response = _raising_client(client).get(reverse("directory:territories"), HTTP_X_REQUEST_ID="ref-42")
+    assert response.status_code == status
+    page = response.content.decode()
+    assert text in page
+    assert "ref-42" in page
+    assert ("Retry-After" in response) is (status == 503)
+
+
+def test_the_api_says_when_the_database_does_not_answer(client, monkeypatch):
+    from maillage.directory import api as directory_api
+
+    def fail(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(directory_api.selectors, "territory_list", fail)
+    response = _raising_client(client).get("/api/territories", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable"
+    assert response["Retry-After"] == "30"

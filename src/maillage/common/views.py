@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.translation import gettext
 
 from maillage.common import health
 from maillage.common.errors import add_to_form
@@ -92,3 +95,28 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
+
+
+UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, or 503 when the database does not answer (a restart, a failover): the person is told
+    to try again in a minute. Neither page reads the database. The API answers in its JSON envelope."""
+    exception = sys.exc_info()[1]
+    unavailable = isinstance(exception, UNAVAILABLE)
+    status = 503 if unavailable else 500
+    request_id = getattr(request, "request_id", "")
+    if request.path.startswith("/api/"):
+        code, message = (
+            ("unavailable", gettext("The service is briefly unavailable. Try again in a minute."))
+            if unavailable
+            else ("server_error", gettext("Something went wrong on our side. The error is recorded."))
+        )
+        response: HttpResponse = JsonResponse({"code": code, "message": message, "problems": []}, status=status)
+    else:
+        template = loader.get_template("503.html" if unavailable else "500.html")
+        response = HttpResponse(template.render({"request_id": request_id}), status=status)
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response

@@ -28,3 +28,4 @@ urlpatterns += i18n_patterns(
 
 handler404 = "maillage.common.views.page_not_found"
 handler403 = "maillage.common.views.permission_denied"
+handler500 = "maillage.common.views.server_error"
