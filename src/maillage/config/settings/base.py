@@ -89,7 +89,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env.DATABASE_URL or f"sqlite:///{DATA_DIR / 'maillage.sqlite3'}",
-        conn_max_age=0,
+        conn_max_age=env.DB_CONN_MAX_AGE,
+        # A kept connection is checked before reuse: after a database restart, the next request reconnects.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
