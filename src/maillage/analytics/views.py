@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from maillage.accounts.selectors import memberships_by_organisation
 from maillage.common.errors import add_to_form
 from maillage.common.i18n import current_language
+from maillage.common.replica import reads_from_replica
 from maillage.common.tables import csv_response
 from maillage.common.views import NotFound, get_or_404
 from maillage.core import analytics as core
@@ -54,6 +55,7 @@ def _pct(part: float | None, whole: float | None) -> float | None:
 
 
 @login_required
+@reads_from_replica
 def overview(request: HttpRequest) -> HttpResponse:
     supply = selectors.demand_supply("quartier")
     need = sum(c.need for c in supply.cells)
@@ -120,6 +122,7 @@ def group_name(group: str, language: str, where: selectors.Places) -> str:
 
 
 @login_required
+@reads_from_replica
 def needs(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "quartier")
     if level not in selectors.LEVELS:
@@ -249,6 +252,7 @@ def needs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def money(request: HttpRequest) -> HttpResponse:
     language = current_language()
     flows = selectors.funding_flows()
@@ -448,6 +452,7 @@ FIGURE_LABELS = {
 
 
 @login_required
+@reads_from_replica
 def equity(request: HttpRequest) -> HttpResponse:
     figure = request.GET.get("figure", "low_income")
     if figure not in selectors.FIGURES:
@@ -837,6 +842,7 @@ CITY_WIDE_ACTORS = 3_000  # beyond, every synergy is listed one quartier at a ti
 
 
 @login_required
+@reads_from_replica
 def synergies(request: HttpRequest) -> HttpResponse:
     language = current_language()
     where = selectors.places()

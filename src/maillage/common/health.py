@@ -33,10 +33,11 @@ class Health:
     workers_alive: int
     tasks_waiting: int
     oldest_waiting_seconds: float | None
+    replica: str = "none"  # "ok", "unreachable", or "none" when no replica is configured
 
     @property
     def ok(self) -> bool:
-        return self.database == "ok" and self.worker == "ok"
+        return self.database == "ok" and self.worker == "ok" and self.replica != "unreachable"
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": "ok" if self.ok else "failing", **asdict(self)}
@@ -62,6 +63,7 @@ def check() -> Health:
         logger.exception("Health check: the database does not answer")
         return Health("unreachable", None, "unknown", 0, 0, None)
     return Health(
+        replica=_replica(),
         database="ok",
         database_ms=database_ms,
         worker="ok" if alive else "missing",
@@ -69,6 +71,21 @@ def check() -> Health:
         tasks_waiting=count,
         oldest_waiting_seconds=round((now - oldest).total_seconds(), 1) if oldest else None,
     )
+
+
+def _replica() -> str:
+    from maillage.common import replica
+
+    if not replica.configured():
+        return "none"
+    try:
+        with connections[replica.REPLICA].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the replica does not answer")
+        return "unreachable"
+    return "ok"
 
 
 class Heartbeat(threading.Thread):

@@ -19,6 +19,8 @@ DATA_DIR = Path(os.environ.get("MAILLAGE_DATA_DIR", Path.cwd() / "var")).resolve
 
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# A streaming replica of the primary, read by the analytics dashboards (see maillage.common.replica).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 # Seconds a database connection is kept between requests (0: one per request; 60 suits gunicorn in production).
 DB_CONN_MAX_AGE = int(os.environ.get("MAILLAGE_DB_CONN_MAX_AGE", "0") or 0)
 

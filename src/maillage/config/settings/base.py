@@ -103,6 +103,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+if env.DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        env.DATABASE_REPLICA_URL, conn_max_age=env.DB_CONN_MAX_AGE, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["maillage.common.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (allocation runs): django-tasks with its database backend; `maillage serve` starts a
