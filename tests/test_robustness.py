@@ -250,3 +250,28 @@ def test_offers_say_whether_they_are_open(client, offer_factory, settings):
 def test_lists_tell_caches_that_htmx_gets_another_answer(client):
     response = client.get("/organisations/")
     assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("route", "target"),
+    [
+        ("directory:offer_edit", "offer"),
+        ("directory:organisation_edit", "org"),
+        ("directory:initiative_edit", "initiative"),
+    ],
+)
+def test_every_field_of_an_edit_form_is_on_its_page(client, route, target):
+    """A field the form saves but the page does not show is erased at each save (the offer's decision delay
+    was, until the audit log showed it)."""
+    import re
+
+    from tests.factories import InitiativeFactory, OfferFactory, OrganisationFactory, UserFactory, member
+
+    org = OrganisationFactory(is_support_actor=True)
+    user = UserFactory()
+    member(user, org, "admin")
+    objects = {"org": org, "offer": OfferFactory(provider=org), "initiative": InitiativeFactory(carrier=org)}
+    client.force_login(user)
+    response = client.get(reverse(route, args=[objects[target].slug]))
+    shown = set(re.findall(r'name="([^"]+)"', response.content.decode()))
+    assert set(response.context["form"].fields) - shown == set()

@@ -403,3 +403,32 @@ def test_the_api_says_when_the_database_does_not_answer(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["code"] == "unavailable"
     assert response["Retry-After"] == "30"
+
+
+def test_saving_an_offer_without_touching_its_periods_logs_only_what_changed(client, people):
+    from maillage.directory.models import OpenPeriod
+
+    offer = people["offer"]
+    OpenPeriod.objects.create(offer=offer, opens_on="2027-01-01", closes_on="2027-02-28")
+    OpenPeriod.objects.create(offer=offer, opens_on="2027-09-01", closes_on="2027-10-31")
+    client.force_login(people["admin"])
+    form = client.get(reverse("directory:offer_edit", args=[offer.slug])).context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value in (None, ""):
+            continue
+        data[name] = [getattr(v, "pk", v) for v in value] if isinstance(value, list) else value
+    data["capacity"] = 4
+    before = LogEntry.objects.count()
+    assert client.post(reverse("directory:offer_edit", args=[offer.slug]), data).status_code == 302
+    entries = list(LogEntry.objects.order_by("id")[before:])
+    assert [(e.content_type.model, e.action) for e in entries] == [("supportoffer", LogEntry.Action.UPDATE)]
+    assert entries[0].changes_dict == {"capacity": [10, 4]}
+    assert offer.open_periods.count() == 2
+
+    data["period_2_closes"] = "2027-11-30"
+    assert client.post(reverse("directory:offer_edit", args=[offer.slug]), data).status_code == 302
+    changed = [(e.content_type.model, e.action) for e in LogEntry.objects.order_by("id")[before + 1 :]]
+    assert sorted(changed) == [("openperiod", LogEntry.Action.CREATE), ("openperiod", LogEntry.Action.DELETE)]
+    assert sorted(offer.open_periods.values_list("closes_on", flat=True))[1].isoformat() == "2027-11-30"

@@ -134,6 +134,8 @@ def _text(value: Any) -> str:
 def _changes(entry: LogEntry) -> list[Change]:
     found = []
     for field, values in (entry.changes_display_dict or {}).items():
+        if str(field) in ("ID", "id"):
+            continue  # the record's number says nothing to a person
         if isinstance(values, dict):  # many-to-many: {"type": "m2m", "operation": "add", "objects": [...]}
             objects = ", ".join(str(o) for o in values.get("objects", []))
             if values.get("operation") == "delete":

@@ -261,10 +261,21 @@ def _rolling_conflict(data: Mapping[str, Any], periods: list[OpenPeriod]) -> lis
 
 
 def _replace_periods(offer: SupportOffer, periods: list[OpenPeriod]) -> None:
-    offer.open_periods.all().delete()
+    """Keep the periods that stay, remove the others, add the new ones: one by one (an offer has a few), so
+    that the audit log records exactly what changed."""
+    wanted = {(p.opens_on, p.closes_on) for p in periods}
+    kept = set()
+    for existing in offer.open_periods.all():
+        key = (existing.opens_on, existing.closes_on)
+        if key in wanted and key not in kept:
+            kept.add(key)
+        else:
+            existing.delete()
     for period in periods:
-        period.offer = offer
-    OpenPeriod.objects.bulk_create(periods)
+        if (period.opens_on, period.closes_on) not in kept:
+            kept.add((period.opens_on, period.closes_on))
+            period.offer = offer
+            period.save()
 
 
 def not_a_support_actor() -> MaillageError:
