@@ -77,6 +77,7 @@ for model in (
     "population",
     "supporttype",
     "language",
+    "resource",  # the shareable resources (a kitchen, a van…): reference data like the other vocabularies
     "organisation",
     "initiative",
     "initiativecarrier",
