@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 def waiting(task_ids: Iterable[str]) -> set[str]:
@@ -14,3 +15,12 @@ def waiting(task_ids: Iterable[str]) -> set[str]:
         return set()
     found = DBTaskResult.objects.filter(id__in=ids, status__in=["READY", "RUNNING"]).values_list("id", flat=True)
     return {str(pk) for pk in found}
+
+
+def mark_failed(task_id: str, now: Any, status: str = "RUNNING") -> None:
+    """The task record of a run whose worker was lost says so too (the worker, gone, cannot): ``status`` is
+    the state it was left in."""
+    from django_tasks_db.models import DBTaskResult
+
+    if task_id:
+        DBTaskResult.objects.filter(id=task_id, status=status).update(status="FAILED", finished_at=now)

@@ -42,6 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from maillage.common.tasks import mark_failed as tasks_mark_failed
 from maillage.common.tasks import waiting as tasks_waiting
 from maillage.core.errors import MaillageError, Problem
 
@@ -552,7 +553,7 @@ def run_execute(run_id: int) -> ImportRun | None:
 def runs_recover(now: Any = None) -> int:
     """Mark failed the runs whose worker is gone (nothing of them was written: an import is one
     transaction): running without progress for :data:`STALE_SECONDS`, or queued while their task no longer
-    waits. Their files are deleted. Returns how many."""
+    waits. Their files are deleted, and a task record left running says failed too. Returns how many."""
 
     now = now or timezone.now()
     lost: list[ImportRun] = []
@@ -570,6 +571,8 @@ def runs_recover(now: Any = None) -> int:
         ):
             count += 1
             file_delete(run)
+            if run.status == ImportRun.Status.RUNNING:  # its task record was left running by the lost worker
+                tasks_mark_failed(run.task_id, now)
     return count
 
 

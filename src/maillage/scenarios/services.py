@@ -277,6 +277,12 @@ class _Heartbeat(threading.Thread):
             logger.warning("Run %s: heartbeat not written", self.run_id, exc_info=True)
             with self.lock:
                 self.latest = self.latest or latest
+            # A connection broken by a database restart stays broken (Django reconnects only between
+            # requests): drop it, so that the next beat opens a new one. Without this, the heartbeat fell
+            # silent for good after a restart and the living run was marked lost (tests/test_faults.py).
+            # (The heartbeat's thread is never in a transaction; a test calling beat() may be.)
+            if not connection.in_atomic_block:
+                connection.close()
 
     def run(self) -> None:
         try:
@@ -377,6 +383,11 @@ def run_execute(
         }
         heartbeat.stopped.set()
         heartbeat.join()
+        if not connection.in_atomic_block:
+            # The solve may have lasted minutes, long enough for the database to restart: the connection
+            # opened before it would then fail the result's write (the run failed although the database was
+            # back). Drop it if it is broken or past its age, as Django does between requests.
+            connection.close_if_unusable_or_obsolete()
         with transaction.atomic():
             Run.objects.filter(pk=run_id, status=Run.Status.RUNNING).update(
                 status=Run.Status.SUCCEEDED,
