@@ -67,7 +67,7 @@ format:
 messages: setup
 	cd src/maillage && ../../$(BIN)/maillage makemessages -l fr --add-location=file --no-wrap -v0
 
-## bench: search, list rendering, diagnostics aggregates and baskets on 100,000 organisations (PostgreSQL), then allocation at Montréal and province scale, then network metrics on 100,000 organisations and 1,000,000 relations (networkit against networkx), then the analytics dashboards on the Montréal demo, the network task end to end on 100,000 organisations, feedback scorecards at province scale, a deliberation round's results at metropolitan scale, open data imports of 100,000 organisations (PostgreSQL and SQLite), and chantiers at metropolitan scale
+## bench: search, list rendering, diagnostics aggregates and baskets on 100,000 organisations (PostgreSQL), then allocation at Montréal and province scale, then network metrics on 100,000 organisations and 1,000,000 relations (networkit against networkx), then the analytics dashboards on the Montréal demo, the network task end to end on 100,000 organisations, feedback scorecards at province scale, a deliberation round's results at metropolitan scale, open data imports of 100,000 organisations (PostgreSQL and SQLite), chantiers at metropolitan scale, and a load test of 50 people at once on gunicorn and the task worker over 100,000 organisations
 bench: setup-dev
 	scripts/with-postgres.sh $(BIN)/python bench/run.py
 	$(BIN)/python bench/allocation.py
@@ -78,6 +78,7 @@ bench: setup-dev
 	scripts/with-postgres.sh $(BIN)/python bench/collective.py
 	scripts/with-postgres.sh $(BIN)/python bench/interop.py
 	scripts/with-postgres.sh $(BIN)/python bench/chantiers.py
+	scripts/with-postgres.sh $(BIN)/python bench/load.py
 
 ## screenshot: docs/screenshot.png, from a running demo
 screenshot: setup-dev
