@@ -882,7 +882,10 @@ def test_the_api_proposes_and_takes_part(client, world):
         content_type="application/json",
         **headers,
     )
-    assert response.status_code == 422
+    assert response.status_code == 400  # as a statement not open to reactions (was 422 before the fuzzing)
+    assert response.json()["problems"] == [
+        {"code": "statement_unknown", "message": "Cet énoncé n'est pas ouvert aux réactions.", "field": "votes.99"}
+    ]
     assert (
         client.put("/api/collective/rounds/r2026/ballot", data={}, content_type="application/json").status_code == 401
     )

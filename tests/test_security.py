@@ -414,7 +414,7 @@ def test_saving_an_offer_without_touching_its_periods_logs_only_what_changed(cli
     client.force_login(people["admin"])
     form = client.get(reverse("directory:offer_edit", args=[offer.slug])).context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value in (None, ""):
             continue

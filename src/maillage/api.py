@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.parser import Parser
 
+from maillage.accounts.api import anonymous
 from maillage.accounts.api import router as accounts_router
 from maillage.chantiers.api import router as chantiers_router
 from maillage.collective.api import router as collective_router
@@ -49,13 +52,105 @@ def _refuse_nul(value: Any, field: str = "") -> None:
         raise MaillageError("invalid_request", message, [Problem("null_character", message, field=field or None)])
     if isinstance(value, dict):
         for key, item in value.items():
+            _refuse_nul(key, field)  # keys too: answers, ranks and votes are objects keyed by identifiers
             _refuse_nul(item, f"{field}.{key}" if field else str(key))
     elif isinstance(value, list):
         for item in value:
             _refuse_nul(item, field)
 
 
-api = NinjaAPI(
+# What the parser refuses in every text, said in the schema so that clients (and the fuzzer) know it.
+NO_NUL = "^[^\\x00]*$"
+# Fields a body or a form does not declare are ignored, but their texts are read for a NUL all the same.
+NUL_FREE = {
+    "title": "NulFree",
+    "description": "Any value, with no NUL character in its texts.",
+    "anyOf": [
+        {"type": ["null", "boolean", "number"]},
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "array", "items": {"$ref": "#/components/schemas/NulFree"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NO_NUL},
+            "additionalProperties": {"$ref": "#/components/schemas/NulFree"},
+        },
+    ],
+}
+
+
+class MaillageOpenAPISchema(OpenAPISchema):
+    """The OpenAPI document, telling what the API does: reads open to anonymous callers say that their
+    token is optional; text sent to the API never contains the NUL character; two schemas never share
+    a name (django-ninja keeps one of them silently, so that ``Kind`` once described three enumerations
+    as the journal's)."""
+
+    def __init__(self, api: NinjaAPI, path_prefix: str) -> None:
+        super().__init__(api, path_prefix)
+        components = self["components"].setdefault("schemas", {})
+        components["NulFree"] = NUL_FREE
+        marked: set[str] = {"NulFree"}
+        for operations in self["paths"].values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    _no_nul(parameter["schema"], components, marked)
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    _no_nul(content["schema"], components, marked)
+
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        security = super().operation_security(operation)
+        if security is not None and anonymous in operation.auth_callbacks:
+            security.append({})  # no token: public data only
+        return security
+
+    def add_schema_definitions(self, definitions: dict[str, Any]) -> None:
+        for name, definition in definitions.items():
+            if self.schemas.get(name, definition) != definition:
+                raise ImproperlyConfigured(f"Two different API schemas are named {name!r}: rename one.")
+        super().add_schema_definitions(definitions)
+
+
+def _no_nul(schema: Any, components: dict[str, Any], marked: set[str]) -> None:
+    """Add the NUL-free pattern to every free text of a request's schema (followed through references)."""
+    if not isinstance(schema, dict):
+        return
+    reference = schema.get("$ref", "")
+    if reference.startswith("#/components/schemas/"):
+        name = reference.rsplit("/", 1)[1]
+        if name not in marked:
+            marked.add(name)
+            _no_nul(components.get(name), components, marked)
+        return
+    types = schema.get("type")
+    is_text = types == "string" or (isinstance(types, list) and "string" in types)
+    if is_text and not {"enum", "const", "format", "pattern"} & schema.keys():
+        schema["pattern"] = NO_NUL
+    for key in ("properties", "$defs"):
+        for item in schema.get(key, {}).values():
+            _no_nul(item, components, marked)
+    for key in ("items", "additionalProperties", "propertyNames", "not"):
+        _no_nul(schema.get(key), components, marked)
+    if (schema.get("type") == "object" or "properties" in schema) and not {
+        "additionalProperties",
+        "patternProperties",
+    } & schema.keys():
+        schema["additionalProperties"] = {"$ref": "#/components/schemas/NulFree"}
+    if isinstance(schema.get("additionalProperties"), dict) and "propertyNames" not in schema:
+        schema["propertyNames"] = {"pattern": NO_NUL}
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for item in schema.get(key, []):
+            _no_nul(item, components, marked)
+
+
+class MaillageAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return MaillageOpenAPISchema(self, path_prefix)
+
+
+api = MaillageAPI(
     parser=StrictParser(),
     title="Maillage API",
     version="1",

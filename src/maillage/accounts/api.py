@@ -10,6 +10,9 @@ from django.utils import translation
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
+from maillage.audit.middleware import set_actor
+from maillage.common.api_schemas import ERRORS
+
 from . import selectors
 from .services import token_authenticate
 
@@ -19,6 +22,7 @@ class TokenAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            set_actor(user)  # the audit log names the token's owner
             if "HTTP_ACCEPT_LANGUAGE" not in request.META:
                 # Without a stated preference, answer in the token owner's language.
                 translation.activate(user.preferred_language)
@@ -54,7 +58,7 @@ class MeOut(Schema):
     memberships: list[MembershipOut]
 
 
-@router.get("/me", response=MeOut, auth=token_auth, summary="Who the token belongs to")
+@router.get("/me", response={200: MeOut, **ERRORS}, auth=token_auth, summary="Who the token belongs to")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     return {

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from maillage.accounts.api import read_auth, token_auth
+from maillage.common.api_schemas import ERRORS, InputSchema, choices
 from maillage.common.pagination import MAX_PAGE, page_of
 from maillage.core import chantiers as core
 from maillage.core.errors import MaillageError
-from maillage.directory.api import ERRORS, page_schema
+from maillage.directory.api import page_schema
 from maillage.directory.models import Organisation
 
 from . import selectors, services
@@ -190,17 +191,20 @@ class ChantierOut(ChantierSummaryOut):
     )
 
 
-class JournalEntryIn(Schema):
+JournalKind = choices(JournalEntry.Kind, "JournalEntryKind")
+
+
+class JournalEntryIn(InputSchema):
     organisation: str | None = Field(
         None, description="The participating organisation you write for (by default, your first)."
     )
-    kind: JournalEntry.Kind
+    kind: JournalKind
     happened_on: date
     title: str = Field(..., max_length=200)
     text: str = Field("", max_length=4000)
 
 
-class MeasurementIn(Schema):
+class MeasurementIn(InputSchema):
     measured_on: date
     value: float = Field(..., allow_inf_nan=False)
     source: str = Field(..., max_length=300, description="Where the value comes from.")

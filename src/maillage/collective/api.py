@@ -5,19 +5,20 @@ taking part in an open round for an organisation one is a member of."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
+from pydantic import StringConstraints
 
 from maillage.accounts.api import read_auth, token_auth
+from maillage.common.api_schemas import CONFLICT, ERRORS, InputSchema
 from maillage.common.i18n import current_language
 from maillage.core.errors import MaillageError
 from maillage.directory import selectors as directory_selectors
-from maillage.directory.api import ERRORS
 
 from . import exports, measures, selectors, services
 from .models import Indicator, Round, Statement
@@ -70,7 +71,7 @@ def indicator_get(request: HttpRequest, slug: str) -> dict[str, Any]:
     return _indicator(selectors.indicator_detail(slug))
 
 
-class IndicatorIn(Schema):
+class IndicatorIn(InputSchema):
     organisation: str = Field(..., description="The proposing organisation's identifier (you are a member).")
     name_fr: str = Field(..., max_length=200)
     name_en: str = Field("", max_length=200)
@@ -146,7 +147,7 @@ def _split(split: selectors.Split | None) -> dict[str, int] | None:
     return {"agree": split.agree, "disagree": split.disagree, "pass": split.passed}
 
 
-@router.get("/collective/rounds/{slug}/results", response={200: dict[str, Any], **ERRORS}, auth=read_auth)
+@router.get("/collective/rounds/{slug}/results", response={200: dict[str, Any], **ERRORS, **CONFLICT}, auth=read_auth)
 def round_results(request: HttpRequest, slug: str) -> dict[str, Any]:
     """A closed round's results: consensus rankings (Schulze, ranked pairs), each kind of actor's ranking
     when it may be shown, the reactions to each statement, the opinion groups with their representative
@@ -205,15 +206,22 @@ def round_results(request: HttpRequest, slug: str) -> dict[str, Any]:
     }
 
 
-class BallotIn(Schema):
+class BallotIn(InputSchema):
     organisation: str
     ranks: dict[str, int | None] = Field(..., description="Indicator identifier → rank (1 is best; equal ranks tie).")
 
 
-class ReactionsIn(Schema):
+# A statement's number, as an object's key is text: digits only, as the schema says (Python would also
+# read " 1", "+1" or "1_0" as numbers).
+StatementNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}$")]
+
+
+class ReactionsIn(InputSchema):
     organisation: str
-    votes: dict[int, Literal[-1, 0, 1] | None] = Field(
-        ..., description="Statement number → 1 agree, -1 disagree, 0 pass (null withdraws)."
+    votes: dict[StatementNumber, Literal[-1, 0, 1] | None] = Field(
+        ...,
+        description="Statement number → 1 agree, -1 disagree, 0 pass (null withdraws).",
+        json_schema_extra={"additionalProperties": False},  # pydantic lists the numbers' pattern only
     )
 
 
@@ -224,7 +232,7 @@ def _acting(request: HttpRequest, slug: str) -> Any:
     return organisation
 
 
-@router.put("/collective/rounds/{slug}/ballot", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
+@router.put("/collective/rounds/{slug}/ballot", response={200: dict[str, Any], **ERRORS, **CONFLICT}, auth=token_auth)
 def ballot_put(request: HttpRequest, slug: str, payload: BallotIn) -> dict[str, Any]:
     """Record (or replace) your organisation's ranking in an open round."""
     found = _round(slug, request)
@@ -233,27 +241,28 @@ def ballot_put(request: HttpRequest, slug: str, payload: BallotIn) -> dict[str, 
     return {"round": found.slug, "organisation": organisation.slug, "ranks": selectors.my_ballot(found, organisation)}
 
 
-@router.put("/collective/rounds/{slug}/reactions", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
+@router.put(
+    "/collective/rounds/{slug}/reactions", response={200: dict[str, Any], **ERRORS, **CONFLICT}, auth=token_auth
+)
 def reactions_put(request: HttpRequest, slug: str, payload: ReactionsIn) -> dict[str, Any]:
     """Record your organisation's reactions to statements of an open round (by statement number)."""
     found = _round(slug, request)
     organisation = _acting(request, payload.organisation)
     ids = dict(found.statements.values_list("number", "pk"))
-    unknown = [n for n in payload.votes if n not in ids]
-    if unknown:
-        raise MaillageError(
-            "invalid_request",
-            _("These statements are not in the round: %(numbers)s.") % {"numbers": ", ".join(map(str, unknown))},
-        )
+    # A number that is not in the round goes to the service as an identifier no statement has (they are
+    # positive): it is refused as a statement not open to reactions is, 400 statement_unknown, once the
+    # round and the organisation are checked.
+    missing = iter(range(-1, -len(payload.votes) - 1, -1))
+    keys = {int(number): ids.get(int(number)) or next(missing) for number in payload.votes}
     try:
         count = services.reactions_submit(
             user=request.user,
             round=found,
             organisation=organisation,
-            votes={ids[n]: v for n, v in payload.votes.items()},
+            votes={keys[int(number)]: vote for number, vote in payload.votes.items()},
         )
     except MaillageError as error:  # name the statements by the numbers the client sent
-        numbers_of = {f"s{pk}": f"votes.{n}" for n, pk in ids.items()}
+        numbers_of = {f"s{pk}": f"votes.{n}" for n, pk in keys.items()}
         problems = [replace(p, field=numbers_of.get(p.field or "", p.field)) for p in error.problems]
         raise MaillageError(error.code, error.message, problems) from None
     numbers = {pk: n for n, pk in ids.items()}

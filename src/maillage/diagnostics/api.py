@@ -19,10 +19,10 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt
 
 from maillage.accounts.api import read_auth, token_auth
+from maillage.common.api_schemas import CONFLICT, ERRORS, InputSchema
 from maillage.core import scoring
 from maillage.core.errors import MaillageError
 from maillage.directory import selectors as directory_selectors
-from maillage.directory.api import ERRORS
 from maillage.directory.models import Initiative, Organisation, Population, SupportType, Territory
 
 from . import report, selectors, services
@@ -46,7 +46,7 @@ class FrameworkVersionOut(Schema):
     url: str
 
 
-class FrameworkIn(Schema):
+class FrameworkIn(InputSchema):
     content: str = Field(..., description="The framework file (maillage-framework/1), YAML or JSON text.")
     format: Literal["yaml", "json"] = "yaml"
     note: str = Field("", max_length=2000, description="What changed, for the people who read the framework.")
@@ -70,7 +70,7 @@ class DiagnosticSummaryOut(Schema):
     url: str
 
 
-class ContextIn(Schema):
+class ContextIn(InputSchema):
     stage: Initiative.Stage | Literal[""] | None = None
     team_size: Diagnostic.TeamSize | Literal[""] | None = None
     budget_range: Organisation.BudgetRange | Literal[""] | None = None
@@ -78,13 +78,13 @@ class ContextIn(Schema):
     populations: list[str] | None = None
 
 
-class AspirationsIn(Schema):
+class AspirationsIn(InputSchema):
     support_types: list[str] | None = None
     max_reporting_hours: int | None = Field(None, ge=0, le=2000)
     horizon: Diagnostic.Horizon | Literal[""] | None = None
 
 
-class DiagnosticPatch(Schema):
+class DiagnosticPatch(InputSchema):
     answers: dict[str, StrictInt | None] | None = Field(
         None, description="Question key → 1 to 5, or null for “not applicable”. Merged into the saved answers."
     )
@@ -163,7 +163,12 @@ def _summary(request: HttpRequest, diagnostic: Diagnostic) -> dict[str, Any]:
 # --- frameworks ----------------------------------------------------------------------------------
 
 
-@router.get("/frameworks", response=list[FrameworkVersionOut], auth=read_auth, summary="Published framework versions")
+@router.get(
+    "/frameworks",
+    response={200: list[FrameworkVersionOut], **ERRORS},
+    auth=read_auth,
+    summary="Published framework versions",
+)
 def framework_list(request: HttpRequest) -> list[dict[str, Any]]:
     current = selectors.current_framework()
     return [_framework_summary(request, f, current) for f in selectors.framework_versions()]
@@ -183,7 +188,7 @@ def framework_document(request: HttpRequest, slug: str, version: str) -> dict[st
     return selectors.framework_of(selectors.framework_get(slug, version)).as_dict()
 
 
-@router.post("/frameworks", response={201: FrameworkVersionOut, **ERRORS}, auth=token_auth)
+@router.post("/frameworks", response={201: FrameworkVersionOut, **ERRORS, **CONFLICT}, auth=token_auth)
 def framework_publish(request: HttpRequest, payload: FrameworkIn) -> Any:
     """Publish a new version (stewards). The file is checked completely; every problem names its element."""
     framework = services.framework_publish(
@@ -198,7 +203,12 @@ def framework_publish(request: HttpRequest, payload: FrameworkIn) -> Any:
 # --- diagnostics ---------------------------------------------------------------------------------
 
 
-@router.get("/diagnostics", response=list[DiagnosticSummaryOut], auth=token_auth, summary="Diagnostics you may see")
+@router.get(
+    "/diagnostics",
+    response={200: list[DiagnosticSummaryOut], **ERRORS},
+    auth=token_auth,
+    summary="Diagnostics you may see",
+)
 def diagnostic_list(request: HttpRequest, initiative: str = "") -> list[dict[str, Any]]:
     diagnostics = selectors.visible_diagnostics(request.user)
     if initiative:
@@ -252,7 +262,7 @@ def diagnostic_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     return report.as_json(_visible(request, pk))
 
 
-@router.patch("/diagnostics/{pk}", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
+@router.patch("/diagnostics/{pk}", response={200: dict[str, Any], **ERRORS, **CONFLICT}, auth=token_auth)
 def diagnostic_update(request: HttpRequest, pk: int, payload: DiagnosticPatch) -> dict[str, Any]:
     diagnostic = _editable(request, pk)
     context = None
@@ -293,7 +303,7 @@ def diagnostic_update(request: HttpRequest, pk: int, payload: DiagnosticPatch) -
     return report.as_json(diagnostic)
 
 
-@router.post("/diagnostics/{pk}/submit", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
+@router.post("/diagnostics/{pk}/submit", response={200: dict[str, Any], **ERRORS, **CONFLICT}, auth=token_auth)
 def diagnostic_submit(request: HttpRequest, pk: int) -> dict[str, Any]:
     """Score and freeze the diagnostic: every question needs an answer or null (not applicable)."""
     diagnostic = services.diagnostic_submit(user=request.user, diagnostic=_editable(request, pk))
@@ -314,7 +324,12 @@ def diagnostic_needs(request: HttpRequest, pk: int) -> dict[str, Any]:
     }
 
 
-@router.get("/diagnostics/{pk}/csv", auth=token_auth, response={200: None, **ERRORS})
+@router.get(
+    "/diagnostics/{pk}/csv",
+    auth=token_auth,
+    response={200: None, **ERRORS},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+)
 def diagnostic_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """One row per question: the answer, and its element's score, gap, importance and need."""
     buffer = io.StringIO()

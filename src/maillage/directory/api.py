@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from maillage.accounts.api import read_auth, token_auth
+from maillage.common.api_schemas import ERRORS, InputSchema, amount, choices
 from maillage.common.pagination import MAX_PAGE
 
 from . import selectors, services
@@ -32,22 +33,13 @@ router = Router(tags=["directory"])
 
 Role = Literal["", "field", "support", "policy"]
 
+OfferAmount = amount()  # negative amounts are refused by the offer's rules (400, amount_negative)
+RelationAmount = amount(digits=14, minimum=0)
+OrganisationKind = choices(Organisation.Kind, "OrganisationKind")
+RelationKind = choices(Relation.Kind, "RelationKind")
+
 
 # --- schemas -----------------------------------------------------------------------------------
-
-
-class ErrorProblem(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    row: int | None = None
-    file: str | None = None
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    problems: list[ErrorProblem]
 
 
 class TermOut(Schema):
@@ -154,7 +146,7 @@ class InitiativeOut(Schema):
     private: InitiativePrivateOut | None = None
 
 
-class PeriodSchema(Schema):
+class PeriodSchema(InputSchema):
     opens_on: date
     closes_on: date
 
@@ -186,12 +178,12 @@ class OfferOut(Schema):
     is_demo: bool
 
 
-class RelationIn(Schema):
+class RelationIn(InputSchema):
     source: str = Field(..., description="Organisation the relation starts from (funder, member, referrer…).")
     target: str
-    kind: Relation.Kind
+    kind: RelationKind
     year: int | None = Field(None, ge=1900, le=2100)
-    amount: Decimal | None = Field(None, ge=0)
+    amount: RelationAmount | None = None
     is_multi_year: bool = False
     is_flexible: bool = False
     note: str = Field("", max_length=300)
@@ -230,11 +222,11 @@ class SearchQuery(Schema):
     page_size: int = Field(25, ge=1, le=200)
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InputSchema):
     name_fr: str = Field(..., min_length=1, max_length=200)
     name_en: str = Field("", max_length=200)
     acronym: str = Field("", max_length=30)
-    kind: Organisation.Kind = Organisation.Kind.COMMUNITY
+    kind: OrganisationKind = Organisation.Kind.COMMUNITY
     is_field_actor: bool = False
     is_support_actor: bool = False
     is_policy_actor: bool = False
@@ -258,11 +250,11 @@ class OrganisationIn(Schema):
     internal_notes: str = ""
 
 
-class OrganisationPatch(Schema):
+class OrganisationPatch(InputSchema):
     name_fr: str | None = Field(None, min_length=1, max_length=200)
     name_en: str | None = Field(None, max_length=200)
     acronym: str | None = Field(None, max_length=30)
-    kind: Organisation.Kind | None = None
+    kind: OrganisationKind | None = None
     is_field_actor: bool | None = None
     is_support_actor: bool | None = None
     is_policy_actor: bool | None = None
@@ -286,7 +278,7 @@ class OrganisationPatch(Schema):
     internal_notes: str | None = None
 
 
-class InitiativeIn(Schema):
+class InitiativeIn(InputSchema):
     organisation: str = Field(..., description="The carrying organisation (you must be one of its members).")
     name_fr: str = Field(..., min_length=1, max_length=200)
     name_en: str = Field("", max_length=200)
@@ -301,7 +293,7 @@ class InitiativeIn(Schema):
     internal_notes: str = ""
 
 
-class InitiativePatch(Schema):
+class InitiativePatch(InputSchema):
     name_fr: str | None = Field(None, min_length=1, max_length=200)
     name_en: str | None = Field(None, max_length=200)
     description_fr: str | None = None
@@ -315,15 +307,15 @@ class InitiativePatch(Schema):
     internal_notes: str | None = None
 
 
-class OfferIn(Schema):
+class OfferIn(InputSchema):
     provider: str = Field(..., description="The providing support actor (you must be one of its members).")
     name_fr: str = Field(..., min_length=1, max_length=200)
     name_en: str = Field("", max_length=200)
     description_fr: str = ""
     description_en: str = ""
     support_type: str
-    amount_min: Decimal | None = None
-    amount_max: Decimal | None = None
+    amount_min: OfferAmount | None = None
+    amount_max: OfferAmount | None = None
     capacity: int | None = None
     cycle: str = Field("", max_length=40)
     flexibility: SupportOffer.Flexibility = SupportOffer.Flexibility.PROJECT
@@ -340,14 +332,14 @@ class OfferIn(Schema):
     url: str = ""
 
 
-class OfferPatch(Schema):
+class OfferPatch(InputSchema):
     name_fr: str | None = Field(None, min_length=1, max_length=200)
     name_en: str | None = Field(None, max_length=200)
     description_fr: str | None = None
     description_en: str | None = None
     support_type: str | None = None
-    amount_min: Decimal | None = None
-    amount_max: Decimal | None = None
+    amount_min: OfferAmount | None = None
+    amount_max: OfferAmount | None = None
     capacity: int | None = None
     cycle: str | None = Field(None, max_length=40)
     flexibility: SupportOffer.Flexibility | None = None
@@ -545,19 +537,17 @@ def _resolve(data: dict[str, Any]) -> dict[str, Any]:
             data[name] = selectors.terms_by_code(model, value or [], field=name)
         else:
             data[name] = selectors.term_by_code(model, value, field=name) if value else None
-    if "open_periods" in data and data["open_periods"] is not None:
-        data["open_periods"] = [(p["opens_on"], p["closes_on"]) for p in data["open_periods"]]
+    if "open_periods" in data:  # null, as for the other lists, leaves none
+        data["open_periods"] = [(p["opens_on"], p["closes_on"]) for p in data["open_periods"] or []]
     return data
 
 
 # --- endpoints ---------------------------------------------------------------------------------
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
 
 @router.get(
     "/vocabularies",
-    response=VocabulariesOut,
+    response={200: VocabulariesOut, **ERRORS},
     auth=read_auth,
     summary="Sectors, populations, support types and languages",
 )
@@ -570,7 +560,9 @@ def vocabularies(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/territories", response=list[TerritoryOut], auth=read_auth, summary="Montréal's territories")
+@router.get(
+    "/territories", response={200: list[TerritoryOut], **ERRORS}, auth=read_auth, summary="Montréal's territories"
+)
 def territory_list(request: HttpRequest) -> list[dict[str, Any]]:
     territories = selectors.territory_list().prefetch_related(Prefetch("within", queryset=_slug_only(Territory)))
     return [territory_out(request, t) for t in territories]

@@ -12,9 +12,9 @@ from ninja import Router
 
 from maillage.accounts.api import read_auth, token_auth
 from maillage.accounts.selectors import memberships_by_organisation
+from maillage.common.api_schemas import ERRORS
 from maillage.core.errors import MaillageError, Problem
 from maillage.directory import selectors as directory_selectors
-from maillage.directory.api import ERRORS
 from maillage.directory.models import Organisation
 
 from . import selectors

@@ -7,23 +7,24 @@ Errors have stable codes: ``not_a_steward`` (403), ``standard_unknown``, ``sourc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
+from pydantic import WithJsonSchema
 
 from maillage.accounts.api import TokenAuth
+from maillage.common.api_schemas import CONFLICT, ERRORS, ErrorOut
 from maillage.common.i18n import current_language
 from maillage.core.errors import MaillageError
-from maillage.directory.api import ERRORS, ErrorOut
 
 from . import services
 from .models import ImportRun
 
 router = Router(tags=["open data"])
-RESPONSES: dict[int, Any] = {**ERRORS, 409: ErrorOut, 413: ErrorOut}
+RESPONSES: dict[int, Any] = {**ERRORS, **CONFLICT, 413: ErrorOut}
 
 
 class StewardAuth(TokenAuth):
@@ -81,10 +82,14 @@ def _run(pk: int) -> ImportRun:
     return run
 
 
+# The formats, told in the schema; another is refused with its own code (422, standard_unknown).
+StandardCode = Annotated[str, WithJsonSchema({"title": "Standard", "type": "string", "enum": list(services.FORMATS)})]
+
+
 @router.post("/interop/imports", response={201: dict[str, Any], **RESPONSES}, auth=steward_auth)
 def import_create(
     request: HttpRequest,
-    standard: Form[str],
+    standard: Form[StandardCode],
     file: File[UploadedFile | None] = None,
     source: Form[str] = "",
     demo: Form[bool] = False,

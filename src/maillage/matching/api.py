@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from maillage.accounts.api import token_auth
+from maillage.common.api_schemas import CONFLICT, ERRORS, InputSchema, amount
 from maillage.core.errors import MaillageError
 from maillage.directory import selectors as directory_selectors
-from maillage.directory.api import ERRORS
 
 from . import selectors, services
 from .models import SupportRequest
@@ -32,18 +31,21 @@ def basket(request: HttpRequest, slug: str, all_types: bool = False) -> dict[str
     return basket_data(selectors.basket_for(initiative, all_types=all_types))
 
 
-class RequestIn(Schema):
+class RequestIn(InputSchema):
     initiative: str
     offer: str
     message: str = Field("", max_length=3000)
     share_diagnostic: bool = True
 
 
-class AnswerIn(Schema):
+RequestAmount = amount(minimum=0)
+
+
+class AnswerIn(InputSchema):
     decision: Literal["accepted", "declined", "referred"]
     answer: str = Field("", max_length=3000)
     referred_offer: str | None = None
-    amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    amount: RequestAmount | None = None
 
 
 def _request_out(r: SupportRequest) -> dict[str, Any]:
@@ -70,13 +72,18 @@ def _visible_request(request: HttpRequest, pk: int) -> SupportRequest:
     return found
 
 
-@router.get("/requests", response=list[dict[str, Any]], auth=token_auth, summary="Requests you sent or received")
+@router.get(
+    "/requests",
+    response={200: list[dict[str, Any]], **ERRORS},
+    auth=token_auth,
+    summary="Requests you sent or received",
+)
 def request_list(request: HttpRequest) -> list[dict[str, Any]]:
     rows = {r.pk: r for r in selectors.requests_sent(request.user) + selectors.requests_received(request.user)}
     return [_request_out(r) for r in sorted(rows.values(), key=lambda r: r.created_at, reverse=True)]
 
 
-@router.post("/requests", response={201: dict[str, Any], **ERRORS}, auth=token_auth)
+@router.post("/requests", response={201: dict[str, Any], **ERRORS, **CONFLICT}, auth=token_auth)
 def request_create(request: HttpRequest, payload: RequestIn) -> Any:
     """Ask for an offer for an initiative you carry (its diagnostic is shared with the providers unless
     ``share_diagnostic`` is false)."""
@@ -95,7 +102,7 @@ def request_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     return _request_out(_visible_request(request, pk))
 
 
-@router.post("/requests/{pk}/answer", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
+@router.post("/requests/{pk}/answer", response={200: dict[str, Any], **ERRORS, **CONFLICT}, auth=token_auth)
 def request_answer(request: HttpRequest, pk: int, payload: AnswerIn) -> dict[str, Any]:
     """Members of a providing organisation accept, decline or refer (to ``referred_offer``)."""
     found = _visible_request(request, pk)
@@ -111,6 +118,6 @@ def request_answer(request: HttpRequest, pk: int, payload: AnswerIn) -> dict[str
     return _request_out(answered)
 
 
-@router.post("/requests/{pk}/withdraw", response={200: dict[str, Any], **ERRORS}, auth=token_auth)
+@router.post("/requests/{pk}/withdraw", response={200: dict[str, Any], **ERRORS, **CONFLICT}, auth=token_auth)
 def request_withdraw(request: HttpRequest, pk: int) -> dict[str, Any]:
     return _request_out(services.request_withdraw(user=request.user, request=_visible_request(request, pk)))
