@@ -59,6 +59,7 @@ from maillage.feedback.models import Invitation as FeedbackInvitation
 from maillage.interop.models import ImportRun
 from maillage.matching.models import SupportRequest
 from tests.factories import InitiativeFactory, OfferFactory, OrganisationFactory, RelationFactory, UserFactory, member
+from tests.test_feedback import GOOD  # a survey's answers (every question of the default questionnaire)
 
 EXAMPLES = int(os.environ.get("MAILLAGE_FUZZ_EXAMPLES", "8"))
 RANDOM = os.environ.get("MAILLAGE_FUZZ_RANDOM", "") not in ("", "0")
@@ -83,19 +84,6 @@ WORLD = {
     "territories": ["quartier-verdun", "montreal"],
 }
 
-# A survey's answers (every question of the default questionnaire).
-RATINGS = {
-    "impact-organisation": 6,
-    "impact-initiative": 5,
-    "understanding": 5,
-    "relationship": 6,
-    "fit": 5,
-    "flexibility": 4,
-    "hours-applying": 10,
-    "hours-reporting": 10,
-    "beyond-money": 3,
-    "recommend": 6,
-}
 
 # Operations that only a steward gets past their first check (403 for everyone else).
 STEWARDS_ONLY = [
@@ -252,7 +240,7 @@ def _world() -> dict[str, Any]:
     cycle = feedback_services.cycle_create(user=steward, slug="fuzz-2025", name_fr="Sondage fuzz", year=2025)
     feedback_services.cycle_open(user=steward, cycle=cycle)
     feedback_services.response_submit(
-        user=respondent, invitation=FeedbackInvitation.objects.get(cycle=cycle, organisation=other), answers=RATINGS
+        user=respondent, invitation=FeedbackInvitation.objects.get(cycle=cycle, organisation=other), answers=GOOD
     )
     feedback_services.cycle_close(user=steward, cycle=cycle)
     feedback_services.summary_update(user=person, organisation=support, is_published=True, response_fr="Merci.")

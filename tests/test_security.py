@@ -432,3 +432,17 @@ def test_saving_an_offer_without_touching_its_periods_logs_only_what_changed(cli
     changed = [(e.content_type.model, e.action) for e in LogEntry.objects.order_by("id")[before + 1 :]]
     assert sorted(changed) == [("openperiod", LogEntry.Action.CREATE), ("openperiod", LogEntry.Action.DELETE)]
     assert sorted(offer.open_periods.values_list("closes_on", flat=True))[1].isoformat() == "2027-11-30"
+
+
+@override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS)
+def test_argon2_uses_the_recommended_parameters_and_upgrades_older_ones(client):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    user = UserFactory()
+    assert "$m=19456,t=2,p=1$" in user.password
+    user.password = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())  # Django's defaults
+    user.save()
+    assert "$m=102400,t=2,p=8$" in user.password
+    assert client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD}).status_code == 302
+    user.refresh_from_db()
+    assert "$m=19456,t=2,p=1$" in user.password

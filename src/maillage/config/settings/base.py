@@ -130,7 +130,7 @@ LOGOUT_REDIRECT_URL = "directory:home"
 # Argon2 (the winner of the Password Hashing Competition); passwords hashed before with PBKDF2 still work
 # and are re-hashed with Argon2 at their next login.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "maillage.accounts.hashers.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
