@@ -486,7 +486,7 @@ def test_every_operation_documents_the_error_envelope(openapi):
                 assert described.get("schema") == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
 
 
-def test_reads_say_that_the_token_is_optional(client, openapi):
+def test_reads_say_that_the_token_is_optional(client, openapi, db):
     """Reads served without a token said they required one (Schemathesis: “API accepts requests without
     authentication”): an empty requirement now says that the token is optional."""
     assert client.get("/api/vocabularies").status_code == 200

@@ -37,7 +37,7 @@ KINDS = (
 OPTIONS: dict[str, dict[str, object]] = {
     "directory.SupportOffer": {
         "m2m_fields": {"providers", "languages", "territories", "sectors", "populations"},
-        "exclude_fields": ["updated_at", "created_at", "sort_key"],
+        "exclude_fields": ["updated_at", "created_at", "sort_key", "search_entry"],
     },
     "diagnostics.Framework": {"exclude_fields": ["document", "source_text", "published_at"]},
     "scenarios.Scenario": {"exclude_fields": ["updated_at", "created_at"]},
