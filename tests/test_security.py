@@ -446,3 +446,20 @@ def test_argon2_uses_the_recommended_parameters_and_upgrades_older_ones(client):
     assert client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD}).status_code == 302
     user.refresh_from_db()
     assert "$m=19456,t=2,p=1$" in user.password
+
+
+def test_a_request_is_logged_even_when_the_session_cannot_be_read(client, caplog, monkeypatch):
+    from django.contrib.auth import middleware as auth_middleware
+
+    client.force_login(UserFactory())
+
+    def unreachable(request):
+        raise OperationalError("the database system is starting up")
+
+    monkeypatch.setattr(auth_middleware, "get_user", unreachable)
+    with caplog.at_level(logging.INFO, logger="maillage.request"):
+        response = _raising_client(client).get(reverse("directory:about"))
+    assert response.status_code == 503
+    assert "Maillage est momentanément indisponible" in response.content.decode()
+    records = [r for r in caplog.records if r.name == "maillage.request"]
+    assert [(r.status, r.user_id) for r in records] == [(503, None)]

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -79,7 +80,11 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         response.headers["X-Request-ID"] = request_id
-        user = getattr(request, "user", None)
+        try:
+            user = getattr(request, "user", None)
+            user_id = user.pk if user is not None and user.is_authenticated else None
+        except DatabaseError:  # the session could not be read: the database is down, and the page says so
+            user_id = None
         status = response.status_code
         level = logging.ERROR if status >= 500 else logging.INFO
         request_logger.log(
@@ -95,7 +100,7 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": status,
                 "duration_ms": duration_ms,
-                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "user_id": user_id,
             },
         )
         return response
