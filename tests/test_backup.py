@@ -639,3 +639,12 @@ def test_from_sqlite_to_postgresql_and_back(tmp_path, settings):
     assert_same_archives(from_postgres, back)
     assert_same_archives(from_sqlite, back)
     ContentType.objects.clear_cache()
+
+
+def test_a_restore_never_moves_a_sequence_back(archive, folders):
+    """PostgreSQL does not undo ``setval`` when a transaction rolls back: a sequence set back to the archive's
+    highest id would hand out ids already taken once the rows of before come back. Here, rows made after the
+    backup have higher ids than any in the archive; after the restore, the next id still follows them."""
+    later = [UserFactory() for _n in range(3)]
+    backup.restore(archive, replace=True)
+    assert UserFactory().pk > max(person.pk for person in later)

@@ -962,6 +962,36 @@ def _load(
     return count
 
 
+def _advance_sequences(connection: BaseDatabaseWrapper, models_: list[type[models.Model]]) -> None:
+    """Make the next generated identifiers follow the restored ones. On PostgreSQL a sequence only ever moves
+    forward: ``setval`` is not undone when a transaction rolls back, so a sequence set back to a restored table's
+    highest id would hand out ids already taken once the rows of before come back (a restore that fails its
+    last check, or a test's rolled-back transaction)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), models_):
+                cursor.execute(statement)
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            pk = model._meta.pk
+            if pk is None or pk.get_internal_type() not in ("AutoField", "BigAutoField", "SmallAutoField"):
+                continue
+            table, column = model._meta.db_table, pk.column
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [connection.ops.quote_name(table), column])
+            sequence = cursor.fetchone()[0]
+            if not sequence:
+                continue
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+            last_value, is_called = cursor.fetchone()
+            used = last_value if is_called else last_value - 1
+            quoted = connection.ops.quote_name(column)
+            cursor.execute(f"SELECT COALESCE(MAX({quoted}), 0) FROM {connection.ops.quote_name(table)}")
+            highest = max(cursor.fetchone()[0], used)
+            if highest > 0:
+                cursor.execute("SELECT setval(%s, %s, true)", [sequence, highest])
+
+
 def _empty(models_: list[type[models.Model]], connection: BaseDatabaseWrapper) -> None:
     """Delete every row of these tables (foreign keys are checked at the end of the transaction)."""
     with connection.cursor() as cursor:
@@ -1044,9 +1074,7 @@ def restore(
                 connection.check_constraints(table_names=[model._meta.db_table for _e, model, _f in resolved])
             except DatabaseError as exc:
                 raise _error("backup_integrity", f"The restored rows break a foreign key: {exc}") from None
-            with connection.cursor() as cursor:
-                for statement in connection.ops.sequence_reset_sql(no_style(), [m for _e, m, _f in resolved]):
-                    cursor.execute(statement)
+            _advance_sequences(connection, [m for _e, m, _f in resolved])
         moved = _put_media(manifest, staging, media)
     return RestoreSummary(manifest, len(manifest.models), loaded, moved, replace, False, time.perf_counter() - started)
 
