@@ -230,18 +230,22 @@ def _error(code: str, message: str, problems: Iterable[str] = (), *, at_most: in
 # --- models and their values -------------------------------------------------------------------------------
 
 
-def backed_up_models(using: str = DEFAULT_DB_ALIAS) -> list[type[models.Model]]:
-    """Every concrete model of every installed app that has a table in the database ``using``, the
-    auto-created many-to-many tables included, except :data:`EXCLUDED`; content types and permissions first."""
-    found = [
+def _tables(using: str) -> list[type[models.Model]]:
+    """Every model with a table of its own in this database (many-to-many tables included)."""
+    return [
         model
         for model in apps.get_models(include_auto_created=True)
         if model._meta.managed
         and not model._meta.proxy
         and not model._meta.swapped
         and router.allow_migrate_model(using, model)
-        and model._meta.label_lower not in EXCLUDED
     ]
+
+
+def backed_up_models(using: str = DEFAULT_DB_ALIAS) -> list[type[models.Model]]:
+    """Every concrete model of every installed app that has a table in the database ``using``, the
+    auto-created many-to-many tables included, except :data:`EXCLUDED`; content types and permissions first."""
+    found = [model for model in _tables(using) if model._meta.label_lower not in EXCLUDED]
     return sorted(found, key=lambda m: m._meta.label_lower not in MATCHED)
 
 
@@ -734,16 +738,7 @@ def _unpack(members: Iterator[tuple[tarfile.TarInfo, IO[bytes]]], manifest: Mani
 def emptied_models(using: str) -> list[type[models.Model]]:
     """The models whose tables a restore fills, or empties first with replace: all but content types and
     permissions, sessions included (they would belong to other people's restored accounts)."""
-    found = [
-        m
-        for m in apps.get_models(include_auto_created=True)
-        if m._meta.managed
-        and not m._meta.proxy
-        and not m._meta.swapped
-        and router.allow_migrate_model(using, m)
-        and m._meta.label_lower not in MATCHED
-    ]
-    return found
+    return [model for model in _tables(using) if model._meta.label_lower not in MATCHED]
 
 
 def _holding_data(using: str) -> list[str]:
