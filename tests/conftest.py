@@ -60,10 +60,13 @@ def term(db):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: analytics cache their pictures under a fingerprint of the
-    data, and a rolled-back test may leave the same counts behind."""
+    data, and a rolled-back test may leave the same counts behind (so may the offers baskets keep)."""
     from django.core.cache import cache
 
+    from maillage.matching.selectors import forget_catalogue
+
     cache.clear()
+    forget_catalogue()
 
 
 @pytest.fixture(autouse=True)

@@ -361,3 +361,99 @@ def test_a_full_offer_leaves_the_allocation(world):
     fund.save()
     offers = {o.extra["name"]: o for o in ecosystem_instance().offers}
     assert offers["Fonds souple de l'île"].capacity == 0
+
+
+# --- the catalogue baskets read: the same answer as weighing every offer ------------------------------
+
+
+@pytest.fixture
+def ecosystem():
+    """The fictional ecosystem at a small scale, with offers' conditions and submitted diagnostics; some
+    offers full, so that every reason to leave an offer out occurs."""
+    from maillage.core.demo import DemoSpec
+    from maillage.diagnostics.loaders import demo_diagnostics_load
+    from maillage.directory.loaders import demo_load
+    from maillage.directory.models import SupportOffer
+    from maillage.matching.loaders import demo_conditions_load
+
+    demo_load(DemoSpec(organisations=300, seed=11))
+    demo_conditions_load(seed=11)
+    demo_diagnostics_load(seed=11, share=0.5)
+    from maillage.directory.models import OpenPeriod
+
+    ids = list(SupportOffer.objects.order_by("id").values_list("pk", flat=True))
+    SupportOffer.objects.filter(pk__in=ids[::7]).update(capacity=0)
+    open_to_all = ids[1::3]  # open to every initiative, all year
+    EligibilityRule.objects.filter(offer_id__in=open_to_all).delete()
+    OpenPeriod.objects.filter(offer_id__in=open_to_all).delete()
+    for offer in SupportOffer.objects.filter(pk__in=open_to_all):
+        offer.territories.clear()
+    selectors.forget_catalogue()
+
+
+def test_the_catalogue_holds_what_the_offers_say(ecosystem):
+    """Rules, coverage and availability read in bulk are those read offer by offer."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    framework_model = diagnostic_selectors.current_framework()
+    framework = diagnostic_selectors.framework_of(framework_model)
+    today = timezone.localdate()
+    horizon = today + timedelta(days=selectors.OPENING_HORIZON_DAYS)
+    key = f"{framework_model.pk}@{framework_model.published_at.isoformat()}"
+    table = selectors.offer_catalogue().weighed(framework, key, today)
+    offers = list(selectors.offers_for_baskets())
+    assert [o.slug for o in offers] == [w.facts.slug for w in table.offers]
+    for offer, weighed in zip(offers, table.offers, strict=True):
+        assert list(weighed.rules) == selectors.rules_of(offer, today)
+        assert (dict(weighed.offer.covers), weighed.inferred) == selectors.covers_of(offer, framework)
+        assert (weighed.availability, weighed.accepting) == selectors.accepting_requests(offer, today, horizon)
+        assert weighed.support_type == offer.support_type.code
+        assert weighed.offer.burden_hours == offer.reporting_hours
+    assert any(w.inferred for w in table.offers)
+    assert not all(w.inferred for w in table.offers)
+
+
+def test_baskets_are_those_weighing_every_offer(ecosystem, monkeypatch):
+    """Keeping only the offers that can change the answer gives the same basket, explanations and
+    alternatives as giving ``recommend`` every offer that covers a need."""
+    from maillage.diagnostics.models import Diagnostic
+    from maillage.matching.serialise import basket_data
+
+    initiatives = [
+        d.initiative for d in Diagnostic.objects.filter(status="submitted").select_related("initiative")[:80]
+    ]
+    assert len(initiatives) >= 30
+    chosen = {}
+    reasons = set()
+    for initiative in initiatives:
+        for all_types in (False, True):
+            view = selectors.basket_for(initiative, all_types=all_types)
+            chosen[initiative.pk, all_types] = basket_data(view)
+            reasons |= {lo.reason for lo in view.recommendation.left_out}
+            assert set(view.offers) >= set(view.recommendation.basket.offers)
+    assert {"not_eligible", "closed", "full", "redundant"} <= reasons
+
+    selected = selectors._rows_that_count
+
+    def every_row(table, view, *args):
+        _rows, eligible, wanted = selected(table, view, *args)
+        needed = {e for e, w in view.needs.items() if w > 0}
+        return [r for r, o in enumerate(table.offers) if not needed.isdisjoint(o.offer.covers)], eligible, wanted
+
+    monkeypatch.setattr(selectors, "_rows_that_count", every_row)
+    for (pk, all_types), data in chosen.items():
+        initiative = next(i for i in initiatives if i.pk == pk)
+        assert basket_data(selectors.basket_for(initiative, all_types=all_types)) == data
+
+
+def test_a_changed_offer_is_weighed_again(world):
+    """The catalogue kept by the process is read again when an offer, its covers or rules change."""
+    view = selectors.basket_for(world["initiative"])
+    north = next(v.offer for v in view.offers.values() if v.offer.name_fr == "Fonds du Nord")
+    assert selectors.basket_for(world["initiative"]).offers[north.slug].eligible is False
+    EligibilityRule.objects.filter(offer=north).delete()
+    north.territories.clear()
+    again = selectors.basket_for(world["initiative"])
+    assert north.slug in again.recommendation.basket.offers or again.offers[north.slug].eligible

@@ -540,6 +540,8 @@ class SupportOffer(Provenance, Sortable):
         verbose_name = _("support offer")
         verbose_name_plural = _("support offers")
         ordering = ["sort_key", "id"]
+        # Baskets ask for the latest change before each computation (matching.selectors.catalogue_stamp).
+        indexes = [models.Index(fields=["updated_at"], name="offer_updated_at")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_min__isnull=True) | Q(amount_max__isnull=True) | Q(amount_min__lte=F("amount_max")),
