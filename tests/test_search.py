@@ -151,3 +151,31 @@ def test_global_search_page(client, ecosystem):
     sections = {s["key"]: s for s in response.context["sections"]}
     assert sections["territories"]["count"] >= 1
     assert any(t.slug == "quartier-saint-michel" for t in sections["territories"]["items"])
+
+
+def test_page_of_counts_then_reads_the_page():
+    """The total comes from its own count; past the end, the last page (clamped) or an empty page that keeps
+    its number and the total; an empty set is one empty page."""
+    from maillage.common.pagination import page_of
+
+    organisations = Organisation.objects.bulk_create(
+        [
+            Organisation(slug=f"page-{i:02d}", name_fr=f"Page {i:02d}", is_field_actor=True, is_demo=True)
+            for i in range(23)
+        ]
+    )
+    everything = Organisation.objects.filter(slug__startswith="page-").order_by("slug")
+    second = page_of(everything, 2, 10)
+    assert [o.slug for o in second] == [f"page-{i:02d}" for i in range(10, 20)]
+    assert (second.paginator.count, second.paginator.num_pages, second.number) == (23, 3, 2)
+    assert second.has_next()
+    assert second.has_previous()
+    last = page_of(everything, 7, 10)
+    assert (last.number, [o.slug for o in last]) == (3, ["page-20", "page-21", "page-22"])
+    assert not last.has_next()
+    beyond = page_of(everything, 7, 10, clamp=False)
+    assert (beyond.number, list(beyond), beyond.paginator.count) == (7, [], 23)
+    ids = page_of(everything, 3, 10, field="pk")
+    assert ids.object_list == [o.pk for o in organisations[20:]]
+    nothing = page_of(everything.filter(slug="none"), 4, 10)
+    assert (nothing.number, list(nothing), nothing.paginator.count, nothing.paginator.num_pages) == (1, [], 0, 1)
