@@ -9,7 +9,8 @@ Runs against the database that DATABASE_URL names (make bench starts a throwaway
    meanwhile, collects the static files (production's hashed, compressed files) in another process;
 2. starts gunicorn on ``maillage.config.wsgi:application`` (``--workers`` sync workers, 2 × cores + 1 by
    default) and ``maillage db_worker``, both with ``bench/load_settings.py`` (production's settings without
-   TLS), each in its own process group, and warms every worker up;
+   TLS) and PostgreSQL sessions without parallel plans (as ``docs/deployment.md`` advises on few cores),
+   each in its own process group, and warms every worker up (a basket included);
 3. runs locust (`bench/locustfile.py`) twice: alone (one user walking through every request, no pauses,
    ``--solo-time`` seconds: the figures at one user), then ``--users`` people for ``--run-time`` seconds
    (anonymous visitors, searchers, signed-in field actors filling in diagnostics and reading baskets, API
@@ -55,6 +56,7 @@ SETTINGS = "load_settings"  # bench/load_settings.py: production's settings with
 PASSWORD = "Bench-load-mot-de-passe-2026"
 TARGET_MS = 300.0
 UNFINISHED = "no answer before the end of the run"  # as the locustfile records a request stopped while waiting
+SERVER_PGOPTIONS = "-c max_parallel_workers_per_gather=0"
 WORKER_TIMEOUT = 30  # gunicorn's default, kept: a worker silent for that long is killed and replaced
 
 
@@ -93,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         plan, setup = prepare(args, work, processes)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        # The server's sessions as docs/deployment.md advises for a machine of few cores: no parallel plans
+        # (each would take two more cores for the same answer, from the other requests).
+        server_env = {**env, "PGOPTIONS": f"{env.get('PGOPTIONS', '')} {SERVER_PGOPTIONS}".strip()}
         processes.append(
             spawn(
                 [
@@ -106,14 +111,14 @@ def main(argv: list[str] | None = None) -> int:
                     "--no-control-socket",  # no socket in $HOME shared with other servers
                 ],
                 work / "gunicorn.log",
-                env,
+                server_env,
             )
         )
         processes.append(
             spawn(
                 [str(BIN / "maillage"), "db_worker", "--no-reload", "--interval", "1", "-v", "0"],
                 work / "worker.log",
-                env,
+                server_env,
             )
         )
         wait_until_up(base, processes, work)
@@ -442,8 +447,16 @@ def warm_up(base: str, plan: dict[str, Any], workers: int) -> None:
         "/healthz",
     ]
 
+    if plan["baskets"]:
+        # A process reads every offer's facts at its first basket (about 1.5 s at 37,500 offers) and keeps
+        # them until an offer changes: as it would have done long before in a server that has been running.
+        actor = plan["actors"][0]
+        paths.append(f"/api/initiatives/{actor['initiative']}/basket\n{actor['token']}")
+
     def get(path: str) -> None:
-        with contextlib.suppress(OSError), urllib.request.urlopen(base + path, timeout=60) as response:
+        path, _, token = path.partition("\n")
+        request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=60) as response:
             response.read()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -521,7 +534,8 @@ def report(
     print(
         f"Load test: {args.users} people at once for {args.run_time} s (+1 probe), gunicorn {args.workers} "
         f"{args.worker_class} workers{f' × {args.threads} threads' if args.threads > 1 else ''} and the task "
-        f"worker, {os.cpu_count()} cores, PostgreSQL, {setup['organisations']:,} organisations"
+        f"worker, {os.cpu_count()} cores, PostgreSQL (sessions: {SERVER_PGOPTIONS}), {setup['organisations']:,} "
+        "organisations"
     )
     print(
         f"{len(every):,} requests in {loaded['seconds']} s ({len(every) / loaded['seconds']:.1f}/s); times in ms: "
