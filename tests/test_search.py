@@ -153,10 +153,15 @@ def test_global_search_page(client, ecosystem):
     assert any(t.slug == "quartier-saint-michel" for t in sections["territories"]["items"])
 
 
-def test_page_of_counts_then_reads_the_page():
-    """The total comes from its own count; past the end, the last page (clamped) or an empty page that keeps
-    its number and the total; an empty set is one empty page."""
-    from maillage.common.pagination import page_of
+@pytest.mark.parametrize("count_in_page", [False, True])
+def test_page_of_counts_and_reads_the_page(count_in_page):
+    """The total comes from its own count (or from the page query); past the end, the last page (clamped) or
+    an empty page that keeps its number and the total; an empty set is one empty page."""
+    from functools import partial
+
+    from maillage.common import pagination
+
+    page_of = partial(pagination.page_of, count_in_page=count_in_page)
 
     organisations = Organisation.objects.bulk_create(
         [

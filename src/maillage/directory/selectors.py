@@ -161,7 +161,8 @@ class SearchResults(Generic[M]):
     def page(self, number: int, per_page: int, *, clamp: bool = True) -> CountedPage:
         """Page ``number`` with the total, counted in the same query; past the end, the last page
         (``clamp``) or an empty one."""
-        ids_page = page_of(self.entries, number, per_page, field=self.owner, clamp=clamp)
+        ranked = "relevance" in self.entries.query.annotations  # words: every match is read to rank them
+        ids_page = page_of(self.entries, number, per_page, field=self.owner, clamp=clamp, count_in_page=ranked)
         return CountedPage(self._load(ids_page.object_list), ids_page.number, ids_page.paginator)
 
     def first(self, limit: int) -> list[M]:
