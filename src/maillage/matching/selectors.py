@@ -242,7 +242,7 @@ class Weighed:
     """Every offer on one day with one framework, and the same as arrays, one row per offer, so that a basket
     selects in a few vector operations the offers that can change its answer (see ``basket_for``)."""
 
-    def __init__(self, offers: list[WeighedOffer], types: dict[int, str]) -> None:
+    def __init__(self, offers: list[WeighedOffer]) -> None:
         self.offers = offers
         self.elements = sorted({e for o in offers for e in o.offer.covers})
         column = {e: i for i, e in enumerate(self.elements)}
@@ -259,7 +259,6 @@ class Weighed:
         groups: dict[tuple[rules_core.Rule, ...], int] = {}
         self.group_of = np.array([groups.setdefault(o.rules, len(groups)) for o in offers], dtype=int)
         self.groups = list(groups)
-        self.types = types
 
 
 class Catalogue:
@@ -292,7 +291,7 @@ class Catalogue:
                         accepting,
                     )
                 )
-            found = Weighed(offers, types)
+            found = Weighed(offers)
             self._weighed = {cache_key: found}  # one day and framework at a time: yesterday's is dropped
         return found
 
