@@ -438,9 +438,9 @@ def test_baskets_are_those_weighing_every_offer(ecosystem, monkeypatch):
     selected = selectors._rows_that_count
 
     def every_row(table, view, *args):
-        _rows, eligible, wanted = selected(table, view, *args)
+        _rows, *verdicts = selected(table, view, *args)
         needed = {e for e, w in view.needs.items() if w > 0}
-        return [r for r, o in enumerate(table.offers) if not needed.isdisjoint(o.offer.covers)], eligible, wanted
+        return [r for r, o in enumerate(table.offers) if not needed.isdisjoint(o.offer.covers)], *verdicts
 
     monkeypatch.setattr(selectors, "_rows_that_count", every_row)
     for (pk, all_types), data in chosen.items():

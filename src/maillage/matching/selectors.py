@@ -121,16 +121,16 @@ def rules_of(offer: SupportOffer, today: date | None = None) -> list[rules_core.
     return effective_rules(declared, places, today or timezone.localdate())
 
 
+RULE_FIELDS = ("kind", "values", "negate", "minimum_years", "maximum_years", "valid_from", "source")
+
+
 def _rule(r: EligibilityRule) -> rules_core.Rule:
-    return rules_core.Rule(
-        kind=r.kind,
-        values=tuple(r.values or ()),
-        negate=r.negate,
-        minimum_years=r.minimum_years,
-        maximum_years=r.maximum_years,
-        valid_from=r.valid_from,
-        source=r.source,
-    )
+    return _rule_from(*(getattr(r, name) for name in RULE_FIELDS))
+
+
+def _rule_from(kind: str, values: Any, *rest: Any) -> rules_core.Rule:
+    """A core rule from an eligibility rule's ``RULE_FIELDS``, in that order."""
+    return rules_core.Rule(kind, tuple(values or ()), *rest)
 
 
 def effective_rules(
@@ -214,7 +214,6 @@ def offers_for_baskets() -> Iterable[SupportOffer]:
 class OfferFacts:
     pk: int
     slug: str
-    is_demo: bool
     support_type_id: int
     reporting_hours: float
     capacity: int | None
@@ -334,11 +333,9 @@ def offer_catalogue() -> Catalogue:
         covers.setdefault(offer_id, {})[element] = strength
     rules: dict[int, list[rules_core.Rule]] = {}
     for offer_id, *fields in EligibilityRule.objects.order_by("offer_id", "position", "id").values_list(
-        "offer_id", "kind", "values", "negate", "minimum_years", "maximum_years", "valid_from", "source"
+        "offer_id", *RULE_FIELDS
     ):
-        kind, values, negate, minimum, maximum, valid_from, source = fields
-        rule = rules_core.Rule(kind, tuple(values or ()), negate, minimum, maximum, valid_from, source)
-        rules.setdefault(offer_id, []).append(rule)
+        rules.setdefault(offer_id, []).append(_rule_from(*fields))
     places: dict[int, list[str]] = {}
     through = SupportOffer.territories.through.objects.order_by("territory__kind", "territory__slug")
     for offer_id, slug in through.values_list("supportoffer_id", "territory__slug"):
@@ -352,7 +349,6 @@ def offer_catalogue() -> Catalogue:
         OfferFacts(
             pk,
             slug,
-            is_demo,
             support_type_id,
             float(hours),
             capacity,
@@ -362,9 +358,9 @@ def offer_catalogue() -> Catalogue:
             tuple(places.get(pk, ())),
             tuple(periods.get(pk, ())),
         )
-        for pk, slug, is_demo, support_type_id, hours, capacity, is_rolling in SupportOffer.objects.order_by(
+        for pk, slug, support_type_id, hours, capacity, is_rolling in SupportOffer.objects.order_by(
             "sort_key", "id"
-        ).values_list("pk", "slug", "is_demo", "support_type_id", "reporting_hours", "capacity", "is_rolling")
+        ).values_list("pk", "slug", "support_type_id", "reporting_hours", "capacity", "is_rolling")
     ]
     _catalogue = Catalogue(stamp, offers)
     return _catalogue
@@ -404,21 +400,17 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
     framework_key = f"{diagnostic.framework_id}@{diagnostic.framework.published_at.isoformat()}"
     table = offer_catalogue().weighed(framework, framework_key, today)
     accepted = accepted_this_year()
-    rows, eligible, wanted = _rows_that_count(table, view, applicant, today, accepted)
-    weighed: dict[str, tuple[WeighedOffer, bool, bool]] = {}
-    candidates = []
-    for row in rows:
-        offer = table.offers[row]
-        weighed[offer.facts.slug] = (offer, bool(eligible[row]), bool(wanted[row]))
-        capacity = offer.facts.capacity
-        candidates.append(
-            basket_core.Candidate(
-                offer.offer,
-                eligible=bool(eligible[row] and wanted[row]),
-                accepting=offer.accepting,
-                capacity_left=None if capacity is None else max(0, capacity - accepted.get(offer.facts.pk, 0)),
-            )
+    rows, eligible, wanted, left = _rows_that_count(table, view, applicant, today, accepted)
+    row_of = {table.offers[row].facts.slug: row for row in rows}
+    candidates = [
+        basket_core.Candidate(
+            table.offers[row].offer,
+            eligible=bool(eligible[row] and wanted[row]),
+            accepting=table.offers[row].accepting,
+            capacity_left=None if left[row] < 0 else int(left[row]),
         )
+        for row in rows
+    ]
     view.recommendation = rec = basket_core.recommend(
         view.needs,
         candidates,
@@ -436,16 +428,15 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
         r.offer_id: r for r in SupportRequest.objects.filter(initiative=initiative, status=SupportRequest.Status.SENT)
     }
     names = labels()
-    for slug in sorted(shown, key=lambda s: models[s].sort_key if s in models else s):
-        if slug not in models:
-            continue  # removed since the catalogue was read
-        offer, may, is_wanted = weighed[slug]
+    for slug in sorted(models, key=lambda s: models[s].sort_key):  # an offer deleted meanwhile is not shown
+        row = row_of[slug]
+        offer = table.offers[row]
         view.offers[slug] = OfferView(
             models[slug],
             dict(offer.offer.covers),
             offer.inferred,
-            may,
-            is_wanted,
+            bool(eligible[row]),
+            bool(wanted[row]),
             list(offer.rules),
             applicant,
             names,
@@ -457,9 +448,10 @@ def basket_for(initiative: Initiative, *, all_types: bool = False) -> BasketView
 
 def _rows_that_count(
     table: Weighed, view: BasketView, applicant: rules_core.Applicant, today: date, accepted: dict[int, int]
-) -> tuple[list[int], Any, Any]:
-    """(rows, eligible, wanted): the offers whose presence among the candidates can change the
-    recommendation, in the catalogue's order, with every row's verdicts.
+) -> tuple[list[int], Any, Any, Any]:
+    """(rows, eligible, wanted, left): the offers whose presence among the candidates can change the
+    recommendation, in the catalogue's order, with every row's verdicts and capacity left (-1: no capacity
+    declared).
 
     ``recommend`` puts in the basket and its alternatives only offers open to the initiative (eligible, of a
     wanted kind, taking requests, with room left), and explains the ``LEFT_OUT_SHOWN`` others worth the most
@@ -476,18 +468,18 @@ def _rows_that_count(
         wanted = np.ones(len(table.offers), dtype=bool)
     else:
         wanted = np.isin(table.type_codes, view.wanted_types)
-    room = table.capacity != 0
+    left = table.capacity.copy()
     for offer_id, count in accepted.items():
         row = table.row_of.get(offer_id)
-        if row is not None and table.capacity[row] >= 0:
-            room[row] = table.capacity[row] - count > 0
-    open_ = covering & eligible & wanted & table.accepting & room
+        if row is not None and left[row] >= 0:
+            left[row] = max(0, left[row] - count)
+    open_ = covering & eligible & wanted & table.accepting & (left != 0)
     others = np.flatnonzero(covering & ~open_ & (alone > basket_core.EPSILON))
     if len(others) > LEFT_OUT_SHOWN:
         fifth = np.partition(alone[others], -LEFT_OUT_SHOWN)[-LEFT_OUT_SHOWN]
         others = others[alone[others] >= fifth - 1e-6]
     rows = np.union1d(np.flatnonzero(open_), others)  # sorted: the catalogue's order
-    return [int(r) for r in rows], eligible, wanted
+    return [int(r) for r in rows], eligible, wanted, left
 
 
 def accepting_from(periods: Iterable[tuple[date, date]], rolling: bool, today: date, horizon: date) -> tuple[Any, bool]:
