@@ -54,7 +54,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 import django
@@ -67,6 +67,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_microseconds
 
 import maillage
+from maillage.common.archives import member_path
 from maillage.core.errors import MaillageError, Problem
 
 __all__ = [
@@ -218,12 +219,15 @@ class RestoreSummary:
     seconds: float
 
 
-def _error(code: str, message: str, problems: Iterable[str] = (), *, at_most: int = 20) -> MaillageError:
-    """An error whose problems are listed, the first ``at_most`` of them."""
+PROBLEMS_SHOWN = 20
+
+
+def _error(code: str, message: str, problems: Iterable[str] = ()) -> MaillageError:
+    """An error whose problems are listed, the first ``PROBLEMS_SHOWN`` of them."""
     listed = list(problems)
-    shown = [Problem(code, p) for p in listed[:at_most]]
-    if len(listed) > at_most:
-        shown.append(Problem(code, f"… and {len(listed) - at_most} more"))
+    shown = [Problem(code, p) for p in listed[:PROBLEMS_SHOWN]]
+    if len(listed) > PROBLEMS_SHOWN:
+        shown.append(Problem(code, f"… and {len(listed) - PROBLEMS_SHOWN} more"))
     return MaillageError(code, message, shown)
 
 
@@ -511,8 +515,7 @@ def backup(
             try:
                 with source.open("rb") as src, copy.open("wb") as raw:
                     out = _Hashing(raw)
-                    while chunk := src.read(COPY_BUFFER):
-                        out.write(chunk)
+                    shutil.copyfileobj(src, out, COPY_BUFFER)
             except FileNotFoundError:  # deleted since it was listed (an import that ended)
                 copy.unlink(missing_ok=True)
                 continue
@@ -621,16 +624,13 @@ def _parse_manifest(data: bytes) -> Manifest:
 
 
 def _safe_member(name: str) -> bool:
-    """Whether a member's name stays inside the folder it is unpacked into."""
-    if "\x00" in name or "\\" in name or name.startswith("/"):
+    """Whether a member's name stays inside the folder it is unpacked into: one file under ``data/``, or a
+    file anywhere under ``media/``."""
+    path = member_path(name)
+    if path is None:
         return False
-    parts = PurePosixPath(name).parts
-    return (
-        len(parts) >= 2
-        and parts[0] in ("data", "media")
-        and all(p not in ("", ".", "..") for p in parts)
-        and (parts[0] != "data" or len(parts) == 2)
-    )
+    parts = path.parts
+    return len(parts) >= 2 and parts[0] in ("data", "media") and (parts[0] != "data" or len(parts) == 2)
 
 
 @contextlib.contextmanager
@@ -714,8 +714,7 @@ def _unpack(members: Iterator[tuple[tarfile.TarInfo, IO[bytes]]], manifest: Mani
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as raw:
             out = _Hashing(raw)
-            while chunk := content.read(COPY_BUFFER):
-                out.write(chunk)
+            shutil.copyfileobj(content, out, COPY_BUFFER)
         if out.size != expected.size or out.sha.hexdigest() != expected.sha256:
             raise _error(
                 "backup_checksum",

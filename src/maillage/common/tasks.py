@@ -17,9 +17,9 @@ def waiting(task_ids: Iterable[str]) -> set[str]:
     return {str(pk) for pk in found}
 
 
-def mark_failed(task_id: str, now: Any, status: str = "RUNNING") -> None:
-    """The task record of a run whose worker was lost says so too (the worker, gone, cannot): ``status`` is
-    the state it was left in."""
+def mark_failed(task_id: str, now: Any, status: str) -> None:
+    """The task record of a lost or cancelled run says so too (a lost worker cannot): ``status`` is the state
+    it was left in (``RUNNING`` by a lost worker, ``READY`` when cancelled before it started)."""
     from django_tasks_db.models import DBTaskResult
 
     if task_id:

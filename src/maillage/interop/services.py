@@ -42,6 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from maillage.common.archives import member_path
 from maillage.common.tasks import mark_failed as tasks_mark_failed
 from maillage.common.tasks import waiting as tasks_waiting
 from maillage.core.errors import MaillageError, Problem
@@ -173,17 +174,6 @@ def _store(upload: UploadedFile, name: str) -> tuple[Path, str]:
 # --- zip archives ------------------------------------------------------------------------------------------
 
 
-def _member_path(name: str) -> PurePosixPath | None:
-    """The relative path of an archive member, or None when it would lead out of the folder it is unpacked
-    into (an absolute path, a drive, ``..``) or holds a character no file name should."""
-    if "\x00" in name or "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        return None
-    path = PurePosixPath(name)
-    if any(part in ("..", "") for part in path.parts) or path.is_absolute():
-        return None
-    return path
-
-
 def _is_link(info: zipfile.ZipInfo) -> bool:
     return (info.external_attr >> 16) & 0o170000 == 0o120000
 
@@ -212,7 +202,7 @@ def zip_members(path: Path) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
     members: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     total = 0
     for info in infos:
-        safe = _member_path(info.filename)
+        safe = member_path(info.filename)
         if safe is None:
             raise _problem(
                 "zip_unsafe",
@@ -572,7 +562,7 @@ def runs_recover(now: Any = None) -> int:
             count += 1
             file_delete(run)
             if run.status == ImportRun.Status.RUNNING:  # its task record was left running by the lost worker
-                tasks_mark_failed(run.task_id, now)
+                tasks_mark_failed(run.task_id, now, "RUNNING")
     return count
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from maillage.common.tasks import mark_failed as tasks_mark_failed
 from maillage.common.tasks import waiting as tasks_waiting
 from maillage.core.allocation import Instance, dump_instance, dump_result
 from maillage.core.allocation.scenario import apply_scenario
@@ -184,7 +185,7 @@ def run_cancel(*, user: Any, run: Run) -> None:
             status=Run.Status.FAILED, finished_at=timezone.now(), error=error
         ):
             raise MaillageError("run_started", _("The run has already started: it ends within its time limit."))
-        _task_failed(run.task_id, timezone.now(), "READY")
+        tasks_mark_failed(run.task_id, timezone.now(), "READY")
     run.refresh_from_db()
 
 
@@ -222,7 +223,7 @@ def runs_recover(now: Any = None) -> int:
         count += Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).update(
             status=Run.Status.FAILED, finished_at=now, error=lost
         )
-        _task_failed(run.task_id, now, "RUNNING")
+        tasks_mark_failed(run.task_id, now, "RUNNING")
     queued = list(Run.objects.filter(status=Run.Status.QUEUED, queued_at__lt=now - timedelta(seconds=5)))
     if queued:
         waiting = tasks_waiting(r.task_id for r in queued)
@@ -232,15 +233,6 @@ def runs_recover(now: Any = None) -> int:
                     status=Run.Status.FAILED, finished_at=now, error=lost
                 )
     return count
-
-
-def _task_failed(task_id: str, now: Any, status: str) -> None:
-    """The task record of a lost or cancelled run says so too."""
-    if not task_id:
-        return
-    from django_tasks_db.models import DBTaskResult
-
-    DBTaskResult.objects.filter(id=task_id, status=status).update(status="FAILED", finished_at=now)
 
 
 class _Heartbeat(threading.Thread):
